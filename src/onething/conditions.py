@@ -1,0 +1,223 @@
+"""The condition language of `when:` — small, non-Turing, parsed once, never eval'd.
+
+Grammar (a whitelisted subset of Python expressions): names (the bundle's question
+keys), literals (text, numbers, true/false), lists of literals, comparisons
+``== != < <= > >=``, ``in`` / ``not in``, ``and`` / ``or`` / ``not`` and parentheses.
+Attribute access, calls, subscripts and everything else are refused at load time.
+Evaluation is three-valued: an unanswered question leaves the condition undecided.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Any, Union
+
+Value = Union[str, int, float, bool, None, tuple]
+
+_LITERAL_NAMES = {"true": True, "false": False, "True": True, "False": False, "null": None, "None": None}
+_OPS = {
+    ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
+    ast.In: "in", ast.NotIn: "not in",
+}
+_FORBIDDEN = {
+    ast.Attribute: "attribute access",
+    ast.Call: "a function call",
+    ast.Subscript: "a subscript",
+    ast.Lambda: "a lambda",
+    ast.BinOp: "arithmetic",
+    ast.IfExp: "an if-expression",
+    ast.ListComp: "a comprehension",
+    ast.GeneratorExp: "a comprehension",
+    ast.SetComp: "a comprehension",
+    ast.DictComp: "a comprehension",
+    ast.Dict: "a mapping",
+    ast.NamedExpr: "an assignment",
+    ast.Starred: "unpacking",
+    ast.JoinedStr: "an f-string",
+    ast.Await: "await",
+    ast.Yield: "yield",
+}
+
+
+class ConditionError(Exception):
+    """A condition that cannot be accepted; ``code`` is E301 or E303."""
+
+    def __init__(self, code: str, message: str, offset: int = 0) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.offset = offset
+
+
+@dataclass(frozen=True)
+class Node:
+    op: str  # and | or | not | cmp | name | const | list
+    args: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Condition:
+    source: str
+    tree: Node
+
+    @property
+    def names(self) -> frozenset[str]:
+        return frozenset(_names(self.tree))
+
+    def comparisons(self) -> list[tuple[str, str, Value]]:
+        """(question, operator, literal) triples, for checking literals against options."""
+        out: list[tuple[str, str, Value]] = []
+        _comparisons(self.tree, out)
+        return out
+
+    def evaluate(self, answers: dict[str, Any]) -> bool | None:
+        """True/False when decided by the answers, None when a needed answer is missing."""
+        return _eval(self.tree, answers)
+
+
+def parse(source: str) -> Condition:
+    text = source.strip()
+    if not text:
+        raise ConditionError("E301", "the condition is empty")
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError as exc:
+        raise ConditionError("E301", f"not a valid condition: {exc.msg}", max((exc.offset or 1) - 1, 0)) from None
+    return Condition(text, _convert(tree.body))
+
+
+def _convert(node: ast.AST) -> Node:
+    if isinstance(node, ast.BoolOp):
+        op = "and" if isinstance(node.op, ast.And) else "or"
+        return Node(op, tuple(_convert(v) for v in node.values))
+    if isinstance(node, ast.UnaryOp):
+        if isinstance(node.op, ast.Not):
+            return Node("not", (_convert(node.operand),))
+        if isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant) and isinstance(
+            node.operand.value, (int, float)
+        ) and not isinstance(node.operand.value, bool):
+            return Node("const", (-node.operand.value,))
+        raise ConditionError("E303", "only `not` may stand before a value", node.col_offset)
+    if isinstance(node, ast.Compare):
+        ops = tuple(_OPS[type(o)] for o in node.ops if type(o) in _OPS)
+        if len(ops) != len(node.ops):
+            raise ConditionError("E303", "`is` comparisons are not allowed; use == or !=", node.col_offset)
+        return Node("cmp", (_convert(node.left), ops, tuple(_convert(c) for c in node.comparators)))
+    if isinstance(node, ast.Name):
+        if node.id in _LITERAL_NAMES:
+            return Node("const", (_LITERAL_NAMES[node.id],))
+        return Node("name", (node.id,))
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, (str, int, float, bool)) or node.value is None:
+            return Node("const", (node.value,))
+        raise ConditionError("E303", f"{type(node.value).__name__} literals are not allowed", node.col_offset)
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        items = []
+        for elt in node.elts:
+            conv = _convert(elt)
+            if conv.op != "const":
+                raise ConditionError("E303", "a list in a condition holds literals only", elt.col_offset)
+            items.append(conv.args[0])
+        return Node("list", (tuple(items),))
+    what = _FORBIDDEN.get(type(node), type(node).__name__)
+    raise ConditionError("E303", f"{what} is not allowed in a condition", getattr(node, "col_offset", 0))
+
+
+def _names(node: Node) -> list[str]:
+    if node.op == "name":
+        return [node.args[0]]
+    if node.op in ("and", "or"):
+        return [n for a in node.args for n in _names(a)]
+    if node.op == "not":
+        return _names(node.args[0])
+    if node.op == "cmp":
+        left, _, rights = node.args
+        return _names(left) + [n for r in rights for n in _names(r)]
+    return []
+
+
+def _comparisons(node: Node, out: list[tuple[str, str, Value]]) -> None:
+    if node.op in ("and", "or", "not"):
+        for a in node.args:
+            _comparisons(a, out)
+    elif node.op == "cmp":
+        left, ops, rights = node.args
+        operands = (left, *rights)
+        for i, op in enumerate(ops):
+            a, b = operands[i], operands[i + 1]
+            if a.op == "name" and b.op in ("const", "list"):
+                out.append((a.args[0], op, b.args[0]))
+            elif b.op == "name" and a.op == "const":
+                out.append((b.args[0], op, a.args[0]))
+
+
+def _value(node: Node, answers: dict[str, Any]) -> Any:
+    if node.op == "const" or node.op == "list":
+        return node.args[0]
+    if node.op == "name":
+        return answers.get(node.args[0], _MISSING)
+    return _eval(node, answers)
+
+
+class _Missing:
+    pass
+
+
+_MISSING = _Missing()
+
+
+def _compare(op: str, a: Any, b: Any) -> bool | None:
+    if a is _MISSING or b is _MISSING or a is None and op not in ("==", "!="):
+        return None
+    try:
+        if op == "==":
+            return bool(a == b)
+        if op == "!=":
+            return bool(a != b)
+        if op == "in":
+            return a in b
+        if op == "not in":
+            return a not in b
+        if op == "<":
+            return bool(a < b)
+        if op == "<=":
+            return bool(a <= b)
+        if op == ">":
+            return bool(a > b)
+        return bool(a >= b)
+    except TypeError:
+        return False
+
+
+def _eval(node: Node, answers: dict[str, Any]) -> bool | None:
+    if node.op == "and":
+        results = [_eval(a, answers) for a in node.args]
+        if any(r is False for r in results):
+            return False
+        return None if any(r is None for r in results) else True
+    if node.op == "or":
+        results = [_eval(a, answers) for a in node.args]
+        if any(r is True for r in results):
+            return True
+        return None if any(r is None for r in results) else False
+    if node.op == "not":
+        r = _eval(node.args[0], answers)
+        return None if r is None else not r
+    if node.op == "cmp":
+        left, ops, rights = node.args
+        values = [_value(left, answers)] + [_value(r, answers) for r in rights]
+        result: bool | None = True
+        for i, op in enumerate(ops):
+            r = _compare(op, values[i], values[i + 1])
+            if r is False:
+                return False
+            if r is None:
+                result = None
+        return result
+    if node.op == "name":
+        v = answers.get(node.args[0], _MISSING)
+        return None if v is _MISSING or v is None else bool(v)
+    if node.op == "const":
+        return bool(node.args[0])
+    return bool(node.args[0])

@@ -1,0 +1,128 @@
+"""Finding and loading bundles with their catalogs: the I/O edge of the pipeline."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from onething.catalog import Catalog, load_catalog
+from onething.diagnostics import Diagnostic, make
+from onething.entries import Entry
+from onething.loader import load_file
+from onething.models.bundle import Bundle
+from onething.resolve import ResolvedBundle, check_catalog, resolve
+from onething.source import Location, YMap
+from onething.validation import pydantic_diagnostics
+
+
+class UsageError(Exception):
+    """Bad command-line input (exit 2): a path that does not exist, and the like."""
+
+
+def display_path(path: Path) -> str:
+    """The path as the user sees it: relative to the working directory when inside it."""
+    try:
+        rel = os.path.relpath(path.resolve(), Path.cwd().resolve())
+    except ValueError:  # pragma: no cover - another drive on Windows
+        return str(path)
+    return str(path) if rel.startswith("..") else Path(rel).as_posix()
+
+
+@dataclass
+class BundleSource:
+    path: Path
+    display: str
+    catalog_dir: Path
+
+
+@dataclass
+class LoadedBundle:
+    """A bundle file after load, model and resolve; ``resolved`` is None when unusable."""
+
+    source: BundleSource
+    resolved: ResolvedBundle | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def _top_key(path: Path) -> str | None:
+    """Cheap sniff of a file's first top-level key, to tell bundles from other YAML."""
+    try:
+        with path.open("rb") as fh:
+            for raw in fh:
+                line = raw.decode("utf-8", "replace")
+                if not line.strip() or line.lstrip().startswith("#") or line.startswith("---"):
+                    continue
+                if line[0] in " \t-":
+                    return None
+                return line.split(":", 1)[0].strip().strip("'\"")
+    except OSError:
+        return None
+    return None
+
+
+def find_bundles(paths: list[Path], catalog: Path | None) -> tuple[list[BundleSource], list[Diagnostic]]:
+    """Expand the command's paths into bundle files; a folder contributes its *.yaml bundles."""
+    sources: list[BundleSource] = []
+    diags: list[Diagnostic] = []
+    for path in paths:
+        if not path.exists():
+            raise UsageError(f"path does not exist: {path}")
+        if path.is_dir():
+            found = [
+                p for p in sorted(path.iterdir())
+                if p.is_file() and p.suffix in (".yaml", ".yml") and _top_key(p) not in ("scenarios",)
+                and _top_key(p) not in ("departments", "fields", "materials", "items")
+            ]
+            if not found:
+                diags.append(make("E012", f"no bundle files in {display_path(path)}", Location(display_path(path)),
+                                  "bundle files are *.yaml with a top-level `bundle:` key"))
+            for p in found:
+                sources.append(BundleSource(p, display_path(p), catalog or p.parent / "catalog"))
+        else:
+            sources.append(BundleSource(path, display_path(path), catalog or path.parent / "catalog"))
+    return sources, diags
+
+
+class Workspace:
+    """Loads catalogs once per folder and bundles against them."""
+
+    def __init__(self) -> None:
+        self._catalogs: dict[Path, Catalog] = {}
+
+    def catalog(self, folder: Path) -> Catalog:
+        key = folder.resolve()
+        if key not in self._catalogs:
+            cat = load_catalog(folder, display_path(folder))
+            cat.diagnostics.extend(check_catalog(cat))
+            self._catalogs[key] = cat
+        return self._catalogs[key]
+
+    def load_bundle(self, source: BundleSource) -> LoadedBundle:
+        loaded = load_file(source.path, source.display)
+        diags = list(loaded.diagnostics)
+        if loaded.data is None:
+            return LoadedBundle(source, None, diags)
+        data = loaded.data
+        if not isinstance(data, YMap) or "bundle" not in data:
+            kind = "a mapping without a `bundle:` key" if isinstance(data, YMap) else "not a mapping"
+            if isinstance(data, YMap) and any(k in data for k in ("departments", "fields", "materials", "items")):
+                kind = "a catalog file"
+            diags.append(make("E107", f"expected a bundle file, found {kind}", getattr(data, "loc", Location(source.display)),
+                              "a bundle file starts with `bundle: <id>`; catalog files belong in catalog/"))
+            return LoadedBundle(source, None, diags)
+        try:
+            bundle = Bundle.model_validate(data)
+        except ValidationError as exc:
+            diags.extend(pydantic_diagnostics(exc, Bundle, data, source.display))
+            return LoadedBundle(source, None, diags)
+        if not source.catalog_dir.is_dir():
+            diags.append(make("E001", f"catalog folder {display_path(source.catalog_dir)} not found",
+                              Location(source.display), "put the catalog in catalog/ beside the bundle, or pass --catalog DIR"))
+            return LoadedBundle(source, None, diags)
+        catalog = self.catalog(source.catalog_dir)
+        resolved = resolve(bundle, Entry(bundle, source.display, data), catalog)
+        diags.extend(resolved.diagnostics)
+        return LoadedBundle(source, resolved, diags)
