@@ -118,3 +118,140 @@ def codes(fmt: str) -> None:
     else:
         for c in REGISTRY.values():
             click.echo(f"{c.code}  {c.severity.value:<7}  {c.title}")
+
+
+def _load_for_compile(
+    paths: tuple[Path, ...], catalog: Path | None
+) -> tuple[Workspace, list, list[Diagnostic]]:
+    ws = Workspace()
+    if catalog is not None and not catalog.is_dir():
+        raise UsageError(f"catalog folder does not exist: {catalog}")
+    sources, diags = find_bundles(list(paths) or [Path("bundles")], catalog)
+    return ws, sources, diags
+
+
+def _split_select(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def compile_sources(ws: Workspace, sources: list, select: list[str] | None, answers_path: Path | None,
+                    progress: bool = False):
+    """Yield (source, CompileResult) for each bundle, reading answers per bundle's questions."""
+    from onething.answers import read_answers
+    from onething.compiler import CompileResult, compile_bundle
+    from onething.project import display_path
+
+    total = len(sources)
+    for n, source in enumerate(sources, 1):
+        if progress:
+            click.echo(f"[{n}/{total}] {source.display}", err=True)
+        loaded = ws.load_bundle(source)
+        if loaded.resolved is None:
+            yield source, CompileResult(None, loaded.diagnostics)
+            continue
+        answers = None
+        extra: list[Diagnostic] = []
+        if answers_path is not None:
+            answers, extra = read_answers(answers_path, display_path(answers_path), loaded.resolved.questions)
+            if has_errors(extra):
+                yield source, CompileResult(None, loaded.diagnostics + extra)
+                continue
+        result = compile_bundle(loaded.resolved, source.path, select, answers)
+        result.diagnostics = sort_diagnostics(result.diagnostics + extra)
+        yield source, result
+
+
+@main.command(name="compile")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path, file_okay=False),
+              help="Write one <bundle>.json per bundle into this folder.")
+@click.option("--select", "select_", metavar="ITEM,...", help="Optional items to include (default: all).")
+@click.option("--answers", type=click.Path(path_type=Path, dir_okay=False),
+              help="Applicant's answers file (YAML/JSON); only the bundle's questions are used.")
+@click.option("--check", is_flag=True, help="Compare with the manifests in -o; exit 1 naming stale ones.")
+@click.option("--strict", is_flag=True, help="Treat unsuppressed warnings as errors.")
+@click.option("--catalog", type=click.Path(path_type=Path, file_okay=False),
+              help="Catalog folder (default: catalog/ beside each bundle).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Format of diagnostics and the -o summary (manifests are always JSON).")
+def compile_cmd(paths: tuple[Path, ...], output: Path | None, select_: str | None, answers: Path | None,
+                check: bool, strict: bool, catalog: Path | None, fmt: str) -> None:
+    """Compile bundles into manifests: one form, one material list, one dispatch plan.
+
+    \b
+    One bundle without -o: its manifest on stdout. Several: a JSON object id → manifest.
+    Diagnostics go to stderr. Exit status: 0 ok, 1 errors (or stale with --check,
+    or warnings with --strict), 2 usage problem.
+
+    \b
+    Examples:
+      onething compile bundles/birth.yaml
+      onething compile bundles/birth.yaml --select ssc_apply --answers answers.yaml
+      onething compile bundles/ -o build/manifests
+      onething compile bundles/ -o build/manifests --check     # in CI
+    """
+    from onething.manifest import dumps
+
+    try:
+        if check and output is None:
+            raise UsageError("--check needs -o DIR with the manifests to compare against")
+        if answers is not None and not answers.is_file():
+            raise UsageError(f"answers file does not exist: {answers}")
+        ws, sources, diags = _load_for_compile(paths, catalog)
+        if (select_ is not None or answers is not None) and len(sources) > 1:
+            raise UsageError("--select and --answers apply to one bundle; name a single bundle file")
+    except UsageError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    failed = has_errors(diags)
+    manifests: dict[str, str] = {}
+    data: dict[str, object] = {}
+    summary: list[dict[str, object]] = []
+    for source, result in compile_sources(ws, sources, _split_select(select_), answers,
+                                          progress=output is not None and len(sources) > 1 and fmt == "text"):
+        diags.extend(result.diagnostics)
+        if result.manifest is None or has_errors(result.diagnostics):
+            failed = True
+            summary.append({"bundle": source.display, "status": "error"})
+            continue
+        if strict and any(not d.suppressed for d in result.diagnostics):
+            failed = True
+        m = result.manifest
+        manifests[m.bundle.id] = m.to_json()
+        data[m.bundle.id] = m.model_dump(mode="json", exclude_none=True)
+        summary.append({"bundle": m.bundle.id, "status": "ok"})
+    if diags:
+        if fmt == "json" and output is None:
+            pass  # stdout carries the manifest; diagnostics are inside it
+        else:
+            for d in sort_diagnostics(diags):
+                click.echo(d.render() + (" [--strict]" if strict and not d.is_error and not d.suppressed else ""), err=True)
+    if output is None:
+        if len(sources) == 1 and manifests:
+            click.echo(next(iter(manifests.values())), nl=False)
+        elif manifests:
+            click.echo(dumps(data), nl=False)
+        sys.exit(EXIT_ERRORS if failed else EXIT_OK)
+    stale: list[str] = []
+    for bid, text in sorted(manifests.items()):
+        target = output / f"{bid}.json"
+        if check:
+            if not target.is_file():
+                stale.append(f"{target}: missing")
+            elif target.read_text(encoding="utf-8") != text:
+                stale.append(f"{target}: stale")
+        else:
+            output.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+    if check:
+        for s in stale:
+            click.echo(s, err=True)
+        failed = failed or bool(stale)
+    if fmt == "json":
+        click.echo(dumps({"output": str(output), "bundles": summary, "stale": stale}), nl=False)
+    else:
+        verb = "checked" if check else "wrote"
+        click.echo(f"{verb} {len(manifests)} manifest(s) in {output}" + (f"; {len(stale)} stale" if stale else ""), err=True)
+    sys.exit(EXIT_ERRORS if failed else EXIT_OK)

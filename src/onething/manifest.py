@@ -1,0 +1,215 @@
+"""The manifest: the compiler's one output and the only contract with renderers and runtime.
+
+These models define its JSON shape (published as docs/schema/manifest.schema.json).
+Bump SCHEMA_VERSION on any incompatible change.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = "1.0"
+
+Label = dict[str, str]
+Answer = str | int | float | bool | None
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class WindowOut(_Out):
+    name: Label
+    address: str | None = None
+    hours: str | None = None
+    phone: str | None = None
+    online: str | None = None
+
+
+class BundleInfo(_Out):
+    id: str
+    version: str
+    title: Label
+    description: Label | None = None
+    legal_basis: str | None = None
+    lead: str
+    cooperating: list[str]
+    departments: dict[str, Label] = Field(description="every department the bundle involves, id → name")
+    window: WindowOut | None = None
+    e_certificate_sharing: bool
+    source: str = Field(description="bundle file, relative to the bundles folder")
+    source_hash: str = Field(description="sha256 of the bundle file and the catalog entries it uses")
+
+
+class ExcludedItem(_Out):
+    id: str
+    reason: Literal["not_selected", "condition_false"]
+
+
+class Selection(_Out):
+    items: list[str] = Field(description="items in the plan, in bundle order")
+    optional_chosen: list[str]
+    excluded: list[ExcludedItem]
+    answers: dict[str, Answer] = Field(description="answers to the bundle's questions only; never field values")
+    undecided: list[str] = Field(description="questions the conditions use that were not answered")
+
+
+class OptionOut(_Out):
+    value: str
+    label: Label
+
+
+class FormField(_Out):
+    key: str
+    label: Label
+    type: str
+    required: bool
+    used_by: list[str]
+    when: str | None = None
+    help: Label | None = None
+    options: list[OptionOut] | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    minimum: str | None = None
+    maximum: str | None = None
+    pattern: str | None = None
+    repeat: dict[str, int | None] | None = None
+    fields: list[FormField] | None = None
+    sensitive: bool = False
+
+
+class Section(_Out):
+    id: str
+    title: Label
+    fields: list[FormField]
+
+
+class Form(_Out):
+    sections: list[Section]
+
+
+class ToleratedOut(_Out):
+    supplement_days: int
+    unit: str
+
+
+class MaterialOut(_Out):
+    id: str
+    name: Label
+    kind: str
+    issued_by: str | None = None
+    required_by: list[str]
+    status: Literal["submit", "waived", "tolerated", "commitment"]
+    reason: Literal["produced", "e_certificate", "generated"] | None = None
+    waived_by: str | None = Field(default=None, description="producing item, issuing department, or combined_form")
+    when: str | None = None
+    in_person: bool = False
+    originals: int
+    copies: int
+    tolerated: ToleratedOut | None = None
+    commitment: Label | None = None
+    notes: Label | None = None
+
+
+class TimeLimitOut(_Out):
+    statutory: int | None = None
+    committed: int | None = None
+    unit: str
+    committed_working_days: int = Field(description="committed (else statutory) limit in working days")
+
+
+class SpecialProcedureOut(_Out):
+    item: str
+    name: Label
+    days: int | None = None
+    unit: str
+
+
+class StepInputs(_Out):
+    fields: list[str]
+    materials: list[str]
+    upstream: dict[str, list[str]] = Field(description="direct predecessor → the materials it produces")
+
+
+class Step(_Out):
+    name: Label
+    type: str
+    department: str
+    partners: list[str]
+    stage: int
+    optional: bool
+    when: str | None = None
+    needs: list[str]
+    inputs: StepInputs
+    outputs: list[str]
+    result: Label | None = None
+    time_limit: TimeLimitOut
+    special_procedures: list[SpecialProcedureOut]
+    steps: list[str]
+    visits: int | None = None
+
+
+class Plan(_Out):
+    stages: list[list[str]]
+    steps: dict[str, Step]
+    edges: list[tuple[str, str, str]] = Field(description="(from, to, why): why is `needs` or a material id")
+    critical_path: list[str]
+    committed_days: int
+    special_procedures: list[SpecialProcedureOut]
+
+
+class Figure(_Out):
+    separate: int
+    bundled: int
+
+
+class Metrics(_Out):
+    materials: Figure
+    fields: Figure
+    steps: Figure
+    trips: Figure
+    days: Figure
+    special_procedure_days: int = Field(description="published separately, not counted in days")
+
+
+class ItemCompleteness(_Out):
+    score: float
+    missing: list[str]
+
+
+class Completeness(_Out):
+    score: float = Field(description="share of standard elements filled over the bundle's items")
+    items: dict[str, ItemCompleteness]
+
+
+class DiagnosticOut(_Out):
+    code: str
+    severity: str
+    location: dict[str, Any] | None
+    message: str
+    hint: str | None = None
+    related: list[str] | None = None
+    suppressed: str | None = Field(default=None, description="the reason, when a reviewed suppression silences it")
+
+
+class Manifest(_Out):
+    schema_version: str
+    bundle: BundleInfo
+    selection: Selection
+    form: Form
+    materials: list[MaterialOut]
+    plan: Plan
+    metrics: Metrics
+    completeness: Completeness
+    diagnostics: list[DiagnosticOut]
+
+    def to_json(self) -> str:
+        return dumps(self.model_dump(mode="json", exclude_none=True))
+
+
+def dumps(data: Any) -> str:
+    """The one serialisation of manifests: sorted keys, UTF-8 text, trailing newline."""
+    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"

@@ -1,0 +1,120 @@
+"""Material dedup and waivers (一套材料): each material once, with why it is or is not asked.
+
+Rules (docs/compiling.md):
+- merged by id, listed once with every item that needs it (``required_by``);
+- waived ``generated`` when it is a form (kind ``form``) the combined form produces;
+- waived ``produced`` when a selected, unconditional item produces it upstream of every consumer;
+- waived ``e_certificate`` when it is a shared electronic certificate and the bundle shares them,
+  unless any requirement says ``in_person``;
+- else ``commitment`` when every requirement accepts a signed commitment (告知承诺),
+  ``tolerated`` when every requirement tolerates it missing at acceptance (容缺), else ``submit``;
+- originals: brought once (the most any one item asks, shown and handed back);
+  copies: the most any one item needs — the window scans and shares them with every department.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import networkx as nx
+
+from onething.diagnostics import Diagnostic, make
+from onething.manifest import MaterialOut, ToleratedOut
+from onething.models.catalog import _MaterialUse
+from onething.plan import Graph
+from onething.resolve import ResolvedBundle, ResolvedItem
+from onething.selection import Selection, disjoin
+
+
+@dataclass
+class _Use:
+    item: ResolvedItem
+    index: int
+    use: _MaterialUse
+    residual: str | None
+
+
+def merge_materials(
+    rb: ResolvedBundle, sel: Selection, gr: Graph
+) -> tuple[list[MaterialOut], list[tuple[Diagnostic, list[str], list[tuple[str, int]]]]]:
+    """The material list and W604 lints (with the items and requirements they concern)."""
+    order: list[str] = []
+    uses: dict[str, list[_Use]] = defaultdict(list)
+    for ri in sel.items:
+        for j, mu in enumerate(ri.model.materials or []):
+            if mu.ref not in rb.materials:
+                continue
+            applies, residual = sel.decide(ri, ri.material_when.get(mu.ref))
+            if not applies:
+                continue
+            if mu.ref not in uses:
+                order.append(mu.ref)
+            uses[mu.ref].append(_Use(ri, j, mu, residual))
+
+    producers: dict[str, list[str]] = defaultdict(list)
+    for ri in sel.items:
+        if sel.item_when.get(ri.id) is None:
+            for m in ri.model.produces or []:
+                producers[m].append(ri.id)
+
+    out: list[MaterialOut] = []
+    lints: list[tuple[Diagnostic, list[str], list[tuple[str, int]]]] = []
+    for mid in order:
+        mdef = rb.materials[mid].model
+        u = uses[mid]
+        consumers = list(dict.fromkeys(x.item.id for x in u))
+        in_person = any(x.use.in_person for x in u)
+        originals = max((x.use.originals if x.use.originals is not None else mdef.originals) for x in u)
+        copies = max((x.use.copies if x.use.copies is not None else mdef.copies) for x in u)
+        status, reason, waived_by = "submit", None, None
+        tolerated = commitment = None
+        producer = next(
+            (p for p in producers.get(mid, [])
+             if all(p != c and nx.has_path(gr.graph, p, c) for c in consumers)),
+            None,
+        )
+        if mdef.kind == "form":
+            status, reason, waived_by = "waived", "generated", "combined_form"
+        elif producer is not None:
+            status, reason, waived_by = "waived", "produced", producer
+        elif mdef.e_certificate and rb.bundle.e_certificate_sharing and not in_person:
+            status, reason, waived_by = "waived", "e_certificate", mdef.issued_by
+        elif all(x.use.commitment for x in u):
+            status = "commitment"
+            commitment = dict(u[0].use.commitment.text)  # type: ignore[union-attr]
+        elif all(x.use.tolerated for x in u):
+            status = "tolerated"
+            t = min((x.use.tolerated for x in u), key=lambda t: t.supplement_days)  # type: ignore[union-attr]
+            tolerated = ToleratedOut(supplement_days=t.supplement_days, unit=t.unit)  # type: ignore[union-attr]
+        out.append(MaterialOut(
+            id=mid,
+            name=dict(mdef.name),
+            kind=mdef.kind,
+            issued_by=mdef.issued_by,
+            required_by=consumers,
+            status=status,
+            reason=reason,
+            waived_by=waived_by,
+            when=disjoin([x.residual for x in u]),
+            in_person=in_person,
+            originals=originals,
+            copies=copies,
+            tolerated=tolerated,
+            commitment=commitment,
+            notes=dict(mdef.notes) if mdef.notes else None,
+        ))
+        issuer = rb.departments.get(mdef.issued_by or "")
+        if (
+            issuer is not None and issuer.model.kind == "government" and not mdef.e_certificate
+            and reason not in ("produced", "generated")
+        ):
+            lints.append((make(
+                "W604",
+                f"material {mid!r} is issued by {mdef.issued_by} but is not shared as an electronic "
+                "certificate: the applicant must bring a government-issued paper (免证办 target)",
+                rb.materials[mid].loc("e_certificate") if "e_certificate" in rb.materials[mid].node
+                else rb.materials[mid].loc("id"),
+                "set e_certificate: true once the certificate is shared, or suppress with the reason",
+            ), consumers, [(x.item.id, x.index) for x in u]))
+    return out, lints
