@@ -255,3 +255,132 @@ def compile_cmd(paths: tuple[Path, ...], output: Path | None, select_: str | Non
         verb = "checked" if check else "wrote"
         click.echo(f"{verb} {len(manifests)} manifest(s) in {output}" + (f"; {len(stale)} stale" if stale else ""), err=True)
     sys.exit(EXIT_ERRORS if failed else EXIT_OK)
+
+
+def _compile_one(path: Path, catalog: Path | None, select_: str | None, answers: Path | None):
+    """Compile a single bundle for a view; exits with the right status on failure."""
+    try:
+        if answers is not None and not answers.is_file():
+            raise UsageError(f"answers file does not exist: {answers}")
+        if not path.exists():
+            raise UsageError(f"path does not exist: {path}")
+        if path.is_dir():
+            raise UsageError(f"{path} is a folder; name one bundle file")
+        ws, sources, diags = _load_for_compile((path,), catalog)
+    except UsageError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    for _, result in compile_sources(ws, sources, _split_select(select_), answers):
+        if result.manifest is None or has_errors(result.diagnostics):
+            _emit_diagnostics(result.diagnostics, "text")
+            sys.exit(EXIT_ERRORS)
+        return result.manifest
+    sys.exit(EXIT_ERRORS)  # pragma: no cover
+
+
+_one_bundle_options = [
+    click.argument("bundle", type=click.Path(path_type=Path)),
+    click.option("--select", "select_", metavar="ITEM,...", help="Optional items to include (default: all)."),
+    click.option("--answers", type=click.Path(path_type=Path, dir_okay=False), help="Applicant's answers file."),
+    click.option("--catalog", type=click.Path(path_type=Path, file_okay=False), help="Catalog folder."),
+]
+
+
+def _with_bundle_options(f):
+    for opt in reversed(_one_bundle_options):
+        f = opt(f)
+    return f
+
+
+@main.command(name="plan")
+@_with_bundle_options
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def plan_cmd(bundle: Path, select_: str | None, answers: Path | None, catalog: Path | None, fmt: str) -> None:
+    """Show a bundle's dispatch plan: stages, departments, time limits and the savings.
+
+    \b
+    Examples:
+      onething plan bundles/birth.yaml
+      onething plan bundles/birth.yaml --answers answers.yaml --format json
+    """
+    from onething.manifest import dumps
+    from onething.views import plan_text
+
+    m = _compile_one(bundle, catalog, select_, answers)
+    if fmt == "json":
+        click.echo(dumps({"plan": m.plan.model_dump(mode="json", exclude_none=True),
+                          "metrics": m.metrics.model_dump(mode="json")}), nl=False)
+    else:
+        click.echo(plan_text(m), nl=False)
+
+
+@main.command(name="graph")
+@_with_bundle_options
+@click.option("--format", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid", show_default=True)
+def graph_cmd(bundle: Path, select_: str | None, answers: Path | None, catalog: Path | None, fmt: str) -> None:
+    """Emit a bundle's dependency graph: items grouped by department, materials on the edges.
+
+    \b
+    Examples:
+      onething graph bundles/birth.yaml > birth.mmd
+      onething graph bundles/birth.yaml --format dot | dot -Tsvg > birth.svg
+    """
+    from onething.views import graph_dot, graph_mermaid
+
+    m = _compile_one(bundle, catalog, select_, answers)
+    click.echo(graph_mermaid(m) if fmt == "mermaid" else graph_dot(m), nl=False)
+
+
+@main.command(name="test")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--catalog", type=click.Path(path_type=Path, file_okay=False), help="Catalog folder.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("-q", "--quiet", is_flag=True, help="Print failures only.")
+def test_cmd(paths: tuple[Path, ...], catalog: Path | None, fmt: str, quiet: bool) -> None:
+    """Run scenario tests: given a selection and answers, expect materials, fields, stages, days.
+
+    \b
+    PATHS are scenario files or folders (default: bundles/scenarios/).
+    Exit status: 0 all pass, 1 a scenario failed or could not run, 2 usage problem.
+
+    \b
+    Examples:
+      onething test
+      onething test bundles/scenarios/birth.yaml
+      onething test --format json | jq '.failed'
+    """
+    from onething.manifest import dumps
+    from onething.scenarios import find_scenario_files, render_outcome, run_file
+
+    targets = list(paths) or [Path("bundles/scenarios")]
+    for t in targets:
+        if not t.exists():
+            click.echo(f"error: path does not exist: {t}", err=True)
+            sys.exit(EXIT_USAGE)
+    files = find_scenario_files(targets)
+    ws = Workspace()
+    runs = [run_file(ws, f, catalog) for f in files]
+    outcomes = [o for r in runs for o in r.outcomes]
+    load_errors = [d for r in runs for d in r.diagnostics if d.is_error]
+    passed = sum(o.passed for o in outcomes)
+    failed = len(outcomes) - passed
+    if fmt == "json":
+        click.echo(dumps({
+            "passed": passed, "failed": failed,
+            "errors": [d.to_json() for d in load_errors],
+            "scenarios": [{"name": o.scenario.name, "bundle": o.scenario.bundle, "location": str(o.location),
+                           "passed": o.passed, "failures": o.failures,
+                           "errors": [d.to_json() for d in o.errors]} for o in outcomes],
+        }), nl=False)
+    else:
+        for d in load_errors:
+            click.echo(d.render())
+        for o in outcomes:
+            if not quiet or not o.passed:
+                click.echo(render_outcome(o))
+        click.echo(f"scenarios: {passed} passed, {failed} failed" + (f", {len(load_errors)} file error(s)" if load_errors else ""))
+    ok = failed == 0 and not load_errors and (outcomes or not files)
+    if not outcomes and not load_errors:
+        click.echo("no scenarios found", err=True)
+        sys.exit(EXIT_ERRORS)
+    sys.exit(EXIT_OK if ok else EXIT_ERRORS)
