@@ -384,3 +384,38 @@ def test_cmd(paths: tuple[Path, ...], catalog: Path | None, fmt: str, quiet: boo
         click.echo("no scenarios found", err=True)
         sys.exit(EXIT_ERRORS)
     sys.exit(EXIT_OK if ok else EXIT_ERRORS)
+
+
+@main.command(name="report")
+@click.argument("bundles_dir", required=False, type=click.Path(path_type=Path), default=Path("bundles"))
+@click.option("--format", "fmt", type=click.Choice(["md", "json", "csv"]), default="md", show_default=True)
+@click.option("--catalog", type=click.Path(path_type=Path, file_okay=False), help="Catalog folder.")
+def report_cmd(bundles_dir: Path, fmt: str, catalog: Path | None) -> None:
+    """One row per bundle: items, departments, stages, completeness, suppressed lints, savings.
+
+    \b
+    Examples:
+      onething report                                  # Markdown table of bundles/
+      onething report bundles --format md > docs/bundles.md
+      onething report bundles --format csv > bundles.csv
+    """
+    from onething.report import report_csv, report_json, report_md, row
+
+    try:
+        ws, sources, diags = _load_for_compile((bundles_dir,), catalog)
+    except UsageError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    rows = []
+    failed = has_errors(diags)
+    for source, result in compile_sources(ws, sources, None, None):
+        if result.manifest is None or has_errors(result.diagnostics):
+            failed = True
+            diags.extend(result.diagnostics)
+            continue
+        rows.append(row(result.manifest))
+    rows.sort(key=lambda r: r["bundle"])
+    if failed:
+        _emit_diagnostics([d for d in diags if d.is_error], "text")
+    click.echo({"md": report_md, "json": report_json, "csv": report_csv}[fmt](rows), nl=False)
+    sys.exit(EXIT_ERRORS if failed else EXIT_OK)
