@@ -12,18 +12,19 @@ from pydantic import BaseModel, ValidationError
 from onething.diagnostics import Diagnostic, make
 from onething.entries import Entry
 from onething.loader import Loaded, load_file
-from onething.models.catalog import CatalogFile, Department, FieldDef, ItemDef, MaterialDef
+from onething.models.catalog import CatalogFile, Department, FieldDef, ItemDef, MaterialDef, SectionDef
 from onething.source import YMap
 from onething.validation import pydantic_diagnostics
 
-CATALOG_KEYS = ("departments", "fields", "materials", "items")
+CATALOG_KEYS = ("departments", "sections", "fields", "materials", "items")
 _MODELS: dict[str, type[BaseModel]] = {
     "departments": Department,
+    "sections": SectionDef,
     "fields": FieldDef,
     "materials": MaterialDef,
     "items": ItemDef,
 }
-_ID_KEY = {"departments": "id", "fields": "key", "materials": "id", "items": "id"}
+_ID_KEY = {"departments": "id", "sections": "id", "fields": "key", "materials": "id", "items": "id"}
 ISSUERS_OUTSIDE = ("applicant", "third_party")
 
 
@@ -32,6 +33,7 @@ class Catalog:
     """Everything the catalog defines, each entry with where it was written."""
 
     departments: dict[str, Entry[Department]] = field(default_factory=dict)
+    sections: dict[str, Entry[SectionDef]] = field(default_factory=dict)
     fields: dict[str, Entry[FieldDef]] = field(default_factory=dict)
     materials: dict[str, Entry[MaterialDef]] = field(default_factory=dict)
     items: dict[str, Entry[ItemDef]] = field(default_factory=dict)

@@ -76,24 +76,46 @@ class Condition:
         return _eval(self.tree, answers)
 
 
+MAX_DEPTH = 50
+"""How deeply a condition may nest (``not not …``, parentheses); far beyond any real one."""
+
+
 def parse(source: str) -> Condition:
     text = source.strip()
     if not text:
         raise ConditionError("E301", "the condition is empty")
+    lead = len(source) - len(source.lstrip())  # offsets below are into `source`, not `text`
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
-        raise ConditionError("E301", f"not a valid condition: {exc.msg}", max((exc.offset or 1) - 1, 0)) from None
-    return Condition(text, _convert(tree.body))
+        offset = max((exc.offset or 1) - 1, 0) if (exc.lineno or 1) == 1 else 0
+        raise ConditionError("E301", f"not a valid condition: {exc.msg}", lead + offset) from None
+    except (ValueError, RecursionError, MemoryError) as exc:
+        # NUL bytes and lone surrogates (ValueError), absurd nesting (RecursionError)
+        what = "it is nested too deeply" if isinstance(exc, (RecursionError, MemoryError)) else str(exc)
+        raise ConditionError("E301", f"not a valid condition: {what}", lead) from None
+    try:
+        return Condition(text, _convert(tree.body, 0))
+    except ConditionError as exc:
+        # ast columns count UTF-8 bytes; report characters, on the first line only
+        # (a multi-line condition points at its start)
+        chars = len(text.encode("utf-8")[: exc.offset].decode("utf-8", "ignore"))
+        exc.offset = lead + chars if "\n" not in text else lead
+        raise
 
 
-def _convert(node: ast.AST) -> Node:
+def _convert(node: ast.AST, depth: int) -> Node:
+    if depth > MAX_DEPTH:
+        raise ConditionError(
+            "E301", f"the condition is nested more than {MAX_DEPTH} levels deep", getattr(node, "col_offset", 0)
+        )
+    depth += 1
     if isinstance(node, ast.BoolOp):
         op = "and" if isinstance(node.op, ast.And) else "or"
-        return Node(op, tuple(_convert(v) for v in node.values))
+        return Node(op, tuple(_convert(v, depth) for v in node.values))
     if isinstance(node, ast.UnaryOp):
         if isinstance(node.op, ast.Not):
-            return Node("not", (_convert(node.operand),))
+            return Node("not", (_convert(node.operand, depth),))
         if isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant) and isinstance(
             node.operand.value, (int, float)
         ) and not isinstance(node.operand.value, bool):
@@ -103,7 +125,7 @@ def _convert(node: ast.AST) -> Node:
         ops = tuple(_OPS[type(o)] for o in node.ops if type(o) in _OPS)
         if len(ops) != len(node.ops):
             raise ConditionError("E303", "`is` comparisons are not allowed; use == or !=", node.col_offset)
-        return Node("cmp", (_convert(node.left), ops, tuple(_convert(c) for c in node.comparators)))
+        return Node("cmp", (_convert(node.left, depth), ops, tuple(_convert(c, depth) for c in node.comparators)))
     if isinstance(node, ast.Name):
         if node.id in _LITERAL_NAMES:
             return Node("const", (_LITERAL_NAMES[node.id],))
@@ -115,7 +137,7 @@ def _convert(node: ast.AST) -> Node:
     if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
         items = []
         for elt in node.elts:
-            conv = _convert(elt)
+            conv = _convert(elt, depth)
             if conv.op != "const":
                 raise ConditionError("E303", "a list in a condition holds literals only", elt.col_offset)
             items.append(conv.args[0])

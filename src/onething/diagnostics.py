@@ -80,6 +80,7 @@ REGISTRY: dict[str, CodeInfo] = {
         _c("W603", "joint approval above 5 steps", "A joint approval takes at most 5 steps; merge steps."),
         _c("W604", "government-issued material not shared electronically", "Make it an e-certificate (免证办 target), or suppress with the reason."),
         _c("W605", "suppression that silences nothing", "Remove the suppression, or move it to where the lint stands."),
+        _c("W606", "form section without a title", "Add the section (the field key's first part) to the catalog's `sections:` with zh and en titles."),
     ]
 }
 

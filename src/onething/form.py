@@ -14,66 +14,26 @@ from onething.resolve import ResolvedBundle
 from onething.selection import Selection, disjoin
 
 SITUATION = "situation"
-# Stable section order: the person(s) concerned first, then objects, then payment and delivery.
-SECTION_TITLES: dict[str, dict[str, str]] = {
-    SITUATION: {"zh": "申请情形", "en": "Your situation"},
-    "applicant": {"zh": "申请人信息", "en": "Applicant"},
-    "agent": {"zh": "代理人信息", "en": "Agent"},
-    "child": {"zh": "子女信息", "en": "Child"},
-    "mother": {"zh": "母亲信息", "en": "Mother"},
-    "father": {"zh": "父亲信息", "en": "Father"},
-    "guardian": {"zh": "监护人信息", "en": "Guardian"},
-    "student": {"zh": "学生信息", "en": "Student"},
-    "party_a": {"zh": "男方信息", "en": "Party A"},
-    "party_b": {"zh": "女方信息", "en": "Party B"},
-    "spouse": {"zh": "配偶信息", "en": "Spouse"},
-    "household": {"zh": "户籍信息", "en": "Household registration"},
-    "deceased": {"zh": "逝者信息", "en": "The deceased"},
-    "heir": {"zh": "继承人信息", "en": "Heirs"},
-    "veteran": {"zh": "退役军人信息", "en": "Veteran"},
-    "insured": {"zh": "参保人信息", "en": "Insured person"},
-    "retiree": {"zh": "退休人员信息", "en": "Retiree"},
-    "disability": {"zh": "残疾信息", "en": "Disability"},
-    "employee": {"zh": "员工信息", "en": "Employee"},
-    "employer": {"zh": "用人单位信息", "en": "Employer"},
-    "enterprise": {"zh": "企业信息", "en": "Enterprise"},
-    "legal_rep": {"zh": "法定代表人信息", "en": "Legal representative"},
-    "shareholder": {"zh": "股东信息", "en": "Shareholders"},
-    "business": {"zh": "经营信息", "en": "Business"},
-    "restaurant": {"zh": "餐饮经营信息", "en": "Restaurant"},
-    "change": {"zh": "变更事项", "en": "Changes"},
-    "deregistration": {"zh": "注销信息", "en": "Deregistration"},
-    "property": {"zh": "不动产信息", "en": "Property"},
-    "transferor": {"zh": "转让方信息", "en": "Transferor"},
-    "transferee": {"zh": "受让方信息", "en": "Transferee"},
-    "seller": {"zh": "卖方信息", "en": "Seller"},
-    "buyer": {"zh": "买方信息", "en": "Buyer"},
-    "transaction": {"zh": "交易信息", "en": "Transaction"},
-    "mortgage": {"zh": "抵押信息", "en": "Mortgage"},
-    "project": {"zh": "项目信息", "en": "Project"},
-    "utility": {"zh": "报装需求", "en": "Utility needs"},
-    "school": {"zh": "学校信息", "en": "School"},
-    "loan": {"zh": "贷款信息", "en": "Loan"},
-    "medical": {"zh": "就医信息", "en": "Medical care"},
-    "insurance": {"zh": "参保信息", "en": "Insurance"},
-}
-_LAST = ("bank", "delivery")
-SECTION_TITLES.update({
-    "bank": {"zh": "银行账户信息", "en": "Bank account"},
-    "delivery": {"zh": "结果送达", "en": "Delivery of results"},
-})
-_ORDER = {k: i for i, k in enumerate(SECTION_TITLES) if k not in _LAST}
+_SITUATION_TITLE = {"zh": "申请情形", "en": "Your situation"}
+_UNTITLED_ORDER = 900
+
+
+def section_rank(rb: ResolvedBundle, subject: str) -> tuple[int, str]:
+    """Sections sort by the catalog's `order`, then id; untitled ones go near the end."""
+    entry = rb.catalog.sections.get(subject)
+    return (entry.model.order if entry else _UNTITLED_ORDER, subject)
+
+
+def section_title(rb: ResolvedBundle, subject: str) -> dict[str, str]:
+    entry = rb.catalog.sections.get(subject)
+    if entry is not None:
+        return dict(entry.model.title)
+    if subject == SITUATION:
+        return dict(_SITUATION_TITLE)
+    return {"zh": subject, "en": subject.replace("_", " ").capitalize()}
+
+
 _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
-
-
-def section_rank(subject: str) -> tuple[int, str]:
-    if subject in _LAST:
-        return (10_000 + _LAST.index(subject), subject)
-    return (_ORDER.get(subject, 5_000), subject)
-
-
-def section_title(subject: str) -> dict[str, str]:
-    return SECTION_TITLES.get(subject, {"zh": subject, "en": subject.replace("_", " ").capitalize()})
 
 
 def normalise_label(text: str) -> str:
@@ -153,11 +113,19 @@ def merge_form(
 
     out_sections = []
     if situation:
-        out_sections.append(Section(id=SITUATION, title=section_title(SITUATION), fields=situation))
-    for subject in sorted(sections, key=section_rank):
-        out_sections.append(Section(id=subject, title=section_title(subject), fields=sections[subject]))
-
+        out_sections.append(Section(id=SITUATION, title=section_title(rb, SITUATION), fields=situation))
     lints: list[tuple[Diagnostic, list[str]]] = []
+    for subject in sorted(sections, key=lambda s: section_rank(rb, s)):
+        out_sections.append(Section(id=subject, title=section_title(rb, subject), fields=sections[subject]))
+        if subject not in rb.catalog.sections:
+            first = rb.fields[sections[subject][0].key]
+            lints.append((make(
+                "W606",
+                f"form section {subject!r} (from field {first.model.key!r}) has no title in the catalog",
+                first.loc("key"),
+                f"add `- {{id: {subject}, title: {{zh: …, en: …}}, order: N}}` under `sections:` in the catalog",
+            ), sorted(sections[subject][0].used_by)))
+
     by_label: dict[str, list[str]] = defaultdict(list)
     for key in order:
         by_label[normalise_label(rb.fields[key].model.label["zh"])].append(key)

@@ -176,6 +176,10 @@ class _Builder:
                     stack[-1][3] = loc
                     continue
                 value = self._scalar(ev, loc)
+                if ev.style in ("'", '"') and ev.start_mark.line == ev.end_mark.line:
+                    # a quoted value is located at its first character, after the quote,
+                    # so that columns inside it (a condition's error) come out exact
+                    loc = Location(loc.file, loc.line, loc.col + 1)
                 if ev.anchor:
                     self.anchors[ev.anchor] = (value, 1)
                 root = self._attach(stack, value, 1, loc, root)
@@ -266,6 +270,10 @@ def load_text(text: str, file: str) -> Loaded:
     finally:
         parser.dispose()
     result.diagnostics.extend(builder.diags)
+    if any(d.code == "E008" for d in builder.diags):
+        # every refused tag is reported; what it stood for is gone, so checking the rest
+        # would only report the consequences of its removal
+        return result
     if data is None:
         result.diagnostics.append(make("E004", "the file holds no data", Location(file)))
         return result

@@ -74,7 +74,7 @@ def find_bundles(paths: list[Path], catalog: Path | None) -> tuple[list[BundleSo
             found = [
                 p for p in sorted(path.iterdir())
                 if p.is_file() and p.suffix in (".yaml", ".yml") and _top_key(p) not in ("scenarios",)
-                and _top_key(p) not in ("departments", "fields", "materials", "items")
+                and _top_key(p) not in ("departments", "sections", "fields", "materials", "items")
             ]
             if not found:
                 diags.append(make("E012", f"no bundle files in {display_path(path)}", Location(display_path(path)),

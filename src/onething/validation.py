@@ -64,7 +64,18 @@ def _describe(value: Any) -> str:
     for t, name in _TYPE_NAMES.items():
         if type(value) is t:
             return name
-    return "text" if isinstance(value, str) else type(value).__name__
+    # the loader's YMap / YList / Unquoted are dicts, lists and text to the author
+    for t in (bool, str, dict, list):
+        if isinstance(value, t):
+            return _TYPE_NAMES[t]
+    return type(value).__name__
+
+
+def _written(value: Any) -> str:
+    """How YAML shows a plain number or boolean (the loader keeps only canonical ones)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def pydantic_diagnostics(
@@ -76,6 +87,12 @@ def pydantic_diagnostics(
         full = prefix + loc_path
         etype = err["type"]
         code = _TYPE_CODES.get(etype) or ("E102" if etype in _WRONG_TYPE else "E104")
+        if etype == "string_type" and isinstance(err.get("input"), int):
+            # a plain 110107001000 or true where text belongs: YAML made it a number or
+            # boolean; the rule for code-like values is "quote it" (E105), as for 000107
+            code = "E105"
+            err = {**err, "msg": f"{_written(err['input'])} is written without quotes; "
+                                  "YAML reads it as a number or boolean"}
         dotted = ".".join(str(p) for p in full) or "(document)"
         hint: str | None = None
         if code == "E101":
@@ -99,7 +116,7 @@ def pydantic_diagnostics(
         elif code == "E105":
             location = locate(data, loc_path) or Location(file)
             message = f"{dotted}: {err['msg']}"
-            hint = f'quote it: "{err.get("input")}"'
+            hint = f'quote it: "{_written(err.get("input"))}"'
         elif code == "E106":
             location = locate(data, loc_path) or Location(file)
             message = f"{dotted}: {err['msg']}"

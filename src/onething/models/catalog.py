@@ -231,10 +231,19 @@ class ItemDef(ItemBody):
     department: Ident
 
 
+class SectionDef(Strict):
+    """A section of the combined form; fields join it by the first part of their key."""
+
+    id: Ident
+    title: Label
+    order: Annotated[int, Field(ge=0, description="sections sort by order, then id")] = 500
+
+
 class CatalogFile(Strict):
-    """One catalog file; it may hold any of the four dictionaries."""
+    """One catalog file; it may hold any of the five dictionaries."""
 
     departments: list[Department] = []
+    sections: list[SectionDef] = []
     fields: list[FieldDef] = []
     materials: list[MaterialDef] = []
     items: list[ItemDef] = []
