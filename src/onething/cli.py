@@ -49,24 +49,46 @@ def validate(paths: tuple[Path, ...], catalog: Path | None, fmt: str) -> None:
     """Check bundle files and their catalog; print every problem with file:line:col.
 
     \b
-    PATHS are bundle files or folders of bundles (default: bundles/).
+    PATHS are bundle files, folders of bundles (default: bundles/), catalog files (their
+    whole catalog folder is checked) or scenario files.
     Exit status: 0 no errors, 1 errors found, 2 usage problem.
 
     \b
     Examples:
       onething validate                       # everything under bundles/
       onething validate bundles/birth.yaml
+      onething validate bundles/catalog/fields.yaml
       onething validate --format json bundles/ | jq '.[].code'
     """
+    from onething.project import file_kind
+
     ws = Workspace()
+    bundle_paths: list[Path] = []
+    catalog_dirs: list[Path] = []
+    scenario_files: list[Path] = []
+    for p in list(paths) or [Path("bundles")]:
+        kind = file_kind(p) if p.is_file() else None
+        if kind == "catalog":
+            catalog_dirs.append(catalog or p.parent)
+        elif kind == "scenarios":
+            scenario_files.append(p)
+        else:
+            bundle_paths.append(p)
     try:
         if catalog is not None and not catalog.is_dir():
             raise UsageError(f"catalog folder does not exist: {catalog}")
-        sources, diags = find_bundles(list(paths) or [Path("bundles")], catalog)
+        sources, diags = find_bundles(bundle_paths, catalog) if bundle_paths else ([], [])
     except UsageError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_USAGE)
-    catalogs_seen: set[Path] = set()
+    for folder in catalog_dirs:
+        diags.extend(ws.catalog(folder).diagnostics)
+    if scenario_files:
+        from onething.scenarios import load_scenarios
+
+        for f in scenario_files:
+            diags.extend(load_scenarios(f)[1])
+    catalogs_seen: set[Path] = {d.resolve() for d in catalog_dirs}
     for source in sources:
         loaded = ws.load_bundle(source)
         diags.extend(loaded.diagnostics)

@@ -63,6 +63,18 @@ def _top_key(path: Path) -> str | None:
     return None
 
 
+def file_kind(path: Path) -> str | None:
+    """'bundle', 'catalog', 'scenarios' or None, from the first top-level key."""
+    key = _top_key(path)
+    if key == "bundle":
+        return "bundle"
+    if key in ("departments", "sections", "fields", "materials", "items"):
+        return "catalog"
+    if key == "scenarios":
+        return "scenarios"
+    return None
+
+
 def find_bundles(paths: list[Path], catalog: Path | None) -> tuple[list[BundleSource], list[Diagnostic]]:
     """Expand the command's paths into bundle files; a folder contributes its *.yaml bundles."""
     sources: list[BundleSource] = []
