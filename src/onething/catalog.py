@@ -39,6 +39,8 @@ class Catalog:
     items: dict[str, Entry[ItemDef]] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     file_hashes: dict[str, str] = field(default_factory=dict)
+    invalid: set[tuple[str, str]] = field(default_factory=set)
+    """(kind, id) of entries left out because they failed validation (already reported)."""
 
     def table(self, kind: str) -> dict[str, Entry[Any]]:
         return getattr(self, kind)
@@ -75,6 +77,8 @@ def add_entries(
             model = model_cls.model_validate(node)
         except ValidationError as exc:
             catalog.diagnostics.extend(pydantic_diagnostics(exc, model_cls, node, file, key_path + (i,)))
+            if isinstance(node, dict) and isinstance(node.get(id_key), str):
+                catalog.invalid.add((kind, node[id_key]))
             continue
         ident = getattr(model, id_key)
         entry = Entry(model, file, node)

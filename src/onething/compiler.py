@@ -230,6 +230,11 @@ def compile_bundle(
         edges=gr.edges,
         critical_path=path,
         committed_days=days,
+        unknown_limits=[
+            ri.id for ri in sel.items
+            if ri.model.time_limit is None
+            or (ri.model.time_limit.committed is None and ri.model.time_limit.statutory is None)
+        ],
         special_procedures=[sp for s in steps.values() for sp in s.special_procedures],
     )
     unique_fields = sum(len(s.fields) for s in form.sections if s.id != "situation")

@@ -158,6 +158,10 @@ class Plan(_Out):
     edges: list[tuple[str, str, str]] = Field(description="(from, to, why): why is `needs` or a material id")
     critical_path: list[str]
     committed_days: int
+    unknown_limits: list[str] = Field(
+        description="items with neither a committed nor a statutory limit: counted as 0 days, so "
+        "committed_days is a lower bound while this list is not empty"
+    )
     special_procedures: list[SpecialProcedureOut]
 
 

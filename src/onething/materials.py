@@ -24,7 +24,7 @@ from onething.manifest import MaterialOut, ToleratedOut
 from onething.models.catalog import _MaterialUse
 from onething.plan import Graph
 from onething.resolve import ResolvedBundle, ResolvedItem
-from onething.selection import Selection, disjoin
+from onething.selection import Selection, conjoin, disjoin
 
 
 @dataclass
@@ -33,6 +33,7 @@ class _Use:
     index: int
     use: _MaterialUse
     residual: str | None
+    parts: tuple[str, ...]
 
 
 def merge_materials(
@@ -45,18 +46,19 @@ def merge_materials(
         for j, mu in enumerate(ri.model.materials or []):
             if mu.ref not in rb.materials:
                 continue
-            applies, residual = sel.decide(ri, ri.material_when.get(mu.ref))
+            applies, parts = sel.decide_parts(ri, ri.material_when.get(mu.ref))
             if not applies:
                 continue
             if mu.ref not in uses:
                 order.append(mu.ref)
-            uses[mu.ref].append(_Use(ri, j, mu, residual))
+            uses[mu.ref].append(_Use(ri, j, mu, conjoin(parts), tuple(parts)))
 
-    producers: dict[str, list[str]] = defaultdict(list)
+    # A producer waives a material when it runs whenever the consumer needs it: it is
+    # unconditional, or its condition is one of the conjuncts of the consumer's condition.
+    producers: dict[str, list[tuple[str, str | None]]] = defaultdict(list)
     for ri in sel.items:
-        if sel.item_when.get(ri.id) is None:
-            for m in ri.model.produces or []:
-                producers[m].append(ri.id)
+        for m in ri.model.produces or []:
+            producers[m].append((ri.id, sel.item_when.get(ri.id)))
 
     out: list[MaterialOut] = []
     lints: list[tuple[Diagnostic, list[str], list[tuple[str, int]]]] = []
@@ -70,8 +72,9 @@ def merge_materials(
         status, reason, waived_by = "submit", None, None
         tolerated = commitment = None
         producer = next(
-            (p for p in producers.get(mid, [])
-             if all(p != c and nx.has_path(gr.graph, p, c) for c in consumers)),
+            (p for p, p_when in producers.get(mid, [])
+             if all(p != x.item.id and nx.has_path(gr.graph, p, x.item.id)
+                    and (p_when is None or p_when in x.parts) for x in u)),
             None,
         )
         if mdef.kind == "form":

@@ -119,7 +119,8 @@ class Workspace:
             return LoadedBundle(source, None, diags)
         data = loaded.data
         if not isinstance(data, YMap) or "bundle" not in data:
-            kind = "a mapping without a `bundle:` key" if isinstance(data, YMap) else "not a mapping"
+            kind = "a mapping without a `bundle:` key" if isinstance(data, YMap) else (
+                "a list" if isinstance(data, list) else "a single value")
             if isinstance(data, YMap) and any(k in data for k in ("departments", "fields", "materials", "items")):
                 kind = "a catalog file"
             diags.append(make("E107", f"expected a bundle file, found {kind}", getattr(data, "loc", Location(source.display)),

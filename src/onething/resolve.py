@@ -246,7 +246,8 @@ def resolve(bundle: Bundle, entry: Entry[Bundle], catalog: Catalog) -> ResolvedB
         if bi.use is not None:
             centry = catalog.items.get(bi.use)
             if centry is None:
-                diags.append(_unknown("E204", "item", bi.use, catalog.items, bentry.loc("use")))
+                if ("items", bi.use) not in catalog.invalid:  # else its own errors say why
+                    diags.append(_unknown("E204", "item", bi.use, catalog.items, bentry.loc("use")))
                 continue
             merged = centry.model.model_copy(update=overrides)
         else:

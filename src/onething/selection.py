@@ -44,16 +44,21 @@ class Selection:
 
     def decide(self, ri: ResolvedItem, cond: Condition | None) -> tuple[bool, str | None]:
         """Whether a use (field or material) of ``ri`` applies, and its residual condition."""
+        applies, parts = self.decide_parts(ri, cond)
+        return applies, conjoin(parts)
+
+    def decide_parts(self, ri: ResolvedItem, cond: Condition | None) -> tuple[bool, list[str]]:
+        """Like decide, with the residual as its conjuncts (the item's, then the use's)."""
         parts: list[str] = []
         if self.item_when.get(ri.id):
             parts.append(self.item_when[ri.id])  # type: ignore[arg-type]
         if cond is not None:
             verdict = cond.evaluate(self.answers)
             if verdict is False:
-                return False, None
+                return False, []
             if verdict is None:
                 parts.append(cond.source)
-        return True, conjoin(parts)
+        return True, parts
 
 
 def select(

@@ -46,6 +46,8 @@ def plan_text(m: Manifest) -> str:
     lines += _table(rows)
     lines.append("")
     lines.append(f"critical path: {' → '.join(m.plan.critical_path)} = {m.plan.committed_days} working days")
+    if m.plan.unknown_limits:
+        lines.append(f"  at least: no time limit known for {', '.join(m.plan.unknown_limits)} (counted as 0)")
     if m.plan.special_procedures:
         lines.append("special procedures (not counted):")
         for sp in m.plan.special_procedures:

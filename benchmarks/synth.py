@@ -1,0 +1,194 @@
+"""Synthetic bundles and catalogs of a given size, in the ratios of the real bundles/ tree.
+
+Measured on bundles/ (130 catalog items, 16 bundles): per catalog item about 2 fields and
+1.8 materials defined, 6.6 field uses and 3.5 material uses, a quarter of the items produce a
+certificate that a later item consumes; per bundle about 8 items and 5 questions, a quarter of
+the bundle's items optional, half of them conditional, a few with `needs:` or local overrides.
+
+``write_tree(root, n_items)`` writes ``root/catalog/*.yaml`` and ``root/b_*.yaml`` and returns
+the list of files written. The tree compiles without errors (warnings W604 are expected, as in
+the real catalog). Names are deterministic: the same size gives the same bytes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ITEMS_PER_BUNDLE = 8
+ITEMS_PER_CATALOG_FILE = 50
+FIELDS_PER_ITEM = 2
+MATERIALS_PER_ITEM = 1.75
+FIELD_USES_PER_ITEM = 6
+MATERIAL_USES_PER_ITEM = 3
+QUESTIONS_PER_BUNDLE = 5
+
+
+def _label(zh: str, en: str) -> str:
+    return f"{{zh: {zh}, en: {en}}}"
+
+
+def _catalog_texts(n: int) -> dict[str, str]:
+    n_dept = max(3, n // 4)
+    n_sect = max(2, n // 2)
+    n_fields = FIELDS_PER_ITEM * n
+    n_mats = max(4, int(MATERIALS_PER_ITEM * n))
+    out: dict[str, str] = {}
+
+    lines = ["departments:"]
+    for d in range(n_dept):
+        lines.append(f"  - id: dept_{d}")
+        lines.append(f"    name: {_label(f'第{d}号部门', f'Department {d}')}")
+        if d % 5 == 4:
+            lines.append("    kind: institution")
+    out["departments.yaml"] = "\n".join(lines) + "\n"
+
+    lines = ["sections:"]
+    for s in range(n_sect):
+        lines.append(f"  - {{id: sec_{s}, order: {10 * (s + 1)}, title: {_label(f'第{s}部分', f'Part {s}')}}}")
+    out["sections.yaml"] = "\n".join(lines) + "\n"
+
+    lines = ["fields:"]
+    types = ["string", "date", "id_number", "phone", "address", "enum", "integer", "boolean"]
+    for f in range(n_fields):
+        t = types[f % len(types)]
+        lines.append(f"  - key: sec_{f % n_sect}.field_{f}")
+        lines.append(f"    label: {_label(f'第{f}号数据项', f'Data element {f}')}")
+        lines.append(f"    type: {t}")
+        if t == "enum":
+            lines.append("    options:")
+            lines.append(f"      - {{value: 'a', label: {_label('甲', 'A')}}}")
+            lines.append(f"      - {{value: 'b', label: {_label('乙', 'B')}}}")
+        elif t == "string":
+            lines.append("    max_length: 60")
+            lines.append(f"    help: {_label('按证件填写', 'As on the document')}")
+        elif t in ("id_number", "phone"):
+            lines.append("    sensitive: true")
+    out["fields.yaml"] = "\n".join(lines) + "\n"
+
+    lines = ["materials:"]
+    kinds = ["certificate", "id_document", "proof", "form", "photo", "contract", "other"]
+    for m in range(n_mats):
+        kind = kinds[m % len(kinds)]
+        issuer = "applicant" if m % 3 == 0 else f"dept_{m % n_dept}"
+        lines.append(f"  - id: mat_{m}")
+        lines.append(f"    name: {_label(f'第{m}号材料', f'Material {m}')}")
+        lines.append(f"    kind: {kind}")
+        lines.append(f"    issued_by: {issuer}")
+        if m % 2 == 0:
+            lines.append("    e_certificate: true")
+        lines.append(f"    originals: {m % 2}")
+        lines.append("    copies: 1")
+    out["materials.yaml"] = "\n".join(lines) + "\n"
+
+    for start in range(0, n, ITEMS_PER_CATALOG_FILE):
+        lines = ["items:"]
+        for i in range(start, min(n, start + ITEMS_PER_CATALOG_FILE)):
+            pos = i % ITEMS_PER_BUNDLE
+            lines += [
+                f"  - id: item_{i}",
+                '    code: ""',
+                f"    name: {_label(f'第{i}号事项', f'Item {i}')}",
+                f"    type: {'行政许可' if i % 3 else '公共服务'}",
+                f"    department: dept_{i % n_dept}",
+                "    service_object: [natural_person]",
+                "    acceptance_conditions:",
+                f"      zh: 符合第{i}号事项受理条件的申请人",
+                f"      en: Applicants who meet the conditions of item {i}",
+                "    time_limit:",
+                f"      statutory: {20 + i % 10}",
+                f"      committed: {1 + i % 15}",
+                f"      unit: {'calendar_days' if i % 4 == 0 else 'working_days'}",
+                "    steps: [受理, 审核, 办结]",
+                "    visits: 1",
+                "    handling_form: [window, online]",
+                "    result:",
+                f"      name: {_label(f'第{i}号结果', f'Result {i}')}",
+                "    fields:",
+            ]
+            for k in range(FIELD_USES_PER_ITEM):
+                f = (3 * i + 7 * k) % n_fields
+                lines.append(f"      - sec_{f % n_sect}.field_{f}")
+            lines.append("    materials:")
+            for k in range(MATERIAL_USES_PER_ITEM):
+                lines.append(f"      - mat_{(2 * i + 5 * k) % n_mats}")
+            if pos in (1, 5):
+                # the previous item's certificate: a produce → consume edge
+                lines.append(f"      - cert_{i - 1}")
+            if pos in (0, 4) and i + 1 < n:
+                lines.append(f"    produces: [cert_{i}]")
+        out[f"items_{start // ITEMS_PER_CATALOG_FILE:03d}.yaml"] = "\n".join(lines) + "\n"
+
+    lines = ["materials:"]
+    for i in range(n):
+        if i % ITEMS_PER_BUNDLE in (0, 4) and i + 1 < n:
+            lines.append(f"  - id: cert_{i}")
+            lines.append(f"    name: {_label(f'第{i}号证照', f'Certificate {i}')}")
+            lines.append("    kind: certificate")
+            lines.append(f"    issued_by: dept_{i % n_dept}")
+            lines.append("    e_certificate: true")
+    if len(lines) > 1:
+        out["certificates.yaml"] = "\n".join(lines) + "\n"
+    return out
+
+
+def _bundle_text(b: int, n: int) -> str:
+    first = b * ITEMS_PER_BUNDLE
+    ids = list(range(first, min(n, first + ITEMS_PER_BUNDLE)))
+    n_dept = max(3, n // 4)
+    lines = [
+        f"bundle: b_{b}",
+        'version: "2026.1"',
+        f"title: {_label(f'第{b}号一件事', f'Bundle {b}')}",
+        "description:",
+        f"  zh: 第{b}号一件事，一次申请办理{len(ids)}个事项",
+        f"  en: Bundle {b} covers {len(ids)} items in one application",
+        "legal_basis: 国办发〔2024〕3号",
+        f"lead: dept_{first % n_dept}",
+        f"cooperating: [{', '.join(sorted({f'dept_{i % n_dept}' for i in ids[1:]} - {f'dept_{first % n_dept}'}))}]",
+        "window:",
+        "  name: {zh: 政务服务中心综合窗口, en: 'Government service center: general window'}",
+        "  online: 政务服务网",
+        "questions:",
+    ]
+    for q in range(QUESTIONS_PER_BUNDLE):
+        lines.append(f"  - key: q_{q}")
+        lines.append(f"    label: {_label(f'第{q}个问题', f'Question {q}')}")
+        if q == 0:
+            lines.append("    type: enum")
+            lines.append("    options:")
+            lines.append(f"      - {{value: 'x', label: {_label('情形一', 'Case one')}}}")
+            lines.append(f"      - {{value: 'y', label: {_label('情形二', 'Case two')}}}")
+    lines.append("items:")
+    for pos, i in enumerate(ids):
+        lines.append(f"  - use: item_{i}")
+        if pos in (3, 7):
+            lines.append("    optional: true")
+        if pos in (2, 6):
+            lines.append(f"    when: q_{1 + pos % 4}")
+        elif pos == 3:
+            lines.append("    when: \"q_0 == 'x' and not q_2\"")
+        if pos in (3, 7) and pos - 1 >= 0 and first + pos - 1 in ids:
+            lines.append(f"    needs: [item_{first + pos - 1}]")
+        if pos == 1:
+            lines.append("    materials:")
+            lines.append(f"      - mat_{(2 * i) % max(4, int(MATERIALS_PER_ITEM * n))}")
+            lines.append(f"      - {{ref: mat_{(2 * i + 5) % max(4, int(MATERIALS_PER_ITEM * n))}, when: q_1}}")
+            if i - 1 >= first:
+                lines.append(f"      - cert_{i - 1}")
+    return "\n".join(lines) + "\n"
+
+
+def write_tree(root: Path, n_items: int) -> list[Path]:
+    """Write a synthetic catalog and bundles for ``n_items`` catalog items under ``root``."""
+    cat = root / "catalog"
+    cat.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for name, text in _catalog_texts(n_items).items():
+        p = cat / name
+        p.write_text(text, encoding="utf-8")
+        written.append(p)
+    for b in range(max(1, -(-n_items // ITEMS_PER_BUNDLE))):
+        p = root / f"b_{b:04d}.yaml"
+        p.write_text(_bundle_text(b, n_items), encoding="utf-8")
+        written.append(p)
+    return written
