@@ -173,9 +173,23 @@ def _bundle_text(b: int, n: int) -> str:
             lines.append("    materials:")
             lines.append(f"      - mat_{(2 * i) % max(4, int(MATERIALS_PER_ITEM * n))}")
             lines.append(f"      - {{ref: mat_{(2 * i + 5) % max(4, int(MATERIALS_PER_ITEM * n))}, when: q_1}}")
+            lines.append(f"      - {{ref: mat_{(2 * i + 9) % max(4, int(MATERIALS_PER_ITEM * n))}, "
+                         "tolerated: {supplement_days: 5}}")
             if i - 1 >= first:
                 lines.append(f"      - cert_{i - 1}")
     return "\n".join(lines) + "\n"
+
+
+def counts(n_items: int) -> dict[str, int]:
+    """How many of each thing ``write_tree`` writes for ``n_items`` catalog items."""
+    certs = sum(1 for i in range(n_items - 1) if i % ITEMS_PER_BUNDLE in (0, 4))
+    return {
+        "items": n_items,
+        "fields": FIELDS_PER_ITEM * n_items,
+        "materials": max(4, int(MATERIALS_PER_ITEM * n_items)) + certs,
+        "dependencies": certs + sum(1 for i in range(n_items) if i % ITEMS_PER_BUNDLE in (3, 7)),
+        "bundles": max(1, -(-n_items // ITEMS_PER_BUNDLE)),
+    }
 
 
 def write_tree(root: Path, n_items: int) -> list[Path]:

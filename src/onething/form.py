@@ -78,10 +78,10 @@ def merge_form(
     item_fields: dict[str, list[str]] = {}
     for ri in sel.items:
         keys: list[str] = []
-        for fu in ri.model.fields or []:
+        for i, fu in enumerate(ri.model.fields or []):
             if fu.key not in rb.fields:
                 continue
-            applies, residual = sel.decide(ri, ri.field_when.get(fu.key))
+            applies, residual = sel.decide(ri, ri.field_when.get(i))
             if not applies:
                 continue
             if fu.key not in uses:

@@ -46,7 +46,7 @@ def merge_materials(
         for j, mu in enumerate(ri.model.materials or []):
             if mu.ref not in rb.materials:
                 continue
-            applies, parts = sel.decide_parts(ri, ri.material_when.get(mu.ref))
+            applies, parts = sel.decide_parts(ri, ri.material_when.get(j))
             if not applies:
                 continue
             if mu.ref not in uses:

@@ -52,7 +52,7 @@ def build_graph(sel: Selection) -> Graph:
     for ri in sel.items:
         refs: list[str] = []
         for j, mu in enumerate(ri.model.materials or []):
-            applies, _ = sel.decide(ri, ri.material_when.get(mu.ref))
+            applies, _ = sel.decide(ri, ri.material_when.get(j))
             if not applies:
                 continue
             refs.append(mu.ref)
@@ -93,12 +93,13 @@ def critical_path(gr: Graph, weight: dict[str, int]) -> tuple[list[str], int]:
     best: dict[str, tuple[int, list[str]]] = {}
     for node in nx.lexicographical_topological_sort(gr.graph, key=gr.order.__getitem__):
         preds = sorted(gr.graph.predecessors(node), key=gr.order.__getitem__)
-        base = (0, [])
-        for p in preds:
-            if best[p][0] > base[0]:
+        base: tuple[int, list[str]] = (0, [])
+        for p in preds:  # extend the longest predecessor, even a 0-day (即办) one
+            if not base[1] or best[p][0] > base[0]:
                 base = best[p]
         best[node] = (base[0] + weight[node], [*base[1], node])
     if not best:
         return [], 0
-    end = max(best, key=lambda n: (best[n][0], -gr.order[n]))
+    sinks = [n for n in best if gr.graph.out_degree(n) == 0]  # a path runs to an item nothing waits on
+    end = max(sinks, key=lambda n: (best[n][0], -gr.order[n]))
     return best[end][1], best[end][0]

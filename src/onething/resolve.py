@@ -31,8 +31,8 @@ class ResolvedItem:
     optional: bool = False
     when: cond.Condition | None = None
     needs: tuple[str, ...] = ()
-    field_when: dict[str, cond.Condition] = field(default_factory=dict)
-    material_when: dict[str, cond.Condition] = field(default_factory=dict)
+    field_when: dict[int, cond.Condition] = field(default_factory=dict)
+    material_when: dict[int, cond.Condition] = field(default_factory=dict)
 
     def loc(self, element: str, *path: Any, key: bool = False) -> Location:
         """Where ``element`` (and a path inside it) was written: the bundle or the catalog."""
@@ -155,14 +155,14 @@ def check_item_refs(
         if fu.when:
             c = parse_condition(fu.when, ri.loc("fields", i, "when"), questions, diags)
             if c:
-                ri.field_when[fu.key] = c
+                ri.field_when[i] = c
     for i, mu in enumerate(m.materials or []):
         if mu.ref not in materials:
             diags.append(_unknown("E203", "material", mu.ref, materials, ri.loc("materials", i)))
         if mu.when:
             c = parse_condition(mu.when, ri.loc("materials", i, "when"), questions, diags)
             if c:
-                ri.material_when[mu.ref] = c
+                ri.material_when[i] = c
     for i, prod in enumerate(m.produces or []):
         if prod not in materials:
             diags.append(_unknown("E203", "material", prod, materials, ri.loc("produces", i)))

@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import Field, ValidationError
 
+from onething.answers import _coerce
 from onething.compiler import compile_bundle
 from onething.diagnostics import Diagnostic, has_errors, make
 from onething.entries import Entry
@@ -180,13 +181,20 @@ def run_scenario(ws: Workspace, scenario: Scenario, entry: Entry[Scenario], bund
         outcome.errors.extend(d for d in loaded.diagnostics if d.is_error)
         return outcome
     rb = loaded.resolved
-    for key in scenario.given.answers:
+    answers: dict[str, Any] = {}
+    for key, value in scenario.given.answers.items():
         if key not in rb.questions:
             outcome.errors.append(make("E504", f"answer {key!r} is not a question of bundle {scenario.bundle!r}",
                                        entry.loc("given", "answers", key), "questions: " + ", ".join(rb.questions)))
+            continue
+        # the same checks as `compile --answers`: an enum value must be an option, yes/no a boolean
+        answers[key], problem = _coerce(rb.questions[key], value)
+        if problem:
+            outcome.errors.append(make("E504", problem, entry.loc("given", "answers", key),
+                                       "see the bundle's questions"))
     if outcome.errors:
         return outcome
-    result = compile_bundle(rb, bundle_path, scenario.given.select, dict(scenario.given.answers))
+    result = compile_bundle(rb, bundle_path, scenario.given.select, answers)
     if result.manifest is None or has_errors(result.diagnostics):
         outcome.errors.extend(d for d in result.diagnostics if d.is_error)
         return outcome

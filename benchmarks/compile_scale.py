@@ -1,0 +1,126 @@
+"""How `onething compile` scales: synthetic catalogs and bundles from 10 to 2,000 items.
+
+For each size this writes a synthetic tree (benchmarks/synth.py: items, fields, materials,
+dependencies in the ratios of bundles/), then measures in this one process
+
+- floor: the time PyYAML's C loader (yaml.CSafeLoader) takes merely to read and parse
+  the same files, median of the runs;
+- compile: `onething compile <tree> -o <tmp>` run in-process (the click command itself,
+  its output captured), median of the runs — a fresh workspace each run, so the catalog
+  is loaded and checked every time;
+- ratio: compile / floor, both measured in the same run;
+- peak: the largest amount of Python memory allocated during one compile (tracemalloc,
+  in a separate run that is not timed, since tracing slows everything down).
+
+It asserts nothing; it prints a table and the growth of compile time between sizes.
+Targets (issue #3): ratio <= 2 at 2,000 items; 10x the items -> at most 12x the time.
+
+    python benchmarks/compile_scale.py                 # 10 ... 2000 items, 5 runs each
+    python benchmarks/compile_scale.py --sizes 100,1000 --runs 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import platform
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from synth import counts, write_tree  # noqa: E402
+
+SIZES = (10, 20, 50, 100, 200, 500, 1000, 2000)
+
+
+def parse_floor(files: list[Path]) -> None:
+    for p in files:
+        yaml.load(p.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+
+
+def compile_tree(tree: Path, out: Path) -> None:
+    from onething.cli import main
+
+    sink_out, sink_err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(sink_out), contextlib.redirect_stderr(sink_err):
+        try:
+            main(["compile", str(tree), "-o", str(out), "--format", "json"], standalone_mode=False)
+        except SystemExit as exc:
+            code = exc.code
+        else:  # pragma: no cover - the command always exits
+            code = 0
+    if code not in (0, None):
+        raise RuntimeError(f"compile of {tree} failed (exit {code}):\n{sink_err.getvalue()[-2000:]}")
+
+
+def median_time(fn, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default=",".join(map(str, SIZES)), help="catalog item counts, comma-separated")
+    ap.add_argument("--runs", type=int, default=5, help="timed runs per size (median reported)")
+    args = ap.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+
+    print(f"python {platform.python_version()} ({platform.python_implementation()}), "
+          f"{platform.system()} {platform.machine()}, PyYAML {yaml.__version__} "
+          f"(libyaml {'yes' if yaml.__with_libyaml__ else 'no'}), {args.runs} runs per size, medians")
+    header = (f"{'items':>6} {'fields':>6} {'mats':>5} {'deps':>5} {'bundles':>7} {'files':>5} {'KiB':>6} "
+              f"{'floor ms':>9} {'compile ms':>10} {'ratio':>6} {'peak MiB':>8}")
+    print(header)
+    print("-" * len(header))
+    results: dict[int, float] = {}
+    work = Path(tempfile.mkdtemp(prefix="onething-bench-"))
+    try:
+        # a warm-up compile: imports and pydantic's first validator builds are start-up
+        # cost (benchmarks/cli_startup.py measures that), not per-size cost
+        warm = work / "warm"
+        write_tree(warm, 10)
+        compile_tree(warm, work / "warm-out")
+        for n in sizes:
+            tree = work / f"n{n}"
+            files = write_tree(tree, n)
+            out = work / f"out{n}"
+            floor = median_time(lambda: parse_floor(files), args.runs)
+            took = median_time(lambda: compile_tree(tree, out), args.runs)
+            tracemalloc.start()
+            compile_tree(tree, out)
+            _, peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+            results[n] = took
+            kib = sum(p.stat().st_size for p in files) / 1024
+            c = counts(n)
+            print(f"{n:>6} {c['fields']:>6} {c['materials']:>5} {c['dependencies']:>5} {c['bundles']:>7} "
+                  f"{len(files):>5} {kib:>6.0f} {floor * 1000:>9.1f} {took * 1000:>10.1f} "
+                  f"{took / floor:>6.2f} {peak / 1_048_576:>8.1f}", flush=True)
+            shutil.rmtree(out, ignore_errors=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    print()
+    print("growth (time ratio for 10x the items; target <= 12):")
+    for small in sizes:
+        big = small * 10
+        if big in results:
+            print(f"  {small:>5} -> {big:>5} items: {results[big] / results[small]:.1f}x")
+    if 2000 in results:
+        print("target at 2,000 items: ratio <= 2")
+
+
+if __name__ == "__main__":
+    main()
