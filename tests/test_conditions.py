@@ -214,14 +214,10 @@ _ALLOWED_C_CALLS = {"any", "all", "dict.get", "isinstance", "bool", "setprofile"
 def _evaluate_watched(cond: conditions.Condition, given: dict[str, Any]) -> tuple[Any, set[str]]:
     """Evaluate, recording every function called and every audit event raised meanwhile."""
     global _AUDITING
-    calls: set[str] = set()
-    mine = conditions.__file__
+    events: list[tuple[Any, str, Any]] = []
 
     def profile(frame: Any, event: str, arg: Any) -> None:
-        if event == "call" and frame.f_code.co_filename != mine:
-            calls.add(f"{frame.f_code.co_filename}:{frame.f_code.co_name}")
-        elif event == "c_call" and getattr(arg, "__qualname__", repr(arg)) not in _ALLOWED_C_CALLS:
-            calls.add(getattr(arg, "__qualname__", repr(arg)))
+        events.append((frame, event, arg))  # looked at afterwards: reading f_code is audited
 
     _AUDIT.clear()
     sys.setprofile(profile)
@@ -231,10 +227,16 @@ def _evaluate_watched(cond: conditions.Condition, given: dict[str, Any]) -> tupl
     finally:
         _AUDITING = False
         sys.setprofile(None)
-    return result, calls | set(_AUDIT)
+    calls = set(_AUDIT)
+    for frame, event, arg in events:
+        if event == "call" and frame.f_code.co_filename != conditions.__file__:
+            calls.add(f"{frame.f_code.co_filename}:{frame.f_code.co_name}")
+        elif event == "c_call" and getattr(arg, "__qualname__", repr(arg)) not in _ALLOWED_C_CALLS:
+            calls.add(getattr(arg, "__qualname__", repr(arg)))
+    return result, calls
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(expressions, answers)
 def test_grammar_expressions_parse_and_evaluate_without_calling_anything(source: str, given: dict) -> None:
     cond = parse(source)
@@ -244,7 +246,7 @@ def test_grammar_expressions_parse_and_evaluate_without_calling_anything(source:
     assert calls == set(), f"evaluation called {calls}"
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, database=None)
 @given(expressions, answers, answers)
 def test_a_decided_condition_stays_decided_when_more_is_answered(source: str, first: dict, more: dict) -> None:
     cond = parse(source)
@@ -253,7 +255,7 @@ def test_a_decided_condition_stays_decided_when_more_is_answered(source: str, fi
         assert cond.evaluate({**more, **first}) is decided
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, database=None)
 @given(st.text(max_size=40))
 def test_any_text_parses_or_is_refused_with_a_code(source: str) -> None:
     try:

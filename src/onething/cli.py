@@ -249,7 +249,9 @@ def compile_cmd(paths: tuple[Path, ...], output: Path | None, select_: str | Non
             pass  # stdout carries the manifest; diagnostics are inside it
         else:
             for d in sort_diagnostics(diags):
-                click.echo(d.render() + (" [--strict]" if strict and not d.is_error and not d.suppressed else ""), err=True)
+                head, nl, rest = d.render().partition("\n")  # the marker goes on the diagnostic's own line
+                mark = " [--strict]" if strict and not d.is_error and not d.suppressed else ""
+                click.echo(head + mark + nl + rest, err=True)
     if output is None:
         if len(sources) == 1 and manifests:
             click.echo(next(iter(manifests.values())), nl=False)

@@ -71,6 +71,7 @@ def merge_materials(
         copies = max((x.use.copies if x.use.copies is not None else mdef.copies) for x in u)
         status, reason, waived_by = "submit", None, None
         tolerated = commitment = None
+        when = disjoin([x.residual for x in u])
         producer = next(
             (p for p, p_when in producers.get(mid, [])
              if all(p != x.item.id and nx.has_path(gr.graph, p, x.item.id)
@@ -83,6 +84,10 @@ def merge_materials(
             status, reason, waived_by = "waived", "produced", producer
         elif mdef.e_certificate and rb.bundle.e_certificate_sharing and not in_person:
             status, reason, waived_by = "waived", "e_certificate", mdef.issued_by
+        elif mdef.e_certificate and rb.bundle.e_certificate_sharing:
+            # shared electronically except where a requirement wants the original shown:
+            # it is asked only under those requirements' conditions
+            when = disjoin([x.residual for x in u if x.use.in_person])
         elif all(x.use.commitment for x in u):
             status = "commitment"
             commitment = dict(u[0].use.commitment.text)  # type: ignore[union-attr]
@@ -99,7 +104,7 @@ def merge_materials(
             status=status,
             reason=reason,
             waived_by=waived_by,
-            when=disjoin([x.residual for x in u]),
+            when=when,
             in_person=in_person,
             originals=originals,
             copies=copies,
