@@ -104,8 +104,6 @@ JSON_CASES = [
     "unknown_department/bundle.yaml",
     "python_object.yaml",
     "empty.yaml",
-    "not_utf8.yaml",
-    "condition_call/bundle.yaml",
 ]
 
 # Produced by tests other than the table (generated input, usage errors).

@@ -219,6 +219,26 @@ def test_a_producer_decided_by_the_answers_waives_or_drops_out():
     assert "maybe_b" not in m.selection.items
 
 
+def test_a_conditional_producer_waives_for_consumers_that_need_it_only_under_its_condition():
+    # maybe_b (when q) produces cert_d; when_b (when q) and use_d ({ref: cert_d, when: q}) need it
+    cert_d = materials(manifest("producers"))["cert_d"]
+    assert (cert_d.status, cert_d.reason, cert_d.waived_by) == ("waived", "produced", "maybe_b")
+    assert (cert_d.required_by, cert_d.when) == (["when_b", "use_d"], "q")
+    assert materials(manifest("producers", answers={"q": True}))["cert_d"].when is None
+    assert "cert_d" not in materials(manifest("producers", answers={"q": False}))
+
+
+def test_an_e_certificate_shown_in_person_under_a_condition_is_asked_under_that_condition():
+    # use_a takes the e-certificate; use_c wants the card shown in person when q
+    ecard = materials(manifest("producers"))["ecard"]
+    assert (ecard.status, ecard.in_person, ecard.when, ecard.required_by) == ("submit", True, "q", ["use_a", "use_c"])
+    ecard = materials(manifest("producers", answers={"q": True}))["ecard"]
+    assert (ecard.status, ecard.in_person, ecard.when) == ("submit", True, None)
+    ecard = materials(manifest("producers", answers={"q": False}))["ecard"]
+    assert (ecard.status, ecard.reason, ecard.waived_by, ecard.required_by) == (
+        "waived", "e_certificate", "gov", ["use_a"])
+
+
 def test_a_producer_that_is_not_upstream_of_every_consumer_waives_nothing():
     # renew needs cert_c itself before it issues a new one
     m = manifest("producers")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -229,7 +230,7 @@ def compile_cmd(paths: tuple[Path, ...], output: Path | None, select_: str | Non
         sys.exit(EXIT_USAGE)
     failed = has_errors(diags)
     manifests: dict[str, str] = {}
-    data: dict[str, object] = {}
+    compiled: dict[str, Any] = {}  # id → Manifest, dumped only for several bundles on stdout
     summary: list[dict[str, object]] = []
     for source, result in compile_sources(ws, sources, _split_select(select_), answers,
                                           progress=output is not None and len(sources) > 1 and fmt == "text"):
@@ -242,7 +243,7 @@ def compile_cmd(paths: tuple[Path, ...], output: Path | None, select_: str | Non
             failed = True
         m = result.manifest
         manifests[m.bundle.id] = m.to_json()
-        data[m.bundle.id] = m.model_dump(mode="json", exclude_none=True)
+        compiled[m.bundle.id] = m
         summary.append({"bundle": m.bundle.id, "status": "ok"})
     if diags:
         if fmt == "json" and output is None:
@@ -256,7 +257,8 @@ def compile_cmd(paths: tuple[Path, ...], output: Path | None, select_: str | Non
         if len(sources) == 1 and manifests:
             click.echo(next(iter(manifests.values())), nl=False)
         elif manifests:
-            click.echo(dumps(data), nl=False)
+            click.echo(dumps({bid: cm.model_dump(mode="json", exclude_none=True) for bid, cm in compiled.items()}),
+                       nl=False)
         sys.exit(EXIT_ERRORS if failed else EXIT_OK)
     stale: list[str] = []
     for bid, text in sorted(manifests.items()):

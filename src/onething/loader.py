@@ -8,6 +8,7 @@ as written, and remember the position of every key and value.
 
 from __future__ import annotations
 
+import gc
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,7 +69,14 @@ class _Stop(Exception):
     """Abort reading: the rest of the document cannot be trusted."""
 
 
+# The first characters of the plain scalars that are not simply text: empty/~/null,
+# true/false, yes/no/on/off/y/n, numbers, .inf/.nan, dates. Any other start is text.
+_SPECIAL_START = frozenset("~nNtTfFyYoO0123456789+-.")
+
+
 def _resolve_plain(text: str) -> Any:
+    if text and text[0] not in _SPECIAL_START:
+        return text
     if _NULL.match(text):
         return None
     if text in _TRUE:
@@ -84,6 +92,35 @@ def _resolve_plain(text: str) -> Any:
 
 def _loc(file: str, mark: Any) -> Location:
     return Location(file, mark.line + 1, mark.column + 1)
+
+
+_new_object = object.__new__
+
+
+def _location_fast(file: str, line: int, col: int) -> Location:
+    """Location(file, line, col) without the frozen dataclass's __init__ (half the cost)."""
+    loc = _new_object(Location)
+    d = loc.__dict__
+    d["file"] = file
+    d["line"] = line
+    d["col"] = col
+    return loc
+
+
+# a Location per event is a good share of a load; fall back to the constructor should
+# Location ever stop keeping its fields in a __dict__ (slots)
+_location = _location_fast if hasattr(Location("", 0, 0), "__dict__") else Location
+
+_ScalarEvent = yaml.ScalarEvent
+_MappingStartEvent = yaml.MappingStartEvent
+_MappingEndEvent = yaml.MappingEndEvent
+_SequenceStartEvent = yaml.SequenceStartEvent
+_SequenceEndEvent = yaml.SequenceEndEvent
+_AliasEvent = yaml.AliasEvent
+_StreamStartEvent = yaml.StreamStartEvent
+_StreamEndEvent = yaml.StreamEndEvent
+_DocumentStartEvent = yaml.DocumentStartEvent
+_DocumentEndEvent = yaml.DocumentEndEvent
 
 
 class _Builder:
@@ -118,27 +155,77 @@ class _Builder:
         return _resolve_plain(ev.value)
 
     def build(self, parser: Any) -> Any:
+        # The hot loop of every load: one pass per event, dispatched on the exact event
+        # class (libyaml yields no subclasses), the common cases inlined, and locations
+        # made without the dataclass __init__ (see _location). Same results as the plain
+        # version: the tests in tests/test_loader.py pin every diagnostic and position.
         # stack entries: [container, size, pending_key, pending_key_loc, anchor]
         stack: list[list[Any]] = []
         root: Any = None
         documents = 0
+        file = self.file
+        get_event = parser.get_event
+        new_loc = _location
+        attach = self._attach
+        ymap, ylist = YMap, YList
         while True:
-            ev = parser.get_event()
-            if ev is None or isinstance(ev, yaml.StreamEndEvent):
-                break
-            if isinstance(ev, yaml.DocumentStartEvent):
-                documents += 1
-                if documents > 1:
-                    self.diags.append(
-                        make("E011", "a second YAML document starts here", _loc(self.file, ev.start_mark),
-                             "keep one document per file")
-                    )
-                    raise _Stop
+            ev = get_event()
+            kind = type(ev)
+            if kind is _ScalarEvent:
+                mark = ev.start_mark
+                loc = new_loc(file, mark.line + 1, mark.column + 1)
+                self.nodes += 1
+                if self.nodes > MAX_NODES:
+                    self._count(0, loc)
+                if stack:
+                    top = stack[-1]
+                    if top[2] is None and type(top[0]) is ymap:
+                        # a mapping key
+                        top[2] = ev.value
+                        top[3] = loc
+                        continue
+                tag = ev.tag
+                style = ev.style
+                if tag is None and not style:
+                    value = _resolve_plain(ev.value)
+                else:
+                    value = self._scalar(ev, loc)
+                if (style == "'" or style == '"') and mark.line == ev.end_mark.line:
+                    # a quoted value is located at its first character, after the quote,
+                    # so that columns inside it (a condition's error) come out exact
+                    loc = new_loc(file, loc.line, loc.col + 1)
+                if ev.anchor:
+                    self.anchors[ev.anchor] = (value, 1)
+                if not stack:
+                    root = value
+                    continue
+                top = stack[-1]
+                container = top[0]
+                if type(container) is ylist:
+                    top[1] += 1
+                    container.append(value)
+                    container.item_locs.append(loc)
+                    continue
+                key = top[2]
+                if key is not None and key not in container:
+                    top[1] += 1
+                    top[2] = None
+                    container[key] = value
+                    container.key_locs[key] = top[3]
+                    container.value_locs[key] = loc
+                    continue
+                root = attach(stack, value, 1, loc, root)
                 continue
-            if isinstance(ev, (yaml.StreamStartEvent, yaml.DocumentEndEvent)):
+            if kind is _MappingEndEvent or kind is _SequenceEndEvent:
+                container, size, _, _, anchor = stack.pop()
+                self._count(1, container.loc)
+                if anchor:
+                    self.anchors[anchor] = (container, size)
+                root = attach(stack, container, size, container.loc, root)
                 continue
-            loc = _loc(self.file, ev.start_mark)
-            if isinstance(ev, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            if kind is _MappingStartEvent or kind is _SequenceStartEvent:
+                mark = ev.start_mark
+                loc = new_loc(file, mark.line + 1, mark.column + 1)
                 tag = ev.tag
                 if tag is not None and tag != "!" and tag not in _ALLOWED_TAGS:
                     self.diags.append(
@@ -150,39 +237,30 @@ class _Builder:
                              "bundle data is only a few levels deep; flatten it")
                     )
                     raise _Stop
-                container = YMap(loc) if isinstance(ev, yaml.MappingStartEvent) else YList(loc)
+                container = ymap(loc) if kind is _MappingStartEvent else ylist(loc)
                 stack.append([container, 1, None, None, ev.anchor])
                 continue
-            if isinstance(ev, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-                container, size, _, _, anchor = stack.pop()
-                self._count(1, container.loc)
-                if anchor:
-                    self.anchors[anchor] = (container, size)
-                root = self._attach(stack, container, size, container.loc, root)
+            if ev is None or kind is _StreamEndEvent:
+                break
+            if kind is _DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    self.diags.append(
+                        make("E011", "a second YAML document starts here", _loc(self.file, ev.start_mark),
+                             "keep one document per file")
+                    )
+                    raise _Stop
                 continue
-            if isinstance(ev, yaml.AliasEvent):
+            if kind is _StreamStartEvent or kind is _DocumentEndEvent:
+                continue
+            loc = _loc(file, ev.start_mark)
+            if kind is _AliasEvent:
                 if ev.anchor not in self.anchors:
                     self.diags.append(make("E005", f"unknown alias *{ev.anchor}", loc, "define the anchor (&name) first"))
                     raise _Stop
                 value, size = self.anchors[ev.anchor]
                 self._count(size, loc)
-                root = self._attach(stack, value, size, loc, root)
-                continue
-            if isinstance(ev, yaml.ScalarEvent):
-                self._count(1, loc)
-                if stack and isinstance(stack[-1][0], YMap) and stack[-1][2] is None:
-                    # a mapping key
-                    stack[-1][2] = ev.value
-                    stack[-1][3] = loc
-                    continue
-                value = self._scalar(ev, loc)
-                if ev.style in ("'", '"') and ev.start_mark.line == ev.end_mark.line:
-                    # a quoted value is located at its first character, after the quote,
-                    # so that columns inside it (a condition's error) come out exact
-                    loc = Location(loc.file, loc.line, loc.col + 1)
-                if ev.anchor:
-                    self.anchors[ev.anchor] = (value, 1)
-                root = self._attach(stack, value, 1, loc, root)
+                root = attach(stack, value, size, loc, root)
                 continue
         return root
 
@@ -254,6 +332,10 @@ def load_text(text: str, file: str) -> Loaded:
         return result
     builder = _Builder(file)
     parser = _Parser(text)
+    # Building allocates a container and a location per node and frees nothing: pause the
+    # cyclic garbage collector, whose passes over the growing data would only cost time.
+    gc_was_on = gc.isenabled()
+    gc.disable()
     try:
         data = builder.build(parser)
     except _Stop:
@@ -269,6 +351,8 @@ def load_text(text: str, file: str) -> Loaded:
         return result
     finally:
         parser.dispose()
+        if gc_was_on:
+            gc.enable()
     result.diagnostics.extend(builder.diags)
     if any(d.code == "E008" for d in builder.diags):
         # every refused tag is reported; what it stood for is gone, so checking the rest

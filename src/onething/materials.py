@@ -17,11 +17,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-import networkx as nx
-
 from onething.diagnostics import Diagnostic, make
 from onething.manifest import MaterialOut, ToleratedOut
 from onething.models.catalog import _MaterialUse
+from onething.graph import descendants
 from onething.plan import Graph
 from onething.resolve import ResolvedBundle, ResolvedItem
 from onething.selection import Selection, conjoin, disjoin
@@ -60,6 +59,13 @@ def merge_materials(
         for m in ri.model.produces or []:
             producers[m].append((ri.id, sel.item_when.get(ri.id)))
 
+    reach: dict[str, set[str]] = {}  # producer → the items downstream of it
+
+    def downstream(p: str, item: str) -> bool:
+        if p not in reach:
+            reach[p] = descendants(gr.graph, p)
+        return item in reach[p]
+
     out: list[MaterialOut] = []
     lints: list[tuple[Diagnostic, list[str], list[tuple[str, int]]]] = []
     for mid in order:
@@ -74,7 +80,7 @@ def merge_materials(
         when = disjoin([x.residual for x in u])
         producer = next(
             (p for p, p_when in producers.get(mid, [])
-             if all(p != x.item.id and nx.has_path(gr.graph, p, x.item.id)
+             if all(p != x.item.id and downstream(p, x.item.id)
                     and (p_when is None or p_when in x.parts) for x in u)),
             None,
         )

@@ -151,14 +151,14 @@ def check_item_refs(
             diags.append(_unknown("E201", "department", p, departments, ri.loc("partners", i)))
     for i, fu in enumerate(m.fields or []):
         if fu.key not in fields:
-            diags.append(_unknown("E202", "field", fu.key, fields, ri.loc("fields", i)))
+            diags.append(_unknown("E202", "field", fu.key, fields, ri.loc("fields", i, "key")))
         if fu.when:
             c = parse_condition(fu.when, ri.loc("fields", i, "when"), questions, diags)
             if c:
                 ri.field_when[i] = c
     for i, mu in enumerate(m.materials or []):
         if mu.ref not in materials:
-            diags.append(_unknown("E203", "material", mu.ref, materials, ri.loc("materials", i)))
+            diags.append(_unknown("E203", "material", mu.ref, materials, ri.loc("materials", i, "ref")))
         if mu.when:
             c = parse_condition(mu.when, ri.loc("materials", i, "when"), questions, diags)
             if c:

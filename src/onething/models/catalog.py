@@ -125,11 +125,13 @@ class MaterialDef(Strict):
     notes: Label | None = None
 
 
-def _ref_shorthand(key: str):
+def _ref_shorthand(key: str, model: Any, short: Any) -> BeforeValidator:
+    """`- id_card` is short for `- {ref: id_card}`; the schema admits both forms."""
+
     def convert(value: Any) -> Any:
         return {key: value} if isinstance(value, str) else value
 
-    return BeforeValidator(convert)
+    return BeforeValidator(convert, json_schema_input_type=short | model)
 
 
 class _FieldUse(Strict):
@@ -165,8 +167,8 @@ class _MaterialUse(Strict):
         return self
 
 
-FieldUse = Annotated[_FieldUse, _ref_shorthand("key")]
-MaterialUse = Annotated[_MaterialUse, _ref_shorthand("ref")]
+FieldUse = Annotated[_FieldUse, _ref_shorthand("key", _FieldUse, FieldKey)]
+MaterialUse = Annotated[_MaterialUse, _ref_shorthand("ref", _MaterialUse, Ident)]
 
 
 class TimeLimit(Strict):

@@ -31,18 +31,19 @@ Text = Annotated[str, BeforeValidator(_as_written)]
 """Free text or a code. Must be quoted when it looks like a number or boolean."""
 
 _IDENT = r"^[a-z][a-z0-9_]*$"
+# Constraints stand before the validator so that the JSON Schema keeps them.
 Ident = Annotated[
     str,
-    BeforeValidator(_as_written),
     Field(pattern=_IDENT, description="lower_snake_case identifier"),
+    BeforeValidator(_as_written),
 ]
 FieldKey = Annotated[
     str,
-    BeforeValidator(_as_written),
     Field(
         pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$",
         description="dotted field key from the shared dictionary, e.g. mother.id_number",
     ),
+    BeforeValidator(_as_written),
 ]
 Code = Annotated[str, Field(pattern=r"^[EW][0-9]{3}$", description="diagnostic code, e.g. W602")]
 
@@ -71,7 +72,6 @@ Label = Annotated[
 
 Condition = Annotated[
     str,
-    BeforeValidator(_as_written),
     Field(
         min_length=1,
         description=(
@@ -80,6 +80,7 @@ Condition = Annotated[
             "\"parents_married and ethnicity_choice == 'mother'\""
         ),
     ),
+    BeforeValidator(_as_written),
 ]
 
 

@@ -1,0 +1,58 @@
+#!/usr/bin/env python3
+"""Regenerate the golden manifests in tests/golden/ from bundles/:
+
+    python tests/golden/regenerate.py
+
+Each golden is exactly what ``onething compile bundles/<bundle>.yaml [--answers …]`` prints.
+tests/test_compile_golden.py compares them byte for byte with a fresh compile, so a change
+to a bundle, the catalog or the compiler shows up as a diff of these files to review
+(``git diff tests/golden``) before it is committed. See docs/compiling.md, "Golden manifests".
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+
+# golden file → (bundle file, answers file or None)
+CASES: dict[str, tuple[str, str | None]] = {
+    "birth.json": ("bundles/birth.yaml", None),
+    "birth.answers.json": ("bundles/birth.yaml", "tests/golden/birth.answers.yaml"),
+    "school_entry.json": ("bundles/school_entry.yaml", None),
+    "school_entry.answers.json": ("bundles/school_entry.yaml", "tests/golden/school_entry.answers.yaml"),
+}
+
+
+def render(golden: str) -> str:
+    """The manifest text of one golden, compiled the way `onething compile` does it."""
+    from onething.cli import compile_sources
+    from onething.project import Workspace, find_bundles
+
+    bundle, answers = CASES[golden]
+    sources, diags = find_bundles([ROOT / bundle], None)
+    [(_, result)] = list(compile_sources(Workspace(), sources, None, ROOT / answers if answers else None))
+    if result.manifest is None or not result.ok or diags:
+        problems = "\n".join(d.render() for d in [*diags, *result.diagnostics] if d.is_error)
+        raise SystemExit(f"{bundle} does not compile:\n{problems}")
+    return result.manifest.to_json()
+
+
+def main() -> int:
+    for golden in CASES:
+        target = HERE / golden
+        text = render(golden)
+        old = target.read_bytes().decode("utf-8") if target.is_file() else None
+        if old == text:
+            print(f"unchanged  tests/golden/{golden}")
+            continue
+        target.write_bytes(text.encode("utf-8"))
+        print(f"{'updated' if old is not None else 'created'}    tests/golden/{golden}")
+    print("review with: git diff tests/golden")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

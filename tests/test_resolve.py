@@ -1,0 +1,101 @@
+"""Resolving a bundle against its catalog: where reference and condition errors point."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from onething.project import BundleSource, Workspace
+
+CATALOG = """\
+departments:
+  - id: health
+    name: {zh: 卫生健康委员会, en: Health Commission}
+fields:
+  - key: child.name
+    label: {zh: 新生儿姓名, en: Child's name}
+    type: string
+materials:
+  - id: birth_medical_certificate
+    name: {zh: 出生医学证明, en: Medical birth certificate}
+    issued_by: health
+    e_certificate: true
+items:
+  - id: demo_item
+    name: {zh: 测试事项, en: Test item}
+    type: 公共服务
+    department: health
+"""
+
+HEAD = """\
+bundle: demo
+version: "1"
+title: {zh: 测试, en: Test}
+lead: health
+questions:
+  - key: parent
+    label: {zh: 由谁申请, en: Which parent applies}
+    type: enum
+    options:
+      - {value: mother, label: {zh: 母亲, en: The mother}}
+      - {value: father, label: {zh: 父亲, en: The father}}
+"""
+
+
+def check(tmp_path: Path, bundle: str, catalog: str = CATALOG) -> list[tuple[str, str]]:
+    (tmp_path / "catalog").mkdir(exist_ok=True)
+    (tmp_path / "catalog" / "catalog.yaml").write_text(catalog, encoding="utf-8")
+    (tmp_path / "b.yaml").write_text(bundle, encoding="utf-8")
+    ws = Workspace()
+    loaded = ws.load_bundle(BundleSource(tmp_path / "b.yaml", "b.yaml", tmp_path / "catalog"))
+    diags = loaded.diagnostics + ws.catalog(tmp_path / "catalog").diagnostics
+    return sorted({(d.code, str(d.location).replace(str(tmp_path) + "/", "")) for d in diags})
+
+
+def test_a_reference_in_mapping_form_points_at_the_id(tmp_path: Path) -> None:
+    bundle = HEAD + """\
+items:
+  - use: demo_item
+    fields:
+      - {key: child.nmae, required: false}
+    materials:
+      - {ref: birth_medical_certifcate, when: "parent == 'father'"}
+"""
+    assert check(tmp_path, bundle) == [("E202", "b.yaml:15:15"), ("E203", "b.yaml:17:15")]
+
+
+def test_a_condition_error_points_inside_the_quoted_condition(tmp_path: Path) -> None:
+    bundle = HEAD + """\
+items:
+  - use: demo_item
+    when: "parent == 'father' and parent.real"
+  - use: other
+    when: parent == 'father' and parent.real
+"""
+    catalog = CATALOG + """\
+  - id: other
+    name: {zh: 其他事项, en: Other item}
+    type: 公共服务
+    department: health
+"""
+    # column of `parent.real`: quoted, the value starts one column after the quote
+    assert check(tmp_path, bundle, catalog) == [("E303", "b.yaml:14:35"), ("E303", "b.yaml:16:34")]
+
+
+def test_an_invalid_catalog_item_is_reported_once_not_as_unknown_in_bundles(tmp_path: Path) -> None:
+    catalog = CATALOG.replace("    department: health\n", "    department: health\n    visit: 1\n")
+    bundle = HEAD + "items:\n  - use: demo_item\n"
+    assert check(tmp_path, bundle, catalog) == [("E101", "catalog/catalog.yaml:18:5")]
+
+
+def test_an_unknown_item_is_still_unknown(tmp_path: Path) -> None:
+    bundle = HEAD + "items:\n  - use: demo_iten\n"
+    assert check(tmp_path, bundle) == [("E204", "b.yaml:13:10")]
+
+
+def test_conditions_of_catalog_items_are_checked_against_the_bundles_questions(tmp_path: Path) -> None:
+    catalog = CATALOG.replace(
+        "    department: health\n",
+        "    department: health\n    materials:\n      - {ref: birth_medical_certificate, when: \"parnet == 'father'\"}\n",
+    )
+    bundle = HEAD + "items:\n  - use: demo_item\n"
+    assert check(tmp_path, bundle, catalog) == [("E302", "catalog/catalog.yaml:19:49")]
