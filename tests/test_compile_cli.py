@@ -54,9 +54,21 @@ def test_the_source_hash_follows_the_bundle_and_the_catalog_entries_it_uses(tmp_
     materials.write_text(materials.read_text(encoding="utf-8")
                          + "  - {id: unused, name: {zh: 无关材料}, kind: other}\n", encoding="utf-8")
     assert json.loads(cli("compile", path).stdout)["bundle"]["source_hash"] == base
-    # an entry it uses: a new hash
-    materials.write_text(materials.read_text(encoding="utf-8").replace("出生医学记录", "出生记录"), encoding="utf-8")
-    assert json.loads(cli("compile", path).stdout)["bundle"]["source_hash"] != base
+    sections = tmp_path / "core" / "catalog" / "sections.yaml"
+    sections.write_text(sections.read_text(encoding="utf-8")
+                        + "  - {id: unused, title: {zh: 无关, en: Unused}}\n", encoding="utf-8")
+    assert json.loads(cli("compile", path).stdout)["bundle"]["source_hash"] == base
+    # each entry that shapes the manifest: a new hash
+    seen = {base}
+    for file, old, new in [
+        (materials, "出生医学记录", "出生记录"),                            # a material an item asks
+        (sections, "子女信息", "孩子信息"),                                 # a form section's title
+        (tmp_path / "core" / "catalog" / "departments.yaml", "民政局", "民政部门"),  # an issuer only
+    ]:
+        file.write_text(file.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+        data = json.loads(cli("compile", path).stdout)
+        assert data["bundle"]["source_hash"] not in seen, f"{file.name}: {old} → {new}"
+        seen.add(data["bundle"]["source_hash"])
 
 
 def test_several_bundles_give_one_json_object_id_to_manifest():
@@ -71,6 +83,16 @@ def test_a_cycle_exits_1_without_a_manifest():
     assert result.exit_code == 1
     assert result.stdout == ""
     assert "error E502: dependency cycle: a → b → c → a" in result.stderr
+
+
+def test_json_format_puts_errors_on_stderr_and_warnings_inside_the_manifest():
+    result = cli("compile", bundle_path("cycle"), "--format", "json")
+    assert result.exit_code == 1 and result.stdout == ""
+    [error] = json.loads(result.stderr)
+    assert error["code"] == "E502" and error["related"]
+    ok = cli("compile", CORE, "--format", "json")
+    assert ok.exit_code == 0 and ok.stderr == ""
+    assert [d["code"] for d in json.loads(ok.stdout)["diagnostics"]] == ["W604"]
 
 
 # ---------------------------------------------------------------- -o and --check

@@ -149,6 +149,25 @@ def test_w605_only_on_a_full_compile():
     assert _diags(manifest("producers", answers={"q": True}), "W605") == []
 
 
+def test_the_suppression_nearest_the_lint_wins_and_a_redundant_blanket_one_is_w605(tmp_path):
+    import shutil
+
+    from onething.compiler import compile_bundle
+    from onething.project import BundleSource, Workspace
+
+    shutil.copytree(FIXTURES / "suppressed", tmp_path / "s")
+    path = tmp_path / "s" / "suppressed.yaml"
+    path.write_text(path.read_text(encoding="utf-8")
+                    + "suppress:\n  - {code: W602, reason: reviewed for the whole bundle}\n", encoding="utf-8")
+    loaded = Workspace().load_bundle(BundleSource(path, "suppressed.yaml", tmp_path / "s" / "catalog"))
+    m = compile_bundle(loaded.resolved, path).manifest
+    [w602] = _diags(m, "W602")
+    assert w602.suppressed == "复核 is required by the regulation"  # the item's own, not the blanket one
+    [w605] = _diags(m, "W605")
+    assert w605.message == "suppression of W602 silences nothing here"
+    assert w605.location["line"] == line_of(path, "reviewed for the whole bundle")
+
+
 def test_every_lint_suppressed():
     m = manifest("suppressed")
     assert [(d.code, d.suppressed) for d in m.diagnostics] == [

@@ -192,6 +192,11 @@ def _compile(path: Path, spec: dict[str, Any]):
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(specs())
 def test_compiled_generated_bundles_keep_the_invariants(spec):
+    check(spec)
+
+
+def check(spec: dict[str, Any]) -> None:
+    """Compile the generated bundle twice and check every invariant against the oracle."""
     with tempfile.TemporaryDirectory() as tmp:
         path = _write(Path(tmp), spec)
         result = _compile(path, spec)

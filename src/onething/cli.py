@@ -247,7 +247,11 @@ def compile_cmd(paths: tuple[Path, ...], output: Path | None, select_: str | Non
         summary.append({"bundle": m.bundle.id, "status": "ok"})
     if diags:
         if fmt == "json" and output is None:
-            pass  # stdout carries the manifest; diagnostics are inside it
+            # stdout carries the manifests, with their diagnostics inside; errors leave no
+            # manifest to carry them, so they go to stderr as JSON
+            errors = [d.to_json() for d in sort_diagnostics(diags) if d.is_error]
+            if errors:
+                click.echo(json.dumps(errors, ensure_ascii=False, indent=2), err=True)
         else:
             for d in sort_diagnostics(diags):
                 head, nl, rest = d.render().partition("\n")  # the marker goes on the diagnostic's own line

@@ -85,7 +85,10 @@ def apply_suppressions(rb: ResolvedBundle, sel: Selection, lints: list[Lint], ch
     out: list[Diagnostic] = []
     for diag, items, uses in lints:
         reason = None
-        for si, (supps, _, kind, item, mat) in enumerate(scopes):
+        # the suppression nearest the lint wins (material use, then item, then bundle), so a
+        # blanket bundle-level one never hides a reviewed reason written where the lint stands
+        nearest_first = sorted(enumerate(scopes), key=lambda e: ("material", "item", "bundle").index(e[1][2]))
+        for si, (supps, _, kind, item, mat) in nearest_first:
             in_scope = (
                 kind == "bundle"
                 or (kind == "item" and item in items)
@@ -127,6 +130,22 @@ def source_hash(rb: ResolvedBundle, bundle_bytes: bytes) -> str:
         for d in [ri.model.department, *(ri.model.partners or [])]:
             if d in rb.catalog.departments:
                 used[("department", d)] = rb.catalog.departments[d].model
+    # what else shapes the manifest: group members, form sections (titles, order), the
+    # bundle's own departments and material issuers (names; their kind decides W604)
+    fields = [rb.fields[fu.key].model for ri in rb.items for fu in ri.model.fields or [] if fu.key in rb.fields]
+    for fdef in fields:
+        for member in fdef.fields or []:
+            if member in rb.catalog.fields:
+                used[("field", member)] = rb.catalog.fields[member].model
+    for subject in {"situation", *(f.subject for f in fields)}:
+        if subject in rb.catalog.sections:
+            used[("section", subject)] = rb.catalog.sections[subject].model
+    issuers = [rb.materials[ref].model.issued_by for ri in rb.items
+               for ref in [mu.ref for mu in ri.model.materials or []] + list(ri.model.produces or [])
+               if ref in rb.materials]
+    for d in [rb.bundle.lead, *rb.bundle.cooperating, *issuers]:
+        if d in rb.catalog.departments:
+            used[("department", d)] = rb.catalog.departments[d].model
     for key in sorted(used):
         h.update(json.dumps([*key, used[key].model_dump(mode="json")], sort_keys=True, ensure_ascii=False).encode())
     return h.hexdigest()
