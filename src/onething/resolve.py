@@ -197,6 +197,23 @@ def check_catalog(catalog: Catalog) -> list[Diagnostic]:
     return diags
 
 
+def _with_local(
+    shared: dict[str, Entry[Any]], local: list[Any], id_key: str, entry: Entry[Bundle], section: str,
+    diags: list[Diagnostic], code: str, message: str, hint: str,
+) -> dict[str, Entry[Any]]:
+    """The catalog's table plus the bundle's own definitions; a clash with a different one is an error."""
+    table = dict(shared)
+    for i, model in enumerate(local):
+        ident = getattr(model, id_key)
+        here = Entry(model, entry.file, entry.node[section][i])
+        if ident in table and table[ident].model != model:
+            diags.append(make(code, message.format(ident), here.loc(id_key), hint,
+                              related=(table[ident].loc(id_key),)))
+            continue
+        table[ident] = here
+    return table
+
+
 def resolve(bundle: Bundle, entry: Entry[Bundle], catalog: Catalog) -> ResolvedBundle:
     diags: list[Diagnostic] = []
     questions: dict[str, Question] = {}
@@ -207,24 +224,14 @@ def resolve(bundle: Bundle, entry: Entry[Bundle], catalog: Catalog) -> ResolvedB
             continue
         questions[q.key] = q
 
-    fields: dict[str, Entry[FieldDef]] = dict(catalog.fields)
-    for i, f in enumerate(bundle.fields):
-        local = Entry(f, entry.file, entry.node["fields"][i])
-        if f.key in fields and fields[f.key].model != f:
-            diags.append(make("E501", f"field {f.key!r} is defined differently here and in the catalog",
-                              local.loc("key"), "use the catalog's definition or choose another key",
-                              related=(fields[f.key].loc("key"),)))
-            continue
-        fields[f.key] = local
-    materials: dict[str, Entry[MaterialDef]] = dict(catalog.materials)
-    for i, mdef in enumerate(bundle.materials):
-        local = Entry(mdef, entry.file, entry.node["materials"][i])
-        if mdef.id in materials and materials[mdef.id].model != mdef:
-            diags.append(make("E205", f"material {mdef.id!r} is already defined in the catalog",
-                              local.loc("id"), "use the catalog's material or choose another id",
-                              related=(materials[mdef.id].loc("id"),)))
-            continue
-        materials[mdef.id] = local
+    fields: dict[str, Entry[FieldDef]] = _with_local(
+        catalog.fields, bundle.fields, "key", entry, "fields", diags,
+        "E501", "field {!r} is defined differently here and in the catalog",
+        "use the catalog's definition or choose another key")
+    materials: dict[str, Entry[MaterialDef]] = _with_local(
+        catalog.materials, bundle.materials, "id", entry, "materials", diags,
+        "E205", "material {!r} is already defined in the catalog",
+        "use the catalog's material or choose another id")
     departments = catalog.departments
 
     for i, fdef in enumerate(bundle.fields):
