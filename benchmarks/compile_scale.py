@@ -8,7 +8,8 @@ dependencies in the ratios of bundles/), then measures in this one process
 - compile: `onething compile <tree> -o <tmp>` run in-process (the click command itself,
   its output captured), median of the runs — a fresh workspace each run, so the catalog
   is loaded and checked every time;
-- ratio: compile / floor, both measured in the same run;
+- ratio: compile / floor, the median of the ratios of runs made in turn (floor, compile,
+  floor, compile ...), so that both see the machine in the same state;
 - peak: the largest amount of Python memory allocated during one compile (tracemalloc,
   in a separate run that is not timed, since tracing slows everything down).
 
@@ -61,13 +62,10 @@ def compile_tree(tree: Path, out: Path) -> None:
         raise RuntimeError(f"compile of {tree} failed (exit {code}):\n{sink_err.getvalue()[-2000:]}")
 
 
-def median_time(fn, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+def timed(fn) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
 
 
 def main() -> None:
@@ -96,8 +94,12 @@ def main() -> None:
             tree = work / f"n{n}"
             files = write_tree(tree, n)
             out = work / f"out{n}"
-            floor = median_time(lambda: parse_floor(files), args.runs)
-            took = median_time(lambda: compile_tree(tree, out), args.runs)
+            floors, tooks = [], []
+            for _ in range(args.runs):  # in turn, so that a drift of the machine hits both
+                floors.append(timed(lambda: parse_floor(files)))
+                tooks.append(timed(lambda: compile_tree(tree, out)))
+            floor, took = statistics.median(floors), statistics.median(tooks)
+            ratio = statistics.median(t / f for t, f in zip(tooks, floors))
             tracemalloc.start()
             compile_tree(tree, out)
             _, peak = tracemalloc.get_traced_memory()
@@ -107,7 +109,7 @@ def main() -> None:
             c = counts(n)
             print(f"{n:>6} {c['fields']:>6} {c['materials']:>5} {c['dependencies']:>5} {c['bundles']:>7} "
                   f"{len(files):>5} {kib:>6.0f} {floor * 1000:>9.1f} {took * 1000:>10.1f} "
-                  f"{took / floor:>6.2f} {peak / 1_048_576:>8.1f}", flush=True)
+                  f"{ratio:>6.2f} {peak / 1_048_576:>8.1f}", flush=True)
             shutil.rmtree(out, ignore_errors=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)

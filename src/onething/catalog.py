@@ -39,6 +39,9 @@ class Catalog:
     items: dict[str, Entry[ItemDef]] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     file_hashes: dict[str, str] = field(default_factory=dict)
+    # (kind, id) → (entry model, its canonical JSON): what source hashes hash, made once per
+    # catalog rather than once per bundle that uses the entry
+    hash_parts: dict[tuple[str, str], tuple[Any, bytes]] = field(default_factory=dict, repr=False, compare=False)
     invalid: set[tuple[str, str]] = field(default_factory=set)
     """(kind, id) of entries left out because they failed validation (already reported)."""
 

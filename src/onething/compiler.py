@@ -146,19 +146,30 @@ def source_hash(rb: ResolvedBundle, bundle_bytes: bytes) -> str:
     for d in [rb.bundle.lead, *rb.bundle.cooperating, *issuers]:
         if d in rb.catalog.departments:
             used[("department", d)] = rb.catalog.departments[d].model
+    parts = rb.catalog.hash_parts
     for key in sorted(used):
-        h.update(json.dumps([*key, used[key].model_dump(mode="json")], sort_keys=True, ensure_ascii=False).encode())
+        model = used[key]
+        part = parts.get(key)
+        if part is None or part[0] is not model:
+            part = (model, json.dumps([*key, model.model_dump(mode="json")], sort_keys=True, ensure_ascii=False).encode())
+            parts[key] = part
+        h.update(part[1])
     return h.hexdigest()
 
 
 def _relative(root: Path) -> Callable[[Location | None], dict[str, Any] | None]:
+    rels: dict[str, str] = {}  # file → its path relative to root, resolved once per compile
+
     def conv(loc: Location | None) -> dict[str, Any] | None:
         if loc is None:
             return None
-        try:
-            rel = Path(os.path.relpath(Path(loc.file).resolve(), root.resolve())).as_posix()
-        except ValueError:  # pragma: no cover
-            rel = loc.file
+        rel = rels.get(loc.file)
+        if rel is None:
+            try:
+                rel = Path(os.path.relpath(Path(loc.file).resolve(), root.resolve())).as_posix()
+            except ValueError:  # pragma: no cover
+                rel = loc.file
+            rels[loc.file] = rel
         return {"file": rel, "line": loc.line, "col": loc.col}
 
     return conv

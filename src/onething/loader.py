@@ -109,7 +109,8 @@ def _location_fast(file: str, line: int, col: int) -> Location:
 
 # a Location per event is a good share of a load; fall back to the constructor should
 # Location ever stop keeping its fields in a __dict__ (slots)
-_location = _location_fast if hasattr(Location("", 0, 0), "__dict__") else Location
+_FAST_LOCATION = hasattr(Location("", 0, 0), "__dict__")
+_location = _location_fast if _FAST_LOCATION else Location
 
 _ScalarEvent = yaml.ScalarEvent
 _MappingStartEvent = yaml.MappingStartEvent
@@ -168,12 +169,20 @@ class _Builder:
         new_loc = _location
         attach = self._attach
         ymap, ylist = YMap, YList
+        new_object, location_cls = _new_object, Location
         while True:
             ev = get_event()
             kind = type(ev)
             if kind is _ScalarEvent:
                 mark = ev.start_mark
-                loc = new_loc(file, mark.line + 1, mark.column + 1)
+                if _FAST_LOCATION:  # _location_fast, inlined: this runs once per scalar
+                    loc = new_object(location_cls)
+                    d = loc.__dict__
+                    d["file"] = file
+                    d["line"] = mark.line + 1
+                    d["col"] = mark.column + 1
+                else:  # pragma: no cover
+                    loc = new_loc(file, mark.line + 1, mark.column + 1)
                 self.nodes += 1
                 if self.nodes > MAX_NODES:
                     self._count(0, loc)

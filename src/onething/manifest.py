@@ -193,7 +193,7 @@ class Completeness(_Out):
 class DiagnosticOut(_Out):
     code: str
     severity: str
-    location: dict[str, Any] | None
+    location: dict[str, Any] | None = Field(default=None, description="file (relative to the bundle's folder), line, col")
     message: str
     hint: str | None = None
     related: list[str] | None = None

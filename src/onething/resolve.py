@@ -7,6 +7,7 @@ ItemDef, every condition is parsed, and each element still knows where it was wr
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from onething import conditions as cond
@@ -19,6 +20,12 @@ from onething.source import Location
 from onething.validation import suggest
 
 _OVERRIDABLE = tuple(ItemBody.model_fields)
+
+
+@lru_cache(maxsize=4096)
+def _parse(source: str) -> cond.Condition:
+    """cond.parse, once per text: bundles repeat the same few conditions on many requirements."""
+    return cond.parse(source)
 
 
 @dataclass
@@ -78,7 +85,7 @@ def parse_condition(
 ) -> cond.Condition | None:
     """Parse a `when:` text; check names (and literals) against the questions when given."""
     try:
-        parsed = cond.parse(source)
+        parsed = _parse(source)
     except cond.ConditionError as exc:
         at = Location(loc.file, loc.line, loc.col + exc.offset) if loc.line else loc
         diags.append(make(exc.code, f"{exc.message}: {source!r}", at, REG_HINT[exc.code]))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from onething.models.catalog import FieldDef, ItemBody, MaterialDef, Option
@@ -43,6 +43,8 @@ class Window(Strict):
 
 class BundleItem(ItemBody):
     """An item of a bundle: a catalog item (``use``) with overrides, or an inline item (``id``)."""
+
+    model_config = ConfigDict(defer_build=False)
 
     use: Ident | None = Field(default=None, description="catalog item id")
     id: Ident | None = Field(default=None, description="id of an inline item (no `use`)")

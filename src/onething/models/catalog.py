@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from onething.models.common import (
@@ -201,6 +201,10 @@ class Result(Strict):
 class ItemBody(Strict):
     """The standard elements of an implementation list (实施清单); all optional here."""
 
+    # never validated itself, only through ItemDef and BundleItem: building its validator
+    # at import would be start-up time spent for nothing (its subclasses build their own)
+    model_config = ConfigDict(defer_build=True)
+
     code: Text | None = Field(default=None, description="事项编码; empty when unknown")
     name: Label | None = None
     type: ItemType | None = None
@@ -227,6 +231,8 @@ class ItemBody(Strict):
 class ItemDef(ItemBody):
     """A service item (事项) as the catalog defines it."""
 
+    model_config = ConfigDict(defer_build=False)
+
     id: Ident
     name: Label
     type: ItemType
@@ -243,6 +249,9 @@ class SectionDef(Strict):
 
 class CatalogFile(Strict):
     """One catalog file; it may hold any of the five dictionaries."""
+
+    # used for its JSON Schema only (entries are validated one by one): built when asked
+    model_config = ConfigDict(defer_build=True)
 
     departments: list[Department] = []
     sections: list[SectionDef] = []
