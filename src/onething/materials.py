@@ -17,10 +17,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+import networkx as nx
+
 from onething.diagnostics import Diagnostic, make
 from onething.manifest import MaterialOut, ToleratedOut
 from onething.models.catalog import _MaterialUse
-from onething.graph import descendants
 from onething.plan import Graph
 from onething.resolve import ResolvedBundle, ResolvedItem
 from onething.selection import Selection, conjoin, disjoin
@@ -63,7 +64,7 @@ def merge_materials(
 
     def downstream(p: str, item: str) -> bool:
         if p not in reach:
-            reach[p] = descendants(gr.graph, p)
+            reach[p] = nx.descendants(gr.graph, p)
         return item in reach[p]
 
     out: list[MaterialOut] = []

@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from onething.graph import DiGraph, find_cycle, lexicographical_topological_sort, topological_generations
+import networkx as nx
+
 from onething.diagnostics import Diagnostic, make
 from onething.models.catalog import TimeLimit
 from onething.resolve import ResolvedItem
@@ -29,7 +30,7 @@ def working_days(limit: TimeLimit | None) -> int:
 
 @dataclass
 class Graph:
-    graph: DiGraph
+    graph: nx.DiGraph
     order: dict[str, int]
     edges: list[tuple[str, str, str]]
     item_materials: dict[str, list[str]]
@@ -39,7 +40,7 @@ class Graph:
 def build_graph(sel: Selection) -> Graph:
     """Nodes: selected items. Edges: explicit `needs` and produce → consume of materials."""
     order = {ri.id: i for i, ri in enumerate(sel.items)}
-    g: DiGraph = DiGraph()
+    g: nx.DiGraph = nx.DiGraph()
     g.add_nodes_from(order)
     edge_loc: dict[tuple[str, str], Location] = {}
     edges: list[tuple[str, str, str]] = []
@@ -68,7 +69,10 @@ def build_graph(sel: Selection) -> Graph:
                 edge_loc[(need, ri.id)] = loc
                 edges.append((need, ri.id, "needs"))
     diags: list[Diagnostic] = []
-    cycle = find_cycle(g)
+    try:
+        cycle = nx.find_cycle(g)
+    except nx.NetworkXNoCycle:
+        cycle = []
     if cycle:
         path = " → ".join([cycle[0][0], *[v for _, v in cycle]])
         locs = tuple(edge_loc[(u, v)] for u, v in cycle)
@@ -81,13 +85,13 @@ def build_graph(sel: Selection) -> Graph:
 
 
 def stages(gr: Graph) -> list[list[str]]:
-    return [sorted(gen, key=gr.order.__getitem__) for gen in topological_generations(gr.graph)]
+    return [sorted(gen, key=gr.order.__getitem__) for gen in nx.topological_generations(gr.graph)]
 
 
 def critical_path(gr: Graph, weight: dict[str, int]) -> tuple[list[str], int]:
     """Longest path by working days; ties go to the item that comes first in the bundle."""
     best: dict[str, tuple[int, list[str]]] = {}
-    for node in lexicographical_topological_sort(gr.graph, key=gr.order.__getitem__):
+    for node in nx.lexicographical_topological_sort(gr.graph, key=gr.order.__getitem__):
         preds = sorted(gr.graph.predecessors(node), key=gr.order.__getitem__)
         base: tuple[int, list[str]] = (0, [])
         for p in preds:  # extend the longest predecessor, even a 0-day (即办) one

@@ -222,7 +222,9 @@ def _with_local(
 
 
 def resolve(bundle: Bundle, entry: Entry[Bundle], catalog: Catalog) -> ResolvedBundle:
-    diags: list[Diagnostic] = []
+    # A broken catalog breaks every bundle on it: its errors travel with the bundle, so a
+    # compile can never succeed with an item silently missing.
+    diags: list[Diagnostic] = [d for d in catalog.diagnostics if d.is_error]
     questions: dict[str, Question] = {}
     for i, q in enumerate(bundle.questions):
         if q.key in questions:
