@@ -209,6 +209,8 @@ def _with_local(
     diags: list[Diagnostic], code: str, message: str, hint: str,
 ) -> dict[str, Entry[Any]]:
     """The catalog's table plus the bundle's own definitions; a clash with a different one is an error."""
+    if not local:
+        return shared  # no copy: a bundle costs its own size, not the catalog's
     table = dict(shared)
     for i, model in enumerate(local):
         ident = getattr(model, id_key)
@@ -300,4 +302,4 @@ def resolve(bundle: Bundle, entry: Entry[Bundle], catalog: Catalog) -> ResolvedB
                 diags.append(make("E206", f"item {ri.id!r} needs {need!r}, which is not an item of this bundle",
                                   ri.bundle_entry.loc("needs", j) if ri.bundle_entry else ri.anchor,
                                   f"did you mean {guess!r}?" if guess else "list only items of this bundle"))
-    return ResolvedBundle(bundle, entry, catalog, items, questions, fields, materials, dict(departments), diags)
+    return ResolvedBundle(bundle, entry, catalog, items, questions, fields, materials, departments, diags)
