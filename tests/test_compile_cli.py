@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -271,3 +274,21 @@ def test_strict_fails_on_an_unused_suppression(tmp_path):
     result = cli("compile", path, "--strict")
     assert result.exit_code == 1
     assert "warning W605: suppression of W601 silences nothing here [--strict]" in result.stderr
+
+
+def test_a_broken_catalog_entry_fails_the_compile_instead_of_dropping_the_item(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parent.parent
+    shutil.copytree(root / "tests" / "fixtures" / "good", tmp_path / "good")
+    bundle = next(p for p in (tmp_path / "good").glob("*.yaml"))
+    catalog_file = next(p for p in (tmp_path / "good" / "catalog").glob("*.yaml") if "items:" in p.read_text(encoding="utf-8"))
+    text = catalog_file.read_text(encoding="utf-8")
+    marker = "\n  - id: "
+    assert marker in text
+    lines_before = text[: text.index(marker)].count("\n") + 2
+    catalog_file.write_text(text.replace(marker, marker.replace("- id: ", "- bogus_key: 1\n    id: "), 1), encoding="utf-8")
+    r = subprocess.run([sys.executable, "-m", "onething", "compile", str(bundle)], capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 1
+    assert r.stdout == ""
+    assert f"{catalog_file.name}:{lines_before}:5: error E101: unknown key 'bogus_key'" in r.stderr
+    assert "Traceback" not in r.stderr
