@@ -306,10 +306,45 @@ class _Builder:
         return root
 
 
+def _too_deep(file: str, text: str) -> Location | None:
+    """Where nesting first passes MAX_DEPTH, as the event builder would have said.
+
+    libyaml's scanner reads a whole flow collection ahead and may refuse deep nesting at its
+    own, larger limit before our builder sees the events; point at our limit all the same.
+    Block levels are approximated by the open indentation levels of the line.
+    """
+    indents: list[int] = []
+    for line_no, line in enumerate(text.splitlines(), 1):
+        body = line.lstrip(" ")
+        if not body or body.startswith("#"):
+            continue
+        indent = len(line) - len(body)
+        while indents and indents[-1] >= indent:
+            indents.pop()
+        indents.append(indent)
+        depth, quote = len(indents), ""
+        for col, ch in enumerate(line, 1):
+            if quote:
+                if ch == quote:
+                    quote = ""
+            elif ch in "'\"":
+                quote = ch
+            elif ch in "[{":
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return Location(file, line_no, col)
+            elif ch in "]}":
+                depth -= 1
+    return None
+
+
 def _syntax_diag(file: str, text: str, exc: yaml.MarkedYAMLError) -> Diagnostic:
     mark = exc.problem_mark or exc.context_mark
     loc = _loc(file, mark) if mark is not None else Location(file)
     problem = (exc.problem or "invalid YAML").strip()
+    if "nesting depth" in problem:  # libyaml ≥ 0.2.6 (PyYAML ≥ 6.0.4) stops deep nesting itself
+        return make("E010", f"nesting deeper than {MAX_DEPTH} levels", _too_deep(file, text) or loc,
+                    "bundle data is only a few levels deep; flatten it")
     if mark is not None:
         lines = text.splitlines()
         line = lines[mark.line] if mark.line < len(lines) else ""

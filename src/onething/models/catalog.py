@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
 
 from onething.models.common import (
@@ -18,6 +18,11 @@ from onething.models.common import (
     Text,
 )
 
+# Exact decimals (money); the schema is spelled out so it does not change with pydantic's version.
+Number = Annotated[
+    Decimal,
+    WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$"}]}),
+]
 DepartmentKind = Literal["government", "institution", "enterprise", "other"]
 FieldType = Literal[
     "string",
@@ -71,8 +76,8 @@ class FieldDef(Strict):
     options: list[Option] | None = None
     min_length: Annotated[int, Field(ge=0)] | None = None
     max_length: Annotated[int, Field(ge=1)] | None = None
-    minimum: Decimal | None = None
-    maximum: Decimal | None = None
+    minimum: Number | None = None
+    maximum: Number | None = None
     pattern: Text | None = None
     fields: list[FieldKey] | None = Field(default=None, description="members of a group")
     repeat: Repeat | None = None
@@ -189,7 +194,7 @@ class SpecialProcedure(Strict):
 
 
 class Fee(Strict):
-    amount: Decimal | None = Field(default=None, description="CNY; 0 = free")
+    amount: Number | None = Field(default=None, description="CNY; 0 = free")
     basis: Text | None = None
 
 
