@@ -79,8 +79,8 @@ def main() -> None:
     print(f"{'':>8} {'wall s':>8} {'cpu s':>8}")
     print(f"{'A':>8} {med(a_runs, 0):>8.3f} {med(a_runs, 1):>8.3f}")
     print(f"{'B':>8} {med(b_runs, 0):>8.3f} {med(b_runs, 1):>8.3f}")
-    wall = statistics.median(a[0] / b[0] for a, b in zip(a_runs, b_runs))
-    cpu = statistics.median(a[1] / b[1] for a, b in zip(a_runs, b_runs))
+    wall = statistics.median(a[0] / b[0] for a, b in zip(a_runs, b_runs, strict=False))
+    cpu = statistics.median(a[1] / b[1] for a, b in zip(a_runs, b_runs, strict=False))
     print(f"{'A/B':>8} {wall:>8.2f} {cpu:>8.2f}   (median of the per-pair ratios; target <= 1.2)")
 
 

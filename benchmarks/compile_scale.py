@@ -37,7 +37,7 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from synth import counts, write_tree  # noqa: E402
+from synth import counts, write_tree
 
 SIZES = (10, 20, 50, 100, 200, 500, 1000, 2000)
 
@@ -96,10 +96,10 @@ def main() -> None:
             out = work / f"out{n}"
             floors, tooks = [], []
             for _ in range(args.runs):  # in turn, so that a drift of the machine hits both
-                floors.append(timed(lambda: parse_floor(files)))
-                tooks.append(timed(lambda: compile_tree(tree, out)))
+                floors.append(timed(lambda files=files: parse_floor(files)))
+                tooks.append(timed(lambda tree=tree, out=out: compile_tree(tree, out)))
             floor, took = statistics.median(floors), statistics.median(tooks)
-            ratio = statistics.median(t / f for t, f in zip(tooks, floors))
+            ratio = statistics.median(t / f for t, f in zip(tooks, floors, strict=False))
             tracemalloc.start()
             compile_tree(tree, out)
             _, peak = tracemalloc.get_traced_memory()

@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from compile_support import FIXTURES, bundle_path, cli, cli_json, line_of, manifest
 
 CORE = bundle_path("core")

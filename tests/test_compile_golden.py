@@ -13,8 +13,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from compile_support import ROOT, cli
+
 from onething.loader import load_file
 
 GOLDEN = Path(__file__).resolve().parent / "golden"

@@ -8,8 +8,8 @@ produced/generated/institution-issued materials).
 from __future__ import annotations
 
 import pytest
-
 from compile_support import FIXTURES, compile_case, line_of, manifest
+
 from onething.form import normalise_label
 
 CATALOG = FIXTURES / "lints" / "catalog" / "catalog.yaml"

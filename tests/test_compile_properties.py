@@ -29,8 +29,8 @@ from hypothesis import strategies as st
 from onething.answers import read_answers
 from onething.compiler import compile_bundle
 from onething.diagnostics import has_errors
-from onething.plan import working_days
 from onething.models.catalog import TimeLimit
+from onething.plan import working_days
 from onething.project import BundleSource, Workspace
 
 # ---------------------------------------------------------------- the condition pool and its oracle
@@ -246,7 +246,7 @@ def check(spec: dict[str, Any]) -> None:
         path_text = d.message.removeprefix("dependency cycle: ").split(" [")[0]
         nodes = path_text.split(" → ")
         assert nodes[0] == nodes[-1] and len(nodes) >= 3
-        assert all((a, b) in edges for a, b in zip(nodes, nodes[1:]))
+        assert all((a, b) in edges for a, b in zip(nodes, nodes[1:], strict=False))
         assert len(d.related) == len(nodes) - 2  # one location per edge
         assert again.manifest is None and [x.message for x in again.diagnostics] == [x.message for x in result.diagnostics]
         return
@@ -297,7 +297,7 @@ def check(spec: dict[str, Any]) -> None:
         longest[i] = weight[i] + max((longest[a] for a, b in edges if b == i), default=0)
     assert m.plan.committed_days == max(longest.values(), default=0)
     cp = m.plan.critical_path
-    assert all((a, b) in edges for a, b in zip(cp, cp[1:]))
+    assert all((a, b) in edges for a, b in zip(cp, cp[1:], strict=False))
     if cp:  # from an item that waits for nothing to one that nothing waits for
         assert not any(b == cp[0] for _, b in edges) and not any(a == cp[-1] for a, _ in edges)
     assert sum(weight[i] for i in cp) == m.plan.committed_days

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import networkx as nx
 import pytest
-
 from compile_support import FIXTURES, compile_case, form_fields, line_of, manifest, materials
+
 from onething.metrics import STANDARD_ELEMENTS, item_completeness
 from onething.models.catalog import ItemDef, TimeLimit
 from onething.plan import Graph, critical_path, working_days
-
 
 # ---------------------------------------------------------------- selection
 

@@ -12,7 +12,14 @@ from pydantic import BaseModel, ValidationError
 from onething.diagnostics import Diagnostic, make
 from onething.entries import Entry
 from onething.loader import Loaded, load_file
-from onething.models.catalog import CatalogFile, Department, FieldDef, ItemDef, MaterialDef, SectionDef
+from onething.models.catalog import (
+    CatalogFile,
+    Department,
+    FieldDef,
+    ItemDef,
+    MaterialDef,
+    SectionDef,
+)
 from onething.source import YMap
 from onething.validation import pydantic_diagnostics
 

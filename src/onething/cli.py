@@ -458,7 +458,7 @@ def report_cmd(bundles_dir: Path, fmt: str, catalog: Path | None) -> None:
         sys.exit(EXIT_USAGE)
     rows = []
     failed = has_errors(diags)
-    for source, result in compile_sources(ws, sources, None, None):
+    for _source, result in compile_sources(ws, sources, None, None):
         if result.manifest is None or has_errors(result.diagnostics):
             failed = True
             diags.extend(result.diagnostics)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from onething.diagnostics import Diagnostic, has_errors, make, sort_diagnostics
 from onething.form import merge_form
@@ -18,12 +19,14 @@ from onething.manifest import (
     ExcludedItem,
     Manifest,
     Plan,
-    Selection as SelectionOut,
     SpecialProcedureOut,
     Step,
     StepInputs,
     TimeLimitOut,
     WindowOut,
+)
+from onething.manifest import (
+    Selection as SelectionOut,
 )
 from onething.materials import merge_materials
 from onething.metrics import completeness, metrics

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
-Value = Union[str, int, float, bool, None, tuple]
+Value = str | int | float | bool | None | tuple
 
 _LITERAL_NAMES = {"true": True, "false": False, "True": True, "False": False, "null": None, "None": None}
 _OPS = {

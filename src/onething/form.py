@@ -129,7 +129,7 @@ def merge_form(
     by_label: dict[str, list[str]] = defaultdict(list)
     for key in order:
         by_label[normalise_label(rb.fields[key].model.label["zh"])].append(key)
-    for label, keys in by_label.items():
+    for _label, keys in by_label.items():
         if len(keys) < 2:
             continue
         first = rb.fields[keys[0]]

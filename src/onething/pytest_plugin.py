@@ -6,8 +6,9 @@ policy staff's scenarios beside the unit tests. Each scenario is one test item.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 

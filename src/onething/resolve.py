@@ -101,7 +101,7 @@ def parse_condition(
                 "the bundle declares no questions; add it under `questions:`")
             diags.append(make("E302", f"condition {source!r} names unknown question {name!r}", loc, hint))
             bad = True
-    for name, op, literal in parsed.comparisons():
+    for name, _op, literal in parsed.comparisons():
         q = questions.get(name)
         if q is None:
             continue
@@ -191,11 +191,11 @@ def check_catalog(catalog: Catalog) -> list[Diagnostic]:
     for ident, entry in catalog.items.items():
         ri = ResolvedItem(ident, entry.model, None, entry)
         diags.extend(check_item_refs(ri, catalog.fields, catalog.materials, catalog.departments, None))
-    for key, entry in catalog.fields.items():
+    for _key, entry in catalog.fields.items():
         for i, member in enumerate(entry.model.fields or []):
             if member not in catalog.fields:
                 diags.append(_unknown("E202", "field", member, catalog.fields, entry.loc("fields", i)))
-    for ident, entry in catalog.materials.items():
+    for entry in catalog.materials.values():
         issuer = entry.model.issued_by
         if issuer and issuer not in catalog.departments and issuer not in ISSUERS_OUTSIDE:
             d = _unknown("E201", "department", issuer, list(catalog.departments) + list(ISSUERS_OUTSIDE),
