@@ -99,3 +99,36 @@ def test_conditions_of_catalog_items_are_checked_against_the_bundles_questions(t
     )
     bundle = HEAD + "items:\n  - use: demo_item\n"
     assert check(tmp_path, bundle, catalog) == [("E302", "catalog/catalog.yaml:19:49")]
+
+
+def test_shape_errors_do_not_hide_reference_errors_of_the_same_file(tmp_path):
+    """Every error of a bundle in one run: the parts that validate still get reference checks."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    good = Path(__file__).resolve().parent / "fixtures" / "good"
+    shutil.copytree(good / "catalog", tmp_path / "catalog")
+    (tmp_path / "mixed.yaml").write_text(
+        "bundle: mixed\n"
+        "version: 2023.10\n"                      # E105 (shape)
+        "title: {zh: 混合, en: Mixed}\n"
+        "lead: healht\n"                          # E201 (reference)
+        "items:\n"
+        "  - use: birth_certificate_isue\n"       # E204 (reference)
+        "  - use: hukou_birth_registration\n"
+        "    visits: many\n",                     # E102 (shape) drops this row only
+        encoding="utf-8",
+    )
+    r = subprocess.run([sys.executable, "-m", "onething", "validate", "mixed.yaml"], cwd=tmp_path,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1
+    heads = [line.split(": ", 2)[:2] for line in r.stdout.splitlines() if not line.startswith(" ")]
+    assert heads == [
+        ["mixed.yaml:2:10", "error E105"],
+        ["mixed.yaml:4:7", "error E201"],
+        ["mixed.yaml:6:10", "error E204"],
+        ["mixed.yaml:8:13", "error E102"],
+    ]
+    assert "did you mean 'health'?" in r.stdout and "did you mean 'birth_certificate_issue'?" in r.stdout

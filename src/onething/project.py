@@ -14,7 +14,7 @@ from onething.entries import Entry
 from onething.loader import load_file
 from onething.models.bundle import Bundle
 from onething.resolve import ResolvedBundle, check_catalog, resolve
-from onething.source import Location, YMap
+from onething.source import Location, YList, YMap
 from onething.validation import pydantic_diagnostics
 
 
@@ -98,6 +98,52 @@ def find_bundles(paths: list[Path], catalog: Path | None) -> tuple[list[BundleSo
     return sources, diags
 
 
+_ROWS = ("items", "questions", "fields", "materials", "cooperating", "suppress")
+
+
+def _salvage(data: YMap, exc: ValidationError, catalog: Catalog) -> YMap | None:
+    """The bundle without the parts that failed validation, or None when nothing is left to check.
+
+    Failing rows of lists are dropped, failing optional keys removed, and failing required
+    scalars replaced by neutral stand-ins, so the rest still gets its reference checks.
+    """
+    stand_ins: dict[str, object] = {"bundle": "invalid", "version": "0", "title": {"zh": "-"}}
+    if catalog.departments:
+        stand_ins["lead"] = next(iter(catalog.departments))
+    bad_keys: set[str] = set()
+    bad_rows: dict[str, set[int]] = {}
+    for err in exc.errors(include_url=False):
+        loc = err["loc"]
+        if not loc or not isinstance(loc[0], str):
+            return None
+        if loc[0] in _ROWS and len(loc) > 1 and isinstance(loc[1], int):
+            bad_rows.setdefault(loc[0], set()).add(loc[1])
+        else:
+            bad_keys.add(loc[0])
+    rest = YMap(data.loc)
+    rest.key_locs, rest.value_locs = data.key_locs, data.value_locs
+    for key in bad_keys - set(data):
+        if key not in stand_ins:
+            return None
+        rest[key] = stand_ins[key]
+    for key, value in data.items():
+        if key in bad_keys:
+            if key in stand_ins:
+                rest[key] = stand_ins[key]
+            elif key == "items":
+                return None
+            continue
+        if key in bad_rows and isinstance(value, YList):
+            kept = YList(value.loc)
+            for i, row in enumerate(value):
+                if i not in bad_rows[key]:
+                    kept.append(row)
+                    kept.item_locs.append(value.item_locs[i])
+            value = kept
+        rest[key] = value
+    return rest
+
+
 class Workspace:
     """Loads catalogs once per folder and bundles against them."""
 
@@ -127,15 +173,28 @@ class Workspace:
                               "a bundle file starts with `bundle: <id>`; catalog files belong in catalog/"))
             return LoadedBundle(source, None, diags)
         try:
-            bundle = Bundle.model_validate(data)
+            bundle: Bundle | None = Bundle.model_validate(data)
+            failure: ValidationError | None = None
         except ValidationError as exc:
+            bundle, failure = None, exc
             diags.extend(pydantic_diagnostics(exc, Bundle, data, source.display))
-            return LoadedBundle(source, None, diags)
         if not source.catalog_dir.is_dir():
-            diags.append(make("E001", f"catalog folder {display_path(source.catalog_dir)} not found",
-                              Location(source.display), "put the catalog in catalog/ beside the bundle, or pass --catalog DIR"))
+            if failure is None:
+                diags.append(make("E001", f"catalog folder {display_path(source.catalog_dir)} not found",
+                                  Location(source.display),
+                                  "put the catalog in catalog/ beside the bundle, or pass --catalog DIR"))
             return LoadedBundle(source, None, diags)
         catalog = self.catalog(source.catalog_dir)
+        if failure is not None or bundle is None:
+            # Every error of a file in one run: check the references of what did validate.
+            rest = _salvage(data, failure, catalog) if failure is not None else None
+            if rest is not None:
+                try:
+                    partial = Bundle.model_validate(rest)
+                except ValidationError:
+                    return LoadedBundle(source, None, diags)
+                diags.extend(resolve(partial, Entry(partial, source.display, rest), catalog).diagnostics)
+            return LoadedBundle(source, None, diags)
         resolved = resolve(bundle, Entry(bundle, source.display, data), catalog)
         diags.extend(resolved.diagnostics)
         return LoadedBundle(source, resolved, diags)
