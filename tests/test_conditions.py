@@ -279,3 +279,33 @@ def test_any_text_parses_or_is_refused_with_a_code(source: str) -> None:
         assert 0 <= err.offset <= len(source)
     else:
         assert cond.evaluate({}) in (True, False, None)
+
+
+@pytest.mark.parametrize(
+    ("source", "given", "left"),
+    [
+        ("married and stage == 'b'", {"married": True}, "stage == 'b'"),
+        ("a or b and c", {"a": False, "c": True}, "b"),
+        ("not (a and b)", {"a": True}, "not b"),
+        ("(a or b) and (c or d)", {"a": False, "d": False}, "b and c"),
+        ("(a or b) and (c or d)", {"c": True}, "a or b"),
+        ("kind in ['x', 'y'] and not n", {"n": False}, "kind in ['x', 'y']"),
+        ("a and  b", {}, "a and  b"),  # nothing answered: the author's text, as written
+    ],
+)
+def test_residual_keeps_only_what_the_answers_leave_open(source: str, given: dict, left: str) -> None:
+    cond = parse(source)
+    assert cond.evaluate(given) is None
+    assert cond.residual(given) == left
+
+
+@settings(max_examples=150, deadline=None, database=None)
+@given(expressions, answers, answers)
+def test_the_residual_means_what_the_condition_means(source: str, first: dict, more: dict) -> None:
+    cond = parse(source)
+    if cond.evaluate(first) is not None:
+        return
+    rest = parse(cond.residual(first))
+    assert rest.names <= cond.names
+    both = {**more, **first}
+    assert rest.evaluate(both) == cond.evaluate(both)

@@ -75,6 +75,16 @@ class Condition:
         """True/False when decided by the answers, None when a needed answer is missing."""
         return _eval(self.tree, answers)
 
+    def residual(self, answers: dict[str, Any]) -> str:
+        """What is left of an undecided condition once the answers given are applied.
+
+        ``married and stage == 'b'`` with ``married: true`` leaves ``stage == 'b'``. A condition
+        none of whose questions is answered keeps the author's own text.
+        """
+        if not self.names & answers.keys():
+            return self.source
+        return _unparse(_simplify(self.tree, answers))
+
 
 MAX_DEPTH = 50
 """How deeply a condition may nest (``not not …``, parentheses); far beyond any real one."""
@@ -243,3 +253,45 @@ def _eval(node: Node, answers: dict[str, Any]) -> bool | None:
     if node.op == "const":
         return bool(node.args[0])
     return bool(node.args[0])
+
+
+def _simplify(node: Node, answers: dict[str, Any]) -> Node:
+    """Drop the parts of and/or that the answers decide; the rest stays as written."""
+    if node.op in ("and", "or"):
+        neutral = node.op == "and"  # True is neutral in `and`, False in `or`
+        kept = [_simplify(a, answers) for a in node.args if _eval(a, answers) is not neutral]
+        return kept[0] if len(kept) == 1 else Node(node.op, tuple(kept))
+    if node.op == "not":
+        return Node("not", (_simplify(node.args[0], answers),))
+    return node
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    if isinstance(value, tuple):
+        return "[" + ", ".join(_literal(v) for v in value) + "]"
+    return repr(value)
+
+
+def _unparse(node: Node, parent: str = "") -> str:
+    if node.op in ("and", "or"):
+        text = f" {node.op} ".join(_unparse(a, node.op) for a in node.args)
+        needs_parens = parent == "not" or (parent == "and" and node.op == "or")
+        return f"({text})" if needs_parens else text
+    if node.op == "not":
+        return f"not {_unparse(node.args[0], 'not')}"
+    if node.op == "cmp":
+        left, ops, rights = node.args
+        parts = [_unparse(left, "cmp")]
+        for op, right in zip(ops, rights, strict=True):
+            parts += [op, _unparse(right, "cmp")]
+        text = " ".join(parts)
+        return f"({text})" if parent == "not" else text
+    if node.op == "name":
+        return node.args[0]
+    return _literal(node.args[0])

@@ -57,7 +57,7 @@ class Selection:
             if verdict is False:
                 return False, []
             if verdict is None:
-                parts.append(cond.source)
+                parts.append(cond.residual(self.answers))
         return True, parts
 
 
@@ -89,7 +89,7 @@ def select(
             if verdict is False:
                 excluded.append((ri.id, "condition_false"))
                 continue
-            item_when[ri.id] = None if verdict else ri.when.source
+            item_when[ri.id] = None if verdict else ri.when.residual(answers)
         else:
             item_when[ri.id] = None
         items.append(ri)
