@@ -86,3 +86,11 @@ def test_report_csv_has_one_row_per_bundle() -> None:
     lines = r.stdout.strip().splitlines()
     assert lines[0].startswith("bundle,title_zh,title_en,")
     assert len(lines) == 1 + len(NAMES)
+
+
+def test_report_of_a_folder_without_bundles_prints_no_partial_table(tmp_path: Path) -> None:
+    r = run("report", str(tmp_path))
+    assert r.returncode == 1
+    assert r.stdout == ""  # `onething report > docs/bundles.md` must not leave half a table
+    assert f"{tmp_path}: error E012: no bundle files in {tmp_path}" in r.stderr
+    assert "Traceback" not in r.stderr

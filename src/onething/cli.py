@@ -22,13 +22,14 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
 
 
-def _emit_diagnostics(diags: list[Diagnostic], fmt: str) -> None:
+def _emit_diagnostics(diags: list[Diagnostic], fmt: str, err: bool = False) -> None:
+    """Diagnostics on stdout (validate: they are its output) or stderr (commands with other output)."""
     diags = sort_diagnostics(diags)
     if fmt == "json":
-        click.echo(json.dumps([d.to_json() for d in diags], ensure_ascii=False, indent=2))
+        click.echo(json.dumps([d.to_json() for d in diags], ensure_ascii=False, indent=2), err=err)
         return
     for d in diags:
-        click.echo(d.render())
+        click.echo(d.render(), err=err)
     errors = sum(1 for d in diags if d.is_error)
     warnings = sum(1 for d in diags if not d.is_error and not d.suppressed)
     click.echo(f"{errors} error(s), {warnings} warning(s)", err=True)
@@ -320,7 +321,7 @@ def _compile_one(path: Path, catalog: Path | None, select_: str | None, answers:
         sys.exit(EXIT_USAGE)
     for _, result in compile_sources(ws, sources, _split_select(select_), answers):
         if result.manifest is None or has_errors(result.diagnostics):
-            _emit_diagnostics(result.diagnostics, "text")
+            _emit_diagnostics(result.diagnostics, "text", err=True)
             sys.exit(EXIT_ERRORS)
         return result.manifest
     sys.exit(EXIT_ERRORS)  # pragma: no cover
@@ -465,7 +466,8 @@ def report_cmd(bundles_dir: Path, fmt: str, catalog: Path | None) -> None:
             continue
         rows.append(row(result.manifest))
     rows.sort(key=lambda r: r["bundle"])
-    if failed:
-        _emit_diagnostics([d for d in diags if d.is_error], "text")
+    if failed:  # no partial report: a pipeline writing it to a file must not commit half a table
+        _emit_diagnostics([d for d in diags if d.is_error], "text", err=True)
+        sys.exit(EXIT_ERRORS)
     click.echo({"md": report_md, "json": report_json, "csv": report_csv}[fmt](rows), nl=False)
-    sys.exit(EXIT_ERRORS if failed else EXIT_OK)
+    sys.exit(EXIT_OK)

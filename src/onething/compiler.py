@@ -184,7 +184,7 @@ def _diag_out(d: Diagnostic, conv: Callable[[Location | None], dict[str, Any] | 
                          hint=d.hint, related=related, suppressed=d.suppressed)
 
 
-def _step(ri: ResolvedItem, sel: Selection, stage: int, preds: list[str], gr: Any, fields: list[str],
+def _step(ri: ResolvedItem, sel: Selection, stage: int, preds: list[str], fields: list[str],
           materials: list[str], producers: dict[str, list[str]]) -> Step:
     m = ri.model
     tl = m.time_limit
@@ -253,7 +253,7 @@ def compile_bundle(
         ri.id: _step(
             ri, sel, stage_of[ri.id],
             sorted(gr.graph.predecessors(ri.id), key=gr.order.__getitem__),
-            gr, item_fields.get(ri.id, []), gr.item_materials.get(ri.id, []), produced,
+            item_fields.get(ri.id, []), gr.item_materials.get(ri.id, []), produced,
         )
         for ri in sel.items
     }

@@ -43,15 +43,12 @@ def merge_materials(
     order: list[str] = []
     uses: dict[str, list[_Use]] = defaultdict(list)
     for ri in sel.items:
-        for j, mu in enumerate(ri.model.materials or []):
+        for j, mu, parts in sel.material_uses(ri):
             if mu.ref not in rb.materials:
-                continue
-            applies, parts = sel.decide_parts(ri, ri.material_when.get(j))
-            if not applies:
                 continue
             if mu.ref not in uses:
                 order.append(mu.ref)
-            uses[mu.ref].append(_Use(ri, j, mu, conjoin(parts), tuple(parts)))
+            uses[mu.ref].append(_Use(ri, j, mu, conjoin(list(parts)), parts))
 
     # A producer waives a material when it runs whenever the consumer needs it: it is
     # unconditional, or its condition is one of the conjuncts of the consumer's condition.

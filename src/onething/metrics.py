@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from onething.manifest import Completeness, Figure, ItemCompleteness, MaterialOut, Metrics
 from onething.models.catalog import ItemDef
-from onething.plan import working_days
+from onething.plan import to_working_days, working_days
 from onething.selection import Selection
 
 # 实施清单 standard elements (阿政发〔2023〕6号): element → how to tell it is filled.
@@ -66,7 +66,7 @@ def metrics(
     bundled_trips = 0 if fully_online else 1
     separate_days = sum(working_days(ri.model.time_limit) for ri in items)
     special_days = sum(
-        working_days_of(sp.days, sp.unit) for ri in items for sp in ri.model.special_procedures or []
+        to_working_days(sp.days, sp.unit) for ri in items for sp in ri.model.special_procedures or []
     )
     return Metrics(
         materials=Figure(separate=separate_materials, bundled=bundled_materials),
@@ -77,8 +77,3 @@ def metrics(
         special_procedure_days=special_days,
     )
 
-
-def working_days_of(days: int | None, unit: str) -> int:
-    from onething.models.catalog import TimeLimit
-
-    return working_days(TimeLimit(committed=days, unit=unit)) if days is not None else 0  # type: ignore[arg-type]

@@ -16,16 +16,20 @@ from onething.source import Location
 WORKING_DAYS_PER_WEEK = 5
 
 
-def working_days(limit: TimeLimit | None) -> int:
-    """Committed (else statutory) limit in working days; calendar days convert at 5/7, rounded up."""
-    if limit is None:
-        return 0
-    days = limit.committed if limit.committed is not None else limit.statutory
+def to_working_days(days: int | None, unit: str) -> int:
+    """Days in working days; calendar days convert at 5/7, rounded up. Unknown = 0."""
     if days is None:
         return 0
-    if limit.unit == "calendar_days":
+    if unit == "calendar_days":
         return math.ceil(days * WORKING_DAYS_PER_WEEK / 7)
     return days
+
+
+def working_days(limit: TimeLimit | None) -> int:
+    """Committed (else statutory) limit in working days."""
+    if limit is None:
+        return 0
+    return to_working_days(limit.committed if limit.committed is not None else limit.statutory, limit.unit)
 
 
 @dataclass
@@ -51,10 +55,7 @@ def build_graph(sel: Selection) -> Graph:
             producers.setdefault(mat, []).append(ri)
     for ri in sel.items:
         refs: list[str] = []
-        for j, mu in enumerate(ri.model.materials or []):
-            applies, _ = sel.decide(ri, ri.material_when.get(j))
-            if not applies:
-                continue
+        for j, mu, _ in sel.material_uses(ri):
             refs.append(mu.ref)
             for p in producers.get(mu.ref, []):
                 if p.id != ri.id and not g.has_edge(p.id, ri.id):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from onething.catalog import Catalog, load_catalog
+from onething.catalog import CATALOG_KEYS, Catalog, load_catalog
 from onething.diagnostics import Diagnostic, make
 from onething.entries import Entry
 from onething.loader import load_file
@@ -68,7 +68,7 @@ def file_kind(path: Path) -> str | None:
     key = _top_key(path)
     if key == "bundle":
         return "bundle"
-    if key in ("departments", "sections", "fields", "materials", "items"):
+    if key in CATALOG_KEYS:
         return "catalog"
     if key == "scenarios":
         return "scenarios"
@@ -85,8 +85,7 @@ def find_bundles(paths: list[Path], catalog: Path | None) -> tuple[list[BundleSo
         if path.is_dir():
             found = [
                 p for p in sorted(path.iterdir())
-                if p.is_file() and p.suffix in (".yaml", ".yml") and _top_key(p) not in ("scenarios",)
-                and _top_key(p) not in ("departments", "sections", "fields", "materials", "items")
+                if p.is_file() and p.suffix in (".yaml", ".yml") and file_kind(p) not in ("catalog", "scenarios")
             ]
             if not found:
                 diags.append(make("E012", f"no bundle files in {display_path(path)}", Location(display_path(path)),

@@ -12,14 +12,14 @@ from typing import Any
 
 import pytest
 
-from onething.project import Workspace
-from onething.scenarios import _is_scenario_file, bundles_dir_for, load_scenarios, run_scenario
+from onething.project import Workspace, file_kind
+from onething.scenarios import bundles_dir_for, load_scenarios, run_scenario
 
 _WORKSPACE = Workspace()
 
 
 def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Collector | None:
-    if file_path.suffix in (".yaml", ".yml") and file_path.parent.name == "scenarios" and _is_scenario_file(file_path):
+    if file_path.suffix in (".yaml", ".yml") and file_path.parent.name == "scenarios" and file_kind(file_path) == "scenarios":
         return ScenarioFileItem.from_parent(parent, path=file_path)
     return None
 

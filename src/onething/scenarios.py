@@ -20,7 +20,7 @@ from onething.entries import Entry
 from onething.loader import load_file
 from onething.manifest import Manifest
 from onething.models.common import Ident, Strict, Text
-from onething.project import BundleSource, Workspace, display_path
+from onething.project import BundleSource, Workspace, display_path, file_kind
 from onething.source import Location, YMap
 from onething.validation import pydantic_diagnostics
 
@@ -207,23 +207,10 @@ def find_scenario_files(paths: list[Path]) -> list[Path]:
     for p in paths:
         if p.is_dir():
             candidates = sorted(p.rglob("*.yaml")) + sorted(p.rglob("*.yml"))
-            files += [c for c in candidates if _is_scenario_file(c)]
+            files += [c for c in candidates if file_kind(c) == "scenarios"]
         else:
             files.append(p)
     return files
-
-
-def _is_scenario_file(path: Path) -> bool:
-    try:
-        with path.open("rb") as fh:
-            for raw in fh:
-                line = raw.decode("utf-8", "replace")
-                if not line.strip() or line.lstrip().startswith("#"):
-                    continue
-                return line.startswith("scenarios:")
-    except OSError:
-        return False
-    return False
 
 
 def run_file(ws: Workspace, path: Path, catalog: Path | None = None) -> ScenarioRun:

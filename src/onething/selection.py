@@ -41,6 +41,21 @@ class Selection:
     answers: dict[str, Any]
     undecided: list[str]
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    _material_uses: dict[str, list[tuple[int, Any, tuple[str, ...]]]] = field(default_factory=dict, repr=False)
+
+    def material_uses(self, ri: ResolvedItem) -> list[tuple[int, Any, tuple[str, ...]]]:
+        """The material requirements of ``ri`` that apply: (index, requirement, residual conjuncts).
+
+        Decided once per item; the plan (produce → consume edges) and the material list share it.
+        """
+        if ri.id not in self._material_uses:
+            kept = []
+            for j, mu in enumerate(ri.model.materials or []):
+                applies, parts = self.decide_parts(ri, ri.material_when.get(j))
+                if applies:
+                    kept.append((j, mu, tuple(parts)))
+            self._material_uses[ri.id] = kept
+        return self._material_uses[ri.id]
 
     def decide(self, ri: ResolvedItem, cond: Condition | None) -> tuple[bool, str | None]:
         """Whether a use (field or material) of ``ri`` applies, and its residual condition."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from onething.manifest import Manifest
 
 
@@ -25,8 +27,6 @@ def _table(rows: list[list[str]]) -> list[str]:
 
 def _width(text: str) -> int:
     """Display width: CJK characters take two columns."""
-    import unicodedata
-
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
@@ -67,37 +67,49 @@ def _q(text: str) -> str:
     return text.replace('"', "'")
 
 
+def _clusters(m: Manifest) -> list[tuple[str, str, list[str]]]:
+    """(department id, its name, its items in plan order), departments sorted by id."""
+    order = [i for st in m.plan.stages for i in st]
+    return [
+        (d, _zh(m.bundle.departments.get(d)) or d, [i for i in order if m.plan.steps[i].department == d])
+        for d in sorted({s.department for s in m.plan.steps.values()})
+    ]
+
+
+def _edge_label(m: Manifest, why: str) -> str | None:
+    """None for an explicit `needs`, else the name of the material that flows."""
+    if why == "needs":
+        return None
+    return next((_zh(mat.name) for mat in m.materials if mat.id == why), why)
+
+
 def graph_mermaid(m: Manifest) -> str:
     lines = ["flowchart LR"]
-    names = {mat.id: _zh(mat.name) for mat in m.materials}
-    for d in sorted({s.department for s in m.plan.steps.values()}):
-        lines.append(f'  subgraph dept_{d}["{_q(_zh(m.bundle.departments.get(d)) or d)}"]')
-        for item in [i for st in m.plan.stages for i in st if m.plan.steps[i].department == d]:
+    for d, name, items in _clusters(m):
+        lines.append(f'  subgraph dept_{d}["{_q(name)}"]')
+        for item in items:
             s = m.plan.steps[item]
             shape = f'{item}("{_q(_zh(s.name))}")' if s.when or s.optional else f'{item}["{_q(_zh(s.name))}"]'
             lines.append(f"    {shape}")
         lines.append("  end")
     for src, dst, why in m.plan.edges:
-        if why == "needs":
-            lines.append(f"  {src} --> {dst}")
-        else:
-            lines.append(f'  {src} -- "{_q(names.get(why, why))}" --> {dst}')
+        label = _edge_label(m, why)
+        lines.append(f"  {src} --> {dst}" if label is None else f'  {src} -- "{_q(label)}" --> {dst}')
     return "\n".join(lines) + "\n"
 
 
 def graph_dot(m: Manifest) -> str:
     lines = [f'digraph "{m.bundle.id}" {{', "  rankdir=LR;", '  node [shape=box, fontname="sans-serif"];']
-    names = {mat.id: _zh(mat.name) for mat in m.materials}
-    for d in sorted({s.department for s in m.plan.steps.values()}):
+    for d, name, items in _clusters(m):
         lines.append(f'  subgraph "cluster_{d}" {{')
-        lines.append(f'    label="{_q(_zh(m.bundle.departments.get(d)) or d)}";')
-        for item in [i for st in m.plan.stages for i in st if m.plan.steps[i].department == d]:
+        lines.append(f'    label="{_q(name)}";')
+        for item in items:
             s = m.plan.steps[item]
             style = ", style=dashed" if s.when or s.optional else ""
             lines.append(f'    "{item}" [label="{_q(_zh(s.name))}\\n{item}"{style}];')
         lines.append("  }")
     for src, dst, why in m.plan.edges:
-        label = "" if why == "needs" else f' [label="{_q(names.get(why, why))}"]'
-        lines.append(f'  "{src}" -> "{dst}"{label};')
+        label = _edge_label(m, why)
+        lines.append(f'  "{src}" -> "{dst}"' + ("" if label is None else f' [label="{_q(label)}"]') + ";")
     lines.append("}")
     return "\n".join(lines) + "\n"

@@ -1,6 +1,6 @@
 """The typed source: pydantic models of catalog files, bundles and their parts."""
 
-from onething.models.bundle import Bundle, BundleFile, BundleItem, Question, Window
+from onething.models.bundle import Bundle, BundleItem, Question, Window
 from onething.models.catalog import (
     CatalogFile,
     Department,
@@ -14,7 +14,6 @@ from onething.models.common import Label, Suppression
 
 __all__ = [
     "Bundle",
-    "BundleFile",
     "BundleItem",
     "CatalogFile",
     "Department",

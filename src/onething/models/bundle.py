@@ -83,5 +83,3 @@ class Bundle(Strict):
     materials: list[MaterialDef] = Field(default=[], description="materials only this bundle uses")
     suppress: list[Suppression] = []
 
-
-BundleFile = Bundle
