@@ -10,8 +10,9 @@ from click.testing import CliRunner, Result
 
 from onething.cli import main
 from onething.compiler import CompileResult, compile_bundle
+from onething.discovery import BundleSource, display_path
 from onething.manifest import Manifest
-from onething.project import BundleSource, Workspace, display_path
+from onething.project import Workspace
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "compile"

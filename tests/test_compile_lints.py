@@ -153,7 +153,8 @@ def test_the_suppression_nearest_the_lint_wins_and_a_redundant_blanket_one_is_w6
     import shutil
 
     from onething.compiler import compile_bundle
-    from onething.project import BundleSource, Workspace
+    from onething.discovery import BundleSource
+    from onething.project import Workspace
 
     shutil.copytree(FIXTURES / "suppressed", tmp_path / "s")
     path = tmp_path / "s" / "suppressed.yaml"

@@ -29,9 +29,10 @@ from hypothesis import strategies as st
 from onething.answers import read_answers
 from onething.compiler import compile_bundle
 from onething.diagnostics import has_errors
+from onething.discovery import BundleSource
 from onething.models.catalog import TimeLimit
 from onething.plan import working_days
-from onething.project import BundleSource, Workspace
+from onething.project import Workspace
 
 # ---------------------------------------------------------------- the condition pool and its oracle
 

@@ -154,7 +154,8 @@ def test_e_certificates_are_not_waived_when_the_bundle_does_not_share_them(tmp_p
     (case / "core.yaml").write_text(text.replace("lead: health\n", "lead: health\ne_certificate_sharing: false\n"),
                                     encoding="utf-8")
     from onething.compiler import compile_bundle
-    from onething.project import BundleSource, Workspace
+    from onething.discovery import BundleSource
+    from onething.project import Workspace
 
     loaded = Workspace().load_bundle(BundleSource(case / "core.yaml", "core.yaml", case / "catalog"))
     m = compile_bundle(loaded.resolved, case / "core.yaml").manifest

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from onething.discovery import BundleSource
 from onething.loader import load_file
-from onething.project import BundleSource, Workspace
+from onething.project import Workspace
 from onething.source import Unquoted
 
 GOOD = Path(__file__).resolve().parent / "fixtures" / "good"

@@ -165,7 +165,8 @@ lead: b
 
 
 def test_several_errors_in_one_file_are_reported_in_one_run(tmp_path: Path) -> None:
-    from onething.project import BundleSource, Workspace
+    from onething.discovery import BundleSource
+    from onething.project import Workspace
 
     bundle = tmp_path / "b.yaml"
     bundle.write_text(

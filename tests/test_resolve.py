@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from onething.project import BundleSource, Workspace
+from onething.discovery import BundleSource
+from onething.project import Workspace
 
 CATALOG = """\
 departments:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from onething.diagnostics import Diagnostic, make
+from onething.discovery import CATALOG_KEYS, catalog_files
 from onething.entries import Entry
 from onething.loader import Loaded, load_file
 from onething.models.catalog import (
@@ -23,7 +23,6 @@ from onething.models.catalog import (
 from onething.source import YMap
 from onething.validation import pydantic_diagnostics
 
-CATALOG_KEYS = ("departments", "sections", "fields", "materials", "items")
 _MODELS: dict[str, type[BaseModel]] = {
     "departments": Department,
     "sections": SectionDef,
@@ -45,7 +44,6 @@ class Catalog:
     materials: dict[str, Entry[MaterialDef]] = field(default_factory=dict)
     items: dict[str, Entry[ItemDef]] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    file_hashes: dict[str, str] = field(default_factory=dict)
     # (kind, id) → (entry model, its canonical JSON): what source hashes hash, made once per
     # catalog rather than once per bundle that uses the entry
     hash_parts: dict[tuple[str, str], tuple[Any, bytes]] = field(default_factory=dict, repr=False, compare=False)
@@ -54,19 +52,6 @@ class Catalog:
 
     def table(self, kind: str) -> dict[str, Entry[Any]]:
         return getattr(self, kind)
-
-
-def sha256_of(path: Path) -> str:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return ""
-
-
-def catalog_files(folder: Path) -> list[Path]:
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
 
 
 def add_entries(
@@ -114,7 +99,6 @@ def load_catalog(folder: Path, display: str) -> Catalog:
         shown = f"{display.rstrip('/')}/{path.relative_to(folder).as_posix()}"
         loaded = load_file(path, shown)
         catalog.diagnostics.extend(loaded.diagnostics)
-        catalog.file_hashes[shown] = sha256_of(path)
         if loaded.data is None:
             continue
         add_catalog_data(catalog, loaded)

@@ -14,6 +14,10 @@ from onething import __version__
 from onething.diagnostics import Diagnostic, has_errors, sort_diagnostics
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from onething.compiler import CompileResult
+    from onething.discovery import BundleSource
     from onething.project import Workspace
 
 # Commands import the pipeline (pydantic models, loader, compiler) inside their functions:
@@ -74,7 +78,8 @@ def validate(paths: tuple[Path, ...], catalog: Path | None, fmt: str) -> None:
       onething validate bundles/catalog/fields.yaml
       onething validate --format json bundles/ | jq '.[].code'
     """
-    from onething.project import UsageError, Workspace, file_kind, find_bundles
+    from onething.discovery import UsageError, file_kind, find_bundles
+    from onething.project import Workspace
 
     ws = Workspace()
     bundle_paths: list[Path] = []
@@ -156,16 +161,13 @@ def codes(fmt: str) -> None:
             click.echo(f"{c.code}  {c.severity.value:<7}  {c.title}")
 
 
-def _load_for_compile(
-    paths: tuple[Path, ...], catalog: Path | None
-) -> tuple[Workspace, list, list[Diagnostic]]:
-    from onething.project import UsageError, Workspace, find_bundles
+def _load_for_compile(paths: tuple[Path, ...], catalog: Path | None) -> tuple[list[BundleSource], list[Diagnostic]]:
+    """The bundle files named on the command line (found, not yet loaded)."""
+    from onething.discovery import UsageError, find_bundles
 
-    ws = Workspace()
     if catalog is not None and not catalog.is_dir():
         raise UsageError(f"catalog folder does not exist: {catalog}")
-    sources, diags = find_bundles(list(paths) or [Path("bundles")], catalog)
-    return ws, sources, diags
+    return find_bundles(list(paths) or [Path("bundles")], catalog)
 
 
 def _split_select(value: str | None) -> list[str] | None:
@@ -174,17 +176,18 @@ def _split_select(value: str | None) -> list[str] | None:
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
-def compile_sources(ws: Workspace, sources: list, select: list[str] | None, answers_path: Path | None,
-                    progress: bool = False):
+def compile_sources(sources: list[BundleSource], select: list[str] | None, answers_path: Path | None,
+                    ws: Workspace | None = None) -> Iterator[tuple[BundleSource, CompileResult]]:
     """Yield (source, CompileResult) for each bundle, reading answers per bundle's questions."""
+    if not sources:
+        return  # nothing to compile: do not import the pipeline
     from onething.answers import read_answers
     from onething.compiler import CompileResult, compile_bundle
-    from onething.project import display_path
+    from onething.discovery import display_path
+    from onething.project import Workspace
 
-    total = len(sources)
-    for n, source in enumerate(sources, 1):
-        if progress:
-            click.echo(f"[{n}/{total}] {source.display}", err=True)
+    ws = ws or Workspace()
+    for source in sources:
         loaded = ws.load_bundle(source)
         if loaded.resolved is None:
             yield source, CompileResult(None, loaded.diagnostics)
@@ -204,22 +207,26 @@ def compile_sources(ws: Workspace, sources: list, select: list[str] | None, answ
 @main.command(name="compile")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path, file_okay=False),
-              help="Write one <bundle>.json per bundle into this folder.")
+              help="Write one <bundle>.json per bundle into this folder (up-to-date ones are kept).")
 @click.option("--select", "select_", metavar="ITEM,...", help="Optional items to include (default: all).")
 @click.option("--answers", type=click.Path(path_type=Path, dir_okay=False),
               help="Applicant's answers file (YAML/JSON); only the bundle's questions are used.")
-@click.option("--check", is_flag=True, help="Compare with the manifests in -o; exit 1 naming stale ones.")
+@click.option("--check", is_flag=True, help="Recompile and compare with the manifests in -o; exit 1 naming stale ones.")
+@click.option("--force", is_flag=True, help="With -o: recompile every bundle, even those up to date.")
 @click.option("--strict", is_flag=True, help="Treat unsuppressed warnings as errors.")
 @click.option("--catalog", type=click.Path(path_type=Path, file_okay=False),
               help="Catalog folder (default: catalog/ beside each bundle).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Format of diagnostics and the -o summary (manifests are always JSON).")
 def compile_cmd(paths: tuple[Path, ...], output: Path | None, select_: str | None, answers: Path | None,
-                check: bool, strict: bool, catalog: Path | None, fmt: str) -> None:
+                check: bool, force: bool, strict: bool, catalog: Path | None, fmt: str) -> None:
     """Compile bundles into manifests: one form, one material list, one dispatch plan.
 
     \b
     One bundle without -o: its manifest on stdout. Several: a JSON object id → manifest.
+    With -o DIR: one DIR/<bundle>.json each. A bundle whose inputs (bundle, catalog,
+    answers, onething itself) and manifest are unchanged since the last run is not
+    compiled again; its diagnostics are replayed (state in DIR/.onething-state).
     Diagnostics go to stderr. Exit status: 0 ok, 1 errors (or stale with --check,
     or warnings with --strict), 2 usage problem.
 
@@ -230,38 +237,63 @@ def compile_cmd(paths: tuple[Path, ...], output: Path | None, select_: str | Non
       onething compile bundles/ -o build/manifests
       onething compile bundles/ -o build/manifests --check     # in CI
     """
-    from onething.manifest import dumps
-    from onething.project import UsageError
+    from onething.discovery import UsageError
 
     try:
         if check and output is None:
             raise UsageError("--check needs -o DIR with the manifests to compare against")
+        if force and output is None:
+            raise UsageError("--force applies to -o DIR (without -o every bundle is compiled anyway)")
         if answers is not None and not answers.is_file():
             raise UsageError(f"answers file does not exist: {answers}")
-        ws, sources, diags = _load_for_compile(paths, catalog)
+        sources, diags = _load_for_compile(paths, catalog)
         if (select_ is not None or answers is not None) and len(sources) > 1:
             raise UsageError("--select and --answers apply to one bundle; name a single bundle file")
     except UsageError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_USAGE)
+    select = _split_select(select_)
+    state, stamps = None, {}
+    if output is not None and not check:
+        from onething.buildstate import BuildState, fingerprint
+
+        state = BuildState.read(output)
+        stamps = {s.display: fingerprint(s, select, answers) for s in sources}
     failed = has_errors(diags)
-    manifests: dict[str, str] = {}
+    manifests: dict[str, str] = {}  # id → manifest text, of the bundles compiled in this run
     compiled: dict[str, Any] = {}  # id → Manifest, kept only to print several bundles on stdout
     summary: list[dict[str, object]] = []
-    for source, result in compile_sources(ws, sources, _split_select(select_), answers,
-                                          progress=output is not None and len(sources) > 1 and fmt == "text"):
+    to_compile: list[BundleSource] = []
+    for source in sources:
+        fresh = state.fresh(source, stamps[source.display]) if state is not None and not force else None
+        if fresh is None:
+            to_compile.append(source)
+            continue
+        diags.extend(fresh.diagnostics)
+        if strict and any(not d.suppressed for d in fresh.diagnostics):
+            failed = True
+        summary.append({"bundle": fresh.bundle_id, "status": "ok", "compiled": False})
+    progress = output is not None and len(to_compile) > 1 and fmt == "text"
+    for n, (source, result) in enumerate(compile_sources(to_compile, select, answers), 1):
+        if progress:
+            click.echo(f"[{n}/{len(to_compile)}] {source.display}", err=True)
         diags.extend(result.diagnostics)
         if result.manifest is None or has_errors(result.diagnostics):
             failed = True
             summary.append({"bundle": source.display, "status": "error"})
+            if state is not None:
+                state.forget(source)
             continue
         if strict and any(not d.suppressed for d in result.diagnostics):
             failed = True
         m = result.manifest
-        manifests[m.bundle.id] = m.to_json()
+        manifests[m.bundle.id] = text = m.to_json()
+        if state is not None:
+            state.record(source, stamps[source.display], m.bundle.id, text, result.diagnostics)
         if output is None and len(sources) > 1:
             compiled[m.bundle.id] = m
-        summary.append({"bundle": m.bundle.id, "status": "ok"})
+        summary.append({"bundle": m.bundle.id, "status": "ok", "compiled": True})
+    summary.sort(key=lambda r: str(r["bundle"]))
     if diags:
         if fmt == "json" and output is None:
             # stdout carries the manifests, with their diagnostics inside; errors leave no
@@ -278,35 +310,62 @@ def compile_cmd(paths: tuple[Path, ...], output: Path | None, select_: str | Non
         if len(sources) == 1 and manifests:
             click.echo(next(iter(manifests.values())), nl=False)
         elif manifests:
+            from onething.manifest import dumps
+
             click.echo(dumps({bid: cm.model_dump(mode="json", exclude_none=True) for bid, cm in compiled.items()}),
                        nl=False)
         sys.exit(EXIT_ERRORS if failed else EXIT_OK)
+    stale = _check_manifests(output, manifests) if check else []
+    if check:
+        for line in stale:
+            click.echo(line, err=True)
+        failed = failed or bool(stale)
+    else:
+        _write_manifests(output, manifests)
+        if state is not None and state.changed:
+            state.write()
+    if fmt == "json":
+        click.echo(json.dumps({"output": str(output), "bundles": summary, "stale": stale},
+                              ensure_ascii=False, indent=2, sort_keys=True))
+    else:
+        done = sum(1 for r in summary if r.get("compiled") is False)
+        verb = "checked" if check else "wrote"
+        tail = (f"; {len(stale)} stale" if stale else "") + (f"; {done} up to date" if done else "")
+        click.echo(f"{verb} {len(manifests)} manifest(s) in {output}{tail}", err=True)
+    sys.exit(EXIT_ERRORS if failed else EXIT_OK)
+
+
+def _check_manifests(output: Path, manifests: dict[str, str]) -> list[str]:
+    """`--check`: each manifest that is missing from, or differs in, the output folder."""
     stale: list[str] = []
     for bid, text in sorted(manifests.items()):
         target = output / f"{bid}.json"
-        if check:
-            if not target.is_file():
-                stale.append(f"{target}: missing")
-            elif target.read_text(encoding="utf-8") != text:
-                stale.append(f"{target}: stale")
-        else:
-            output.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
-    if check:
-        for s in stale:
-            click.echo(s, err=True)
-        failed = failed or bool(stale)
-    if fmt == "json":
-        click.echo(dumps({"output": str(output), "bundles": summary, "stale": stale}), nl=False)
-    else:
-        verb = "checked" if check else "wrote"
-        click.echo(f"{verb} {len(manifests)} manifest(s) in {output}" + (f"; {len(stale)} stale" if stale else ""), err=True)
-    sys.exit(EXIT_ERRORS if failed else EXIT_OK)
+        if not target.is_file():
+            stale.append(f"{target}: missing")
+        elif target.read_text(encoding="utf-8") != text:
+            stale.append(f"{target}: stale")
+    return stale
+
+
+def _write_manifests(output: Path, manifests: dict[str, str]) -> None:
+    """Write each manifest whose bytes changed (atomically: a reader never sees half a file)."""
+    from onething.buildstate import write_atomic
+
+    if manifests:
+        output.mkdir(parents=True, exist_ok=True)
+    for bid, text in sorted(manifests.items()):
+        target = output / f"{bid}.json"
+        try:
+            if target.read_text(encoding="utf-8") == text:
+                continue  # unchanged: keep the file and its timestamp for make-like tools downstream
+        except (OSError, UnicodeDecodeError):
+            pass
+        write_atomic(target, text)
 
 
 def _compile_one(path: Path, catalog: Path | None, select_: str | None, answers: Path | None):
     """Compile a single bundle for a view; exits with the right status on failure."""
-    from onething.project import UsageError
+    from onething.discovery import UsageError
 
     try:
         if answers is not None and not answers.is_file():
@@ -315,11 +374,11 @@ def _compile_one(path: Path, catalog: Path | None, select_: str | None, answers:
             raise UsageError(f"path does not exist: {path}")
         if path.is_dir():
             raise UsageError(f"{path} is a folder; name one bundle file")
-        ws, sources, diags = _load_for_compile((path,), catalog)
+        sources, diags = _load_for_compile((path,), catalog)
     except UsageError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_USAGE)
-    for _, result in compile_sources(ws, sources, _split_select(select_), answers):
+    for _, result in compile_sources(sources, _split_select(select_), answers):
         if result.manifest is None or has_errors(result.diagnostics):
             _emit_diagnostics(result.diagnostics, "text", err=True)
             sys.exit(EXIT_ERRORS)
@@ -449,17 +508,17 @@ def report_cmd(bundles_dir: Path, fmt: str, catalog: Path | None) -> None:
       onething report bundles --format md > docs/bundles.md
       onething report bundles --format csv > bundles.csv
     """
-    from onething.project import UsageError
+    from onething.discovery import UsageError
     from onething.report import report_csv, report_json, report_md, row
 
     try:
-        ws, sources, diags = _load_for_compile((bundles_dir,), catalog)
+        sources, diags = _load_for_compile((bundles_dir,), catalog)
     except UsageError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_USAGE)
     rows = []
     failed = has_errors(diags)
-    for _source, result in compile_sources(ws, sources, None, None):
+    for _source, result in compile_sources(sources, None, None):
         if result.manifest is None or has_errors(result.diagnostics):
             failed = True
             diags.extend(result.diagnostics)

@@ -2,40 +2,20 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from onething.catalog import CATALOG_KEYS, Catalog, load_catalog
+from onething.catalog import Catalog, load_catalog
 from onething.diagnostics import Diagnostic, make
+from onething.discovery import BundleSource, display_path
 from onething.entries import Entry
 from onething.loader import load_file
 from onething.models.bundle import Bundle
 from onething.resolve import ResolvedBundle, check_catalog, resolve
 from onething.source import Location, YList, YMap
 from onething.validation import pydantic_diagnostics
-
-
-class UsageError(Exception):
-    """Bad command-line input (exit 2): a path that does not exist, and the like."""
-
-
-def display_path(path: Path) -> str:
-    """The path as the user sees it: relative to the working directory when inside it."""
-    try:
-        rel = os.path.relpath(path.resolve(), Path.cwd().resolve())
-    except ValueError:  # pragma: no cover - another drive on Windows
-        return str(path)
-    return str(path) if rel.startswith("..") else Path(rel).as_posix()
-
-
-@dataclass
-class BundleSource:
-    path: Path
-    display: str
-    catalog_dir: Path
 
 
 @dataclass
@@ -45,56 +25,6 @@ class LoadedBundle:
     source: BundleSource
     resolved: ResolvedBundle | None
     diagnostics: list[Diagnostic] = field(default_factory=list)
-
-
-def _top_key(path: Path) -> str | None:
-    """Cheap sniff of a file's first top-level key, to tell bundles from other YAML."""
-    try:
-        with path.open("rb") as fh:
-            for raw in fh:
-                line = raw.decode("utf-8", "replace")
-                if not line.strip() or line.lstrip().startswith("#") or line.startswith("---"):
-                    continue
-                if line[0] in " \t-":
-                    return None
-                return line.split(":", 1)[0].strip().strip("'\"")
-    except OSError:
-        return None
-    return None
-
-
-def file_kind(path: Path) -> str | None:
-    """'bundle', 'catalog', 'scenarios' or None, from the first top-level key."""
-    key = _top_key(path)
-    if key == "bundle":
-        return "bundle"
-    if key in CATALOG_KEYS:
-        return "catalog"
-    if key == "scenarios":
-        return "scenarios"
-    return None
-
-
-def find_bundles(paths: list[Path], catalog: Path | None) -> tuple[list[BundleSource], list[Diagnostic]]:
-    """Expand the command's paths into bundle files; a folder contributes its *.yaml bundles."""
-    sources: list[BundleSource] = []
-    diags: list[Diagnostic] = []
-    for path in paths:
-        if not path.exists():
-            raise UsageError(f"path does not exist: {path}")
-        if path.is_dir():
-            found = [
-                p for p in sorted(path.iterdir())
-                if p.is_file() and p.suffix in (".yaml", ".yml") and file_kind(p) not in ("catalog", "scenarios")
-            ]
-            if not found:
-                diags.append(make("E012", f"no bundle files in {display_path(path)}", Location(display_path(path)),
-                                  "bundle files are *.yaml with a top-level `bundle:` key"))
-            for p in found:
-                sources.append(BundleSource(p, display_path(p), catalog or p.parent / "catalog"))
-        else:
-            sources.append(BundleSource(path, display_path(path), catalog or path.parent / "catalog"))
-    return sources, diags
 
 
 _ROWS = ("items", "questions", "fields", "materials", "cooperating", "suppress")

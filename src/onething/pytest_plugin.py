@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from onething.project import Workspace, file_kind
+from onething.discovery import file_kind
+from onething.project import Workspace
 from onething.scenarios import bundles_dir_for, load_scenarios, run_scenario
 
 _WORKSPACE = Workspace()

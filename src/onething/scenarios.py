@@ -16,11 +16,12 @@ from pydantic import Field, ValidationError
 from onething.answers import _coerce
 from onething.compiler import compile_bundle
 from onething.diagnostics import Diagnostic, has_errors, make
+from onething.discovery import BundleSource, display_path, file_kind
 from onething.entries import Entry
 from onething.loader import load_file
 from onething.manifest import Manifest
 from onething.models.common import Ident, Strict, Text
-from onething.project import BundleSource, Workspace, display_path, file_kind
+from onething.project import Workspace
 from onething.source import Location, YMap
 from onething.validation import pydantic_diagnostics
 

@@ -29,11 +29,11 @@ CASES: dict[str, tuple[str, str | None]] = {
 def render(golden: str) -> str:
     """The manifest text of one golden, compiled the way `onething compile` does it."""
     from onething.cli import compile_sources
-    from onething.project import Workspace, find_bundles
+    from onething.discovery import find_bundles
 
     bundle, answers = CASES[golden]
     sources, diags = find_bundles([ROOT / bundle], None)
-    [(_, result)] = list(compile_sources(Workspace(), sources, None, ROOT / answers if answers else None))
+    [(_, result)] = list(compile_sources(sources, None, ROOT / answers if answers else None))
     if result.manifest is None or not result.ok or diags:
         problems = "\n".join(d.render() for d in [*diags, *result.diagnostics] if d.is_error)
         raise SystemExit(f"{bundle} does not compile:\n{problems}")
