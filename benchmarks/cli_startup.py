@@ -1,15 +1,18 @@
 """What `onething compile bundles/` costs as a whole process, against the bare imports.
 
-A = onething compile <bundles> -o <tmp>      (the installed console script)
-B = python -c "import yaml, pydantic, jinja2, networkx, click"
+B     = python -c "import yaml, pydantic, jinja2, networkx, click"
+cold  = onething compile <bundles> -o <tmp> --force   every bundle loaded and compiled
+edit  = onething compile <bundles> -o <tmp>           one bundle's bytes changed since the
+                                                      last run (an author's edit loop)
+noop  = onething compile <bundles> -o <tmp>           nothing changed: every manifest up to date
 
-Both run with this interpreter (no shell, no version-manager shim in front of either), in
-turn A B A B ..., after one warm-up run each. It prints the median wall and CPU (user +
-system) seconds of each and the median of the per-pair ratios A/B: pairing keeps the ratio
-meaningful when the machine's speed drifts. It asserts nothing.
-Target (issue #3): A/B <= 1.2 by median.
+All run with this interpreter (no shell, no version-manager shim in front), in turn
+B cold edit noop B cold ..., after one warm-up run each. It prints the median wall and CPU
+(user + system) seconds of each and the median of the per-round ratios to B: pairing keeps
+a ratio meaningful when the machine's speed drifts. It asserts nothing.
+Target (issue #3): onething compile bundles/ <= 1.2 x B by median.
 
-    python benchmarks/cli_startup.py                  # 15 pairs, bundles/ of this checkout
+    python benchmarks/cli_startup.py                  # 15 rounds, bundles/ of this checkout
     python benchmarks/cli_startup.py --runs 31 --bundles path/to/bundles
 """
 
@@ -18,6 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -53,35 +57,56 @@ def run(cmd: list[str]) -> tuple[float, float, int]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--runs", type=int, default=15, help="pairs of runs (median reported)")
+    ap.add_argument("--runs", type=int, default=15, help="rounds of runs (medians reported)")
     ap.add_argument("--bundles", type=Path, default=ROOT / "bundles", help="folder of bundles to compile")
     args = ap.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="onething-startup-") as out:
-        a_cmd = [*onething_command(), "compile", str(args.bundles), "-o", out]
-        b_cmd = [sys.executable, "-c", BARE]
+    with tempfile.TemporaryDirectory(prefix="onething-startup-") as tmp:
+        # a copy of the bundles, so that the edit runs can change one bundle's bytes
+        bundles = Path(tmp) / "bundles"
+        shutil.copytree(args.bundles, bundles)
+        edited = sorted(bundles.glob("*.yaml"))[0]
+        original = edited.read_bytes()
+        out = str(Path(tmp) / "out")
+        os.environ["ONETHING_CACHE_DIR"] = str(Path(tmp) / "cache")  # the build state, thrown away after
+        base = [*onething_command(), "compile", str(bundles), "-o", out]
+        commands = {
+            "B": [sys.executable, "-c", BARE],
+            "cold": [*base, "--force"],
+            "edit": base,
+            "noop": base,
+        }
         print(f"python {platform.python_version()} ({sys.executable}), {platform.system()} {platform.machine()}, "
-              f"{os.cpu_count()} CPUs; {args.runs} pairs A B A B ..., after one warm-up each")
-        print(f"A = onething compile {args.bundles} -o <tmp>")
-        print(f"B = python -c \"{BARE}\"")
-        for cmd in (a_cmd, b_cmd):  # warm-up: file caches, and a check that A works
+              f"{os.cpu_count()} CPUs; {args.runs} rounds, after one warm-up each")
+        print(f"B    = python -c \"{BARE}\"")
+        print(f"cold = onething compile {args.bundles} -o <tmp> --force")
+        print(f"edit = onething compile {args.bundles} -o <tmp>   ({edited.name} changed before each run)")
+        print(f"noop = onething compile {args.bundles} -o <tmp>   (nothing changed)")
+
+        def before(name: str, n: int) -> None:
+            if name == "edit":  # a new comment each time: the bytes always differ from the last run's
+                edited.write_bytes(original + (b"\n# edit %d\n" % n))
+
+        for name, cmd in commands.items():  # warm-up: file caches, and a check that each works
+            before(name, 0)
             _, _, code = run(cmd)
             if code != 0:
                 sys.exit(f"{' '.join(cmd)} exited with {code}; fix that first")
-        a_runs, b_runs = [], []
-        for _ in range(args.runs):
-            a_runs.append(run(a_cmd))
-            b_runs.append(run(b_cmd))
+        runs: dict[str, list[tuple[float, float, int]]] = {name: [] for name in commands}
+        for n in range(1, args.runs + 1):
+            for name, cmd in commands.items():
+                before(name, n)
+                runs[name].append(run(cmd))
 
-    def med(runs: list[tuple[float, float, int]], i: int) -> float:
-        return statistics.median(r[i] for r in runs)
+    def med(name: str, i: int) -> float:
+        return statistics.median(r[i] for r in runs[name])
 
-    print(f"{'':>8} {'wall s':>8} {'cpu s':>8}")
-    print(f"{'A':>8} {med(a_runs, 0):>8.3f} {med(a_runs, 1):>8.3f}")
-    print(f"{'B':>8} {med(b_runs, 0):>8.3f} {med(b_runs, 1):>8.3f}")
-    wall = statistics.median(a[0] / b[0] for a, b in zip(a_runs, b_runs, strict=False))
-    cpu = statistics.median(a[1] / b[1] for a, b in zip(a_runs, b_runs, strict=False))
-    print(f"{'A/B':>8} {wall:>8.2f} {cpu:>8.2f}   (median of the per-pair ratios; target <= 1.2)")
+    print(f"{'':>6} {'wall s':>8} {'cpu s':>8} {'wall/B':>8} {'cpu/B':>8}")
+    for name in commands:
+        wall = statistics.median(a[0] / b[0] for a, b in zip(runs[name], runs["B"], strict=True))
+        cpu = statistics.median(a[1] / b[1] for a, b in zip(runs[name], runs["B"], strict=True))
+        print(f"{name:>6} {med(name, 0):>8.3f} {med(name, 1):>8.3f} {wall:>8.2f} {cpu:>8.2f}")
+    print("ratios: medians of the per-round ratios to B; target <= 1.2")
 
 
 if __name__ == "__main__":

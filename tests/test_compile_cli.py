@@ -104,7 +104,7 @@ def test_output_folder_and_check(tmp_path):
     out = tmp_path / "manifests"
     result = cli("compile", CORE, bundle_path("producers"), "-o", out)
     assert result.exit_code == 0
-    assert sorted(p.name for p in out.iterdir()) == [".onething-state", "core.json", "producers.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["core.json", "producers.json"]
     assert (out / "core.json").read_text(encoding="utf-8") == manifest("core").to_json()
 
     result = cli("compile", CORE, bundle_path("producers"), "-o", out, "--check")

@@ -1,17 +1,21 @@
 """Incremental builds: which manifests in an output folder are already up to date.
 
-`onething compile -o DIR` keeps ``DIR/.onething-state`` (JSON, named without ``.json`` so
-that a ``*.json`` glob over DIR finds only manifests): for each bundle it compiled
-cleanly, a fingerprint of everything the manifest is made from, the sha256 of the manifest
-it wrote and the diagnostics it printed. On the next run a bundle whose fingerprint and
-manifest bytes are unchanged is not loaded or compiled again; its diagnostics are replayed.
-Like make or dbt's partial parsing, but keyed by content, never by timestamps.
+For each output folder `onething compile -o DIR` keeps a state file: for each bundle it
+compiled cleanly, a fingerprint of everything the manifest is made from, the sha256 of the
+manifest it wrote and the diagnostics it printed. On the next run a bundle whose fingerprint
+and manifest bytes are unchanged is not loaded or compiled again; its diagnostics are
+replayed. Like make or dbt's partial parsing, but keyed by content, never by timestamps.
+
+The state lives in the user's cache folder, not in DIR: manifest folders are often committed
+(`--check` in CI), and a state file there would drift from machine to machine in every diff.
+Deleting the cache costs one full compile, nothing else.
 
 The fingerprint covers the bundle file, every catalog file (names and bytes), the answers
 file and selection, the paths as shown (they are written into the manifest), onething's own
 source and the versions of Python and of the libraries that shape the output. Anything it
-cannot read makes the bundle out of date; a damaged state file is ignored and rewritten.
-Only the discovery stage is imported on this path: no YAML parser, no pydantic.
+cannot read makes the bundle out of date; a damaged state file is ignored and rewritten, an
+unwritable cache folder only turns the skipping off. Only the discovery stage is imported on
+this path: no YAML parser, no pydantic.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from onething.diagnostics import REGISTRY, Diagnostic
 from onething.discovery import BundleSource, catalog_files, display_path
 from onething.source import Location
 
-STATE_FILE = ".onething-state"
+CACHE_ENV = "ONETHING_CACHE_DIR"
 STATE_FORMAT = 1
 # libraries whose upgrade may change a manifest's bytes or its diagnostics
 _LIBRARIES = ("yaml", "pydantic", "pydantic_core", "networkx")
@@ -59,16 +63,27 @@ def _toolchain_stamp() -> bytes:
     return _toolchain
 
 
-def fingerprint(source: BundleSource, select: list[str] | None, answers: Path | None) -> str | None:
-    """sha256 of everything the bundle's manifest is made from; None when a file is unreadable."""
+def _catalog_digest(folder: Path, cache: dict[Path, bytes]) -> bytes:
+    """sha256 of a catalog folder as shown, its files' names and bytes; once per folder and run."""
+    key = folder.resolve()
+    if key not in cache:
+        h = hashlib.sha256(f"catalog {display_path(folder)}\0".encode())
+        for path in catalog_files(folder):
+            h.update(f"{path.relative_to(folder).as_posix()}\0".encode() + path.read_bytes() + b"\0")
+        cache[key] = h.digest()
+    return cache[key]
+
+
+def fingerprint(source: BundleSource, select: list[str] | None, answers: Path | None,
+                catalogs: dict[Path, bytes] | None = None) -> str | None:
+    """sha256 of everything the bundle's manifest is made from; None when a file is unreadable.
+
+    ``catalogs`` memoises the catalog folders' digests across the bundles of one run.
+    """
     h = hashlib.sha256(_toolchain_stamp())
     try:
         h.update(f"bundle {source.display}\0".encode() + source.path.read_bytes() + b"\0")
-        catalog = display_path(source.catalog_dir)
-        h.update(f"catalog {catalog}\0".encode())
-        for path in catalog_files(source.catalog_dir):
-            rel = path.relative_to(source.catalog_dir).as_posix()
-            h.update(f"{rel}\0".encode() + path.read_bytes() + b"\0")
+        h.update(_catalog_digest(source.catalog_dir, {} if catalogs is None else catalogs))
         h.update(f"select {json.dumps(select)}\0".encode())
         if answers is not None:
             h.update(f"answers {display_path(answers)}\0".encode() + answers.read_bytes())
@@ -113,23 +128,36 @@ class Fresh:
     diagnostics: list[Diagnostic]
 
 
+def cache_dir() -> Path:
+    """$ONETHING_CACHE_DIR, else $XDG_CACHE_HOME/onething, else ~/.cache/onething."""
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV])
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "onething"
+
+
+def state_path(output: Path) -> Path:
+    """The state file of an output folder: one per folder, named by its absolute path's hash."""
+    return cache_dir() / f"build-{hashlib.sha256(str(output.resolve()).encode()).hexdigest()[:24]}.json"
+
+
 @dataclass
 class BuildState:
-    """The state file of one output folder; entries keyed by the bundle's path as shown."""
+    """The state of one output folder; entries keyed by the bundle's path as shown."""
 
-    folder: Path
+    output: Path
     entries: dict[str, dict[str, Any]] = field(default_factory=dict)
     changed: bool = False
 
     @classmethod
-    def read(cls, folder: Path) -> BuildState:
+    def read(cls, output: Path) -> BuildState:
         try:
-            raw = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
+            raw = json.loads(state_path(output).read_text(encoding="utf-8"))
             if raw.get("format") != STATE_FORMAT or not isinstance(raw.get("bundles"), dict):
-                return cls(folder)
-            return cls(folder, {str(k): v for k, v in raw["bundles"].items() if isinstance(v, dict)})
+                return cls(output)
+            return cls(output, {str(k): v for k, v in raw["bundles"].items() if isinstance(v, dict)})
         except (OSError, ValueError, AttributeError):
-            return cls(folder)  # no state, or a damaged one: everything is out of date
+            return cls(output)  # no state, or a damaged one: everything is out of date
 
     def fresh(self, source: BundleSource, stamp: str | None) -> Fresh | None:
         """The bundle's last result when its inputs and its manifest are unchanged."""
@@ -138,7 +166,7 @@ class BuildState:
             return None
         try:
             bundle_id = str(entry["bundle"])
-            manifest = self.folder / f"{bundle_id}.json"
+            manifest = self.output / f"{bundle_id}.json"
             if _sha256(manifest.read_bytes()) != entry["manifest_sha256"]:
                 return None  # edited, deleted or replaced since: write it again
             return Fresh(bundle_id, [decode_diagnostic(d) for d in entry["diagnostics"]])
@@ -164,9 +192,17 @@ class BuildState:
         if self.entries.pop(source.display, None) is not None:
             self.changed = True
 
-    def write(self) -> None:
-        data = {"format": STATE_FORMAT, "bundles": dict(sorted(self.entries.items()))}
-        write_atomic(self.folder / STATE_FILE, json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+    def write(self) -> bool:
+        """Save the state; False when the cache folder cannot be written (nothing else fails)."""
+        data = {"format": STATE_FORMAT, "output": str(self.output.resolve()),
+                "bundles": dict(sorted(self.entries.items()))}
+        path = state_path(self.output)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(path, json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+        except OSError:
+            return False
+        return True
 
 
 def write_atomic(path: Path, text: str) -> None:

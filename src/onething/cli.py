@@ -226,7 +226,7 @@ def compile_cmd(paths: tuple[Path, ...], output: Path | None, select_: str | Non
     One bundle without -o: its manifest on stdout. Several: a JSON object id → manifest.
     With -o DIR: one DIR/<bundle>.json each. A bundle whose inputs (bundle, catalog,
     answers, onething itself) and manifest are unchanged since the last run is not
-    compiled again; its diagnostics are replayed (state in DIR/.onething-state).
+    compiled again; its diagnostics are replayed (state kept in ~/.cache/onething).
     Diagnostics go to stderr. Exit status: 0 ok, 1 errors (or stale with --check,
     or warnings with --strict), 2 usage problem.
 
@@ -258,7 +258,8 @@ def compile_cmd(paths: tuple[Path, ...], output: Path | None, select_: str | Non
         from onething.buildstate import BuildState, fingerprint
 
         state = BuildState.read(output)
-        stamps = {s.display: fingerprint(s, select, answers) for s in sources}
+        catalogs: dict[Path, bytes] = {}
+        stamps = {s.display: fingerprint(s, select, answers, catalogs) for s in sources}
     failed = has_errors(diags)
     manifests: dict[str, str] = {}  # id → manifest text, of the bundles compiled in this run
     compiled: dict[str, Any] = {}  # id → Manifest, kept only to print several bundles on stdout

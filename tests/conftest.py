@@ -1,0 +1,11 @@
+"""Shared test set-up: every test keeps onething's build state in its own cache folder."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _private_build_cache(tmp_path_factory, monkeypatch):
+    """`compile -o` records state in the user's cache; tests must neither read nor fill the real one."""
+    monkeypatch.setenv("ONETHING_CACHE_DIR", str(tmp_path_factory.mktemp("onething-cache")))
