@@ -6,6 +6,13 @@ edit  = onething compile <bundles> -o <tmp>           one bundle's bytes changed
                                                       last run (an author's edit loop)
 noop  = onething compile <bundles> -o <tmp>           nothing changed: every manifest up to date
 
+and two lower bounds for any cold compile (with --floors):
+
+parse  = import yaml, click, networkx, pydantic; parse every bundle and catalog file into
+         events with PyYAML's C parser (what any loader must do), nothing else
+models = as parse, plus importing onething's pydantic models (the typed source of bundles,
+         catalog and manifest), still without validating or compiling anything
+
 All run with this interpreter (no shell, no version-manager shim in front), in turn
 B cold edit noop B cold ..., after one warm-up run each. It prints the median wall and CPU
 (user + system) seconds of each and the median of the per-round ratios to B: pairing keeps
@@ -59,6 +66,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=15, help="rounds of runs (medians reported)")
     ap.add_argument("--bundles", type=Path, default=ROOT / "bundles", help="folder of bundles to compile")
+    ap.add_argument("--floors", action="store_true", help="also time the two lower bounds (parse, models)")
     args = ap.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="onething-startup-") as tmp:
@@ -76,12 +84,23 @@ def main() -> None:
             "edit": base,
             "noop": base,
         }
+        if args.floors:
+            files = [str(f) for f in sorted(bundles.glob("*.yaml")) + sorted((bundles / "catalog").rglob("*.yaml"))]
+            parse = (f"files = {files!r}\n"
+                     "for f in files:\n"
+                     "    with open(f, 'rb') as fh:\n"
+                     "        for _ in yaml.parse(fh.read(), Loader=yaml.CSafeLoader): pass\n")
+            commands["parse"] = [sys.executable, "-c", "import yaml, click, networkx, pydantic\n" + parse]
+            commands["models"] = [sys.executable, "-c", "import yaml, click, networkx, pydantic\n"
+                                  "import onething.models.bundle, onething.models.catalog, onething.manifest\n" + parse]
         print(f"python {platform.python_version()} ({sys.executable}), {platform.system()} {platform.machine()}, "
               f"{os.cpu_count()} CPUs; {args.runs} rounds, after one warm-up each")
         print(f"B    = python -c \"{BARE}\"")
         print(f"cold = onething compile {args.bundles} -o <tmp> --force")
         print(f"edit = onething compile {args.bundles} -o <tmp>   ({edited.name} changed before each run)")
         print(f"noop = onething compile {args.bundles} -o <tmp>   (nothing changed)")
+        if args.floors:
+            print("parse, models = lower bounds of a cold compile (see the docstring)")
 
         def before(name: str, n: int) -> None:
             if name == "edit":  # a new comment each time: the bytes always differ from the last run's

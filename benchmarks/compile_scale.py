@@ -5,7 +5,7 @@ dependencies in the ratios of bundles/), then measures in this one process
 
 - floor: the time PyYAML's C loader (yaml.CSafeLoader) takes merely to read and parse
   the same files, median of the runs;
-- compile: `onething compile <tree> -o <tmp>` run in-process (the click command itself,
+- compile: `onething compile <tree> -o <tmp> --force` run in-process (the click command itself,
   its output captured), median of the runs — a fresh workspace each run, so the catalog
   is loaded and checked every time;
 - ratio: compile / floor, the median of the ratios of runs made in turn (floor, compile,
@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import os
 import platform
 import shutil
 import statistics
@@ -53,7 +54,9 @@ def compile_tree(tree: Path, out: Path) -> None:
     sink_out, sink_err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(sink_out), contextlib.redirect_stderr(sink_err):
         try:
-            main(["compile", str(tree), "-o", str(out), "--format", "json"], standalone_mode=False)
+            # --force: every run compiles everything (without it, the runs after the first
+            # would find every manifest up to date and compile nothing)
+            main(["compile", str(tree), "-o", str(out), "--force", "--format", "json"], standalone_mode=False)
         except SystemExit as exc:
             code = exc.code
         else:  # pragma: no cover - the command always exits
@@ -84,6 +87,7 @@ def main() -> None:
     print("-" * len(header))
     results: dict[int, float] = {}
     work = Path(tempfile.mkdtemp(prefix="onething-bench-"))
+    os.environ["ONETHING_CACHE_DIR"] = str(work / "cache")  # compile's build state: thrown away with work
     try:
         # a warm-up compile: imports and pydantic's first validator builds are start-up
         # cost (benchmarks/cli_startup.py measures that), not per-size cost

@@ -291,3 +291,15 @@ def test_a_broken_catalog_entry_fails_the_compile_instead_of_dropping_the_item(t
     assert r.stdout == ""
     assert f"{catalog_file.name}:{lines_before}:5: error E101: unknown key 'bogus_key'" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_an_output_folder_that_cannot_be_written_is_an_error_not_a_traceback(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("", encoding="utf-8")
+    result = cli("compile", CORE, "-o", blocker / "manifests")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == f"error: cannot write {blocker / 'manifests'}: Not a directory"
+    assert "wrote" not in result.stderr
+    data = cli("compile", CORE, "-o", blocker / "manifests", "--format", "json")
+    assert data.exit_code == 1
+    assert json.loads(data.stdout)["error"] == f"cannot write {blocker / 'manifests'}: Not a directory"

@@ -317,18 +317,24 @@ def compile_cmd(paths: tuple[Path, ...], output: Path | None, select_: str | Non
                        nl=False)
         sys.exit(EXIT_ERRORS if failed else EXIT_OK)
     stale = _check_manifests(output, manifests) if check else []
+    write_error: str | None = None
     if check:
         for line in stale:
             click.echo(line, err=True)
         failed = failed or bool(stale)
     else:
-        _write_manifests(output, manifests)
-        if state is not None and state.changed:
-            state.write()
+        write_error = _write_manifests(output, manifests)
+        if write_error:
+            failed = True
+            click.echo(f"error: {write_error}", err=True)
+        elif state is not None and state.changed:
+            state.write()  # after the manifests: a run cut short leaves them out of date, never wrongly fresh
     if fmt == "json":
-        click.echo(json.dumps({"output": str(output), "bundles": summary, "stale": stale},
-                              ensure_ascii=False, indent=2, sort_keys=True))
-    else:
+        report: dict[str, object] = {"output": str(output), "bundles": summary, "stale": stale}
+        if write_error:
+            report["error"] = write_error
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2, sort_keys=True))
+    elif not write_error:
         done = sum(1 for r in summary if r.get("compiled") is False)
         verb = "checked" if check else "wrote"
         tail = (f"; {len(stale)} stale" if stale else "") + (f"; {done} up to date" if done else "")
@@ -348,20 +354,28 @@ def _check_manifests(output: Path, manifests: dict[str, str]) -> list[str]:
     return stale
 
 
-def _write_manifests(output: Path, manifests: dict[str, str]) -> None:
-    """Write each manifest whose bytes changed (atomically: a reader never sees half a file)."""
+def _write_manifests(output: Path, manifests: dict[str, str]) -> str | None:
+    """Write each manifest whose bytes changed (atomically: a reader never sees half a file).
+
+    None when all is written, else what could not be written and why.
+    """
     from onething.buildstate import write_atomic
 
-    if manifests:
-        output.mkdir(parents=True, exist_ok=True)
-    for bid, text in sorted(manifests.items()):
-        target = output / f"{bid}.json"
-        try:
-            if target.read_text(encoding="utf-8") == text:
-                continue  # unchanged: keep the file and its timestamp for make-like tools downstream
-        except (OSError, UnicodeDecodeError):
-            pass
-        write_atomic(target, text)
+    target = output
+    try:
+        if manifests:
+            output.mkdir(parents=True, exist_ok=True)
+        for bid, text in sorted(manifests.items()):
+            target = output / f"{bid}.json"
+            try:
+                if target.read_text(encoding="utf-8") == text:
+                    continue  # unchanged: keep the file and its timestamp for make-like tools downstream
+            except (OSError, UnicodeDecodeError):
+                pass
+            write_atomic(target, text)
+    except OSError as exc:
+        return f"cannot write {target}: {exc.strerror or exc}"
+    return None
 
 
 def _compile_one(path: Path, catalog: Path | None, select_: str | None, answers: Path | None):
