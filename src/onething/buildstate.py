@@ -15,7 +15,8 @@ file and selection, the paths as shown (they are written into the manifest), one
 source and the versions of Python and of the libraries that shape the output. Anything it
 cannot read makes the bundle out of date; a damaged state file is ignored and rewritten, an
 unwritable cache folder only turns the skipping off. Only the discovery stage is imported on
-this path: no YAML parser, no pydantic.
+this path: no YAML parser, no pydantic. (The manifest's own ``source_hash`` cannot serve:
+it hashes the catalog entries a bundle uses, which takes the very parse this skips.)
 """
 
 from __future__ import annotations

@@ -236,6 +236,7 @@ def compile_cmd(paths: tuple[Path, ...], output: Path | None, select_: str | Non
       onething compile bundles/birth.yaml --select ssc_apply --answers answers.yaml
       onething compile bundles/ -o build/manifests
       onething compile bundles/ -o build/manifests --check     # in CI
+      onething compile bundles/ -o build/manifests --force     # ignore the build state
     """
     from onething.discovery import UsageError
 
