@@ -161,8 +161,8 @@ def codes(fmt: str) -> None:
             click.echo(f"{c.code}  {c.severity.value:<7}  {c.title}")
 
 
-def _load_for_compile(paths: tuple[Path, ...], catalog: Path | None) -> tuple[list[BundleSource], list[Diagnostic]]:
-    """The bundle files named on the command line (found, not yet loaded)."""
+def _find_sources(paths: tuple[Path, ...], catalog: Path | None) -> tuple[list[BundleSource], list[Diagnostic]]:
+    """The bundle files the command's paths name (found, not loaded)."""
     from onething.discovery import UsageError, find_bundles
 
     if catalog is not None and not catalog.is_dir():
@@ -247,7 +247,7 @@ def compile_cmd(paths: tuple[Path, ...], output: Path | None, select_: str | Non
             raise UsageError("--force applies to -o DIR (without -o every bundle is compiled anyway)")
         if answers is not None and not answers.is_file():
             raise UsageError(f"answers file does not exist: {answers}")
-        sources, diags = _load_for_compile(paths, catalog)
+        sources, diags = _find_sources(paths, catalog)
         if (select_ is not None or answers is not None) and len(sources) > 1:
             raise UsageError("--select and --answers apply to one bundle; name a single bundle file")
     except UsageError as exc:
@@ -272,8 +272,6 @@ def compile_cmd(paths: tuple[Path, ...], output: Path | None, select_: str | Non
             to_compile.append(source)
             continue
         diags.extend(fresh.diagnostics)
-        if strict and any(not d.suppressed for d in fresh.diagnostics):
-            failed = True
         summary.append({"bundle": fresh.bundle_id, "status": "ok", "compiled": False})
     progress = output is not None and len(to_compile) > 1 and fmt == "text"
     for n, (source, result) in enumerate(compile_sources(to_compile, select, answers), 1):
@@ -286,8 +284,6 @@ def compile_cmd(paths: tuple[Path, ...], output: Path | None, select_: str | Non
             if state is not None:
                 state.forget(source)
             continue
-        if strict and any(not d.suppressed for d in result.diagnostics):
-            failed = True
         m = result.manifest
         manifests[m.bundle.id] = text = m.to_json()
         if state is not None:
@@ -296,6 +292,8 @@ def compile_cmd(paths: tuple[Path, ...], output: Path | None, select_: str | Non
             compiled[m.bundle.id] = m
         summary.append({"bundle": m.bundle.id, "status": "ok", "compiled": True})
     summary.sort(key=lambda r: str(r["bundle"]))
+    if strict and any(not d.is_error and not d.suppressed for d in diags):
+        failed = True  # compiled or replayed alike
     if diags:
         if fmt == "json" and output is None:
             # stdout carries the manifests, with their diagnostics inside; errors leave no
@@ -390,7 +388,7 @@ def _compile_one(path: Path, catalog: Path | None, select_: str | None, answers:
             raise UsageError(f"path does not exist: {path}")
         if path.is_dir():
             raise UsageError(f"{path} is a folder; name one bundle file")
-        sources, diags = _load_for_compile((path,), catalog)
+        sources, diags = _find_sources((path,), catalog)
     except UsageError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_USAGE)
@@ -528,7 +526,7 @@ def report_cmd(bundles_dir: Path, fmt: str, catalog: Path | None) -> None:
     from onething.report import report_csv, report_json, report_md, row
 
     try:
-        sources, diags = _load_for_compile((bundles_dir,), catalog)
+        sources, diags = _find_sources((bundles_dir,), catalog)
     except UsageError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_USAGE)
