@@ -46,7 +46,7 @@ def onething_command() -> list[str]:
     script = Path(sysconfig.get_path("scripts")) / ("onething.exe" if os.name == "nt" else "onething")
     if script.is_file() and os.name != "nt":
         return [sys.executable, str(script)]
-    return [sys.executable, "-c", "import sys; from onething.cli import main; sys.exit(main())"]
+    return [sys.executable, "-c", "import sys; from onething.cli.main import main; sys.exit(main())"]
 
 
 def run(cmd: list[str]) -> tuple[float, float, int]:
@@ -92,7 +92,7 @@ def main() -> None:
                      "        for _ in yaml.parse(fh.read(), Loader=yaml.CSafeLoader): pass\n")
             commands["parse"] = [sys.executable, "-c", "import yaml, click, networkx, pydantic\n" + parse]
             commands["models"] = [sys.executable, "-c", "import yaml, click, networkx, pydantic\n"
-                                  "import onething.models.bundle, onething.models.catalog, onething.manifest\n" + parse]
+                                  "import onething.dsl.models.bundle, onething.dsl.models.catalog, onething.compiler.manifest\n" + parse]
         print(f"python {platform.python_version()} ({sys.executable}), {platform.system()} {platform.machine()}, "
               f"{os.cpu_count()} CPUs; {args.runs} rounds, after one warm-up each")
         print(f"B    = python -c \"{BARE}\"")

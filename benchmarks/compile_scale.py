@@ -49,7 +49,7 @@ def parse_floor(files: list[Path]) -> None:
 
 
 def compile_tree(tree: Path, out: Path) -> None:
-    from onething.cli import main
+    from onething.cli.main import main
 
     sink_out, sink_err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(sink_out), contextlib.redirect_stderr(sink_err):

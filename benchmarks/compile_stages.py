@@ -29,11 +29,11 @@ def mark(name): marks.append((name, T()))
 import yaml, click; mark("import yaml, click")
 import pydantic, pydantic_core; mark("import pydantic, pydantic-core")
 import networkx; mark("import networkx")
-import onething.models.bundle, onething.models.catalog; mark("bundle and catalog models")
-import onething.manifest; mark("manifest models")
+import onething.dsl.models.bundle, onething.dsl.models.catalog; mark("bundle and catalog models")
+import onething.compiler.manifest; mark("manifest models")
 from onething.compiler import compile_bundle
-from onething.discovery import find_bundles
-from onething.project import Workspace
+from onething.dsl.discovery import find_bundles
+from onething.compiler.workspace import Workspace
 mark("the rest of onething")
 gc.disable()  # as the CLI does
 sources, _ = find_bundles([Path(sys.argv[1])], None)

@@ -8,11 +8,11 @@ from typing import Any
 
 from click.testing import CliRunner, Result
 
-from onething.cli import main
+from onething.cli.main import main
 from onething.compiler import CompileResult, compile_bundle
-from onething.discovery import BundleSource, display_path
-from onething.manifest import Manifest
-from onething.project import Workspace
+from onething.compiler.manifest import Manifest
+from onething.compiler.workspace import Workspace
+from onething.dsl.discovery import BundleSource, display_path
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "compile"

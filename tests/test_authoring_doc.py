@@ -22,9 +22,9 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from onething.models import bundle as mb
-from onething.models import catalog as mc
-from onething.models import common as mcommon
+from onething.dsl.models import bundle as mb
+from onething.dsl.models import catalog as mc
+from onething.dsl.models import common as mcommon
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "authoring.md"
 TEXT = DOC.read_text(encoding="utf-8")

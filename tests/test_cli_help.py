@@ -9,7 +9,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from onething.cli import main
+from onething.cli.main import main
 
 
 def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from compile_support import ROOT, cli
 
-from onething.loader import load_file
+from onething.dsl.loader import load_file
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 

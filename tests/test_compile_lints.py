@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from compile_support import FIXTURES, compile_case, line_of, manifest
 
-from onething.form import normalise_label
+from onething.compiler.form import normalise_label
 
 CATALOG = FIXTURES / "lints" / "catalog" / "catalog.yaml"
 BUNDLE = FIXTURES / "lints" / "lints.yaml"
@@ -153,8 +153,8 @@ def test_the_suppression_nearest_the_lint_wins_and_a_redundant_blanket_one_is_w6
     import shutil
 
     from onething.compiler import compile_bundle
-    from onething.discovery import BundleSource
-    from onething.project import Workspace
+    from onething.compiler.workspace import Workspace
+    from onething.dsl.discovery import BundleSource
 
     shutil.copytree(FIXTURES / "suppressed", tmp_path / "s")
     path = tmp_path / "s" / "suppressed.yaml"

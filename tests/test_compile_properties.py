@@ -26,13 +26,13 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from onething.answers import read_answers
 from onething.compiler import compile_bundle
-from onething.diagnostics import has_errors
-from onething.discovery import BundleSource
-from onething.models.catalog import TimeLimit
-from onething.plan import working_days
-from onething.project import Workspace
+from onething.compiler.plan import working_days
+from onething.compiler.workspace import Workspace
+from onething.dsl.answers import read_answers
+from onething.dsl.diagnostics import has_errors
+from onething.dsl.discovery import BundleSource
+from onething.dsl.models.catalog import TimeLimit
 
 # ---------------------------------------------------------------- the condition pool and its oracle
 

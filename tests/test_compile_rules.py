@@ -12,9 +12,9 @@ import networkx as nx
 import pytest
 from compile_support import FIXTURES, compile_case, form_fields, line_of, manifest, materials
 
-from onething.metrics import STANDARD_ELEMENTS, item_completeness
-from onething.models.catalog import ItemDef, TimeLimit
-from onething.plan import Graph, critical_path, working_days
+from onething.compiler.metrics import STANDARD_ELEMENTS, item_completeness
+from onething.compiler.plan import Graph, critical_path, working_days
+from onething.dsl.models.catalog import ItemDef, TimeLimit
 
 # ---------------------------------------------------------------- selection
 
@@ -154,8 +154,8 @@ def test_e_certificates_are_not_waived_when_the_bundle_does_not_share_them(tmp_p
     (case / "core.yaml").write_text(text.replace("lead: health\n", "lead: health\ne_certificate_sharing: false\n"),
                                     encoding="utf-8")
     from onething.compiler import compile_bundle
-    from onething.discovery import BundleSource
-    from onething.project import Workspace
+    from onething.compiler.workspace import Workspace
+    from onething.dsl.discovery import BundleSource
 
     loaded = Workspace().load_bundle(BundleSource(case / "core.yaml", "core.yaml", case / "catalog"))
     m = compile_bundle(loaded.resolved, case / "core.yaml").manifest

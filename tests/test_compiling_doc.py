@@ -7,8 +7,8 @@ from pathlib import Path
 
 import yaml
 
-from onething.diagnostics import REGISTRY
-from onething.manifest import Manifest
+from onething.compiler.manifest import Manifest
+from onething.dsl.diagnostics import REGISTRY
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "compiling.md"
 TEXT = DOC.read_text(encoding="utf-8")
@@ -34,7 +34,7 @@ def test_the_lint_table_lists_every_warning_code():
 
 
 def test_the_metrics_table_lists_every_figure():
-    from onething.manifest import Metrics
+    from onething.compiler.manifest import Metrics
 
     figures = _table_keys(_section("Metrics (减材料、减环节、减时限、减跑动)"))
     assert figures == [f for f in Metrics.model_fields if f != "special_procedure_days"]
@@ -42,7 +42,7 @@ def test_the_metrics_table_lists_every_figure():
 
 
 def test_exit_statuses_are_the_clis():
-    from onething.cli import EXIT_ERRORS, EXIT_OK, EXIT_USAGE
+    from onething.cli.common import EXIT_ERRORS, EXIT_OK, EXIT_USAGE
 
     rows = re.findall(r"^\| (\d) \|", _section("Exit status"), re.M)
     assert rows == [str(EXIT_OK), str(EXIT_ERRORS), str(EXIT_USAGE)]

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from onething import conditions
-from onething.conditions import ConditionError, parse
+from onething.dsl import conditions
+from onething.dsl.conditions import ConditionError, parse
 
 # ---------------------------------------------------------------- parse and evaluate
 

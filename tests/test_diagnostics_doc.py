@@ -1,6 +1,6 @@
 """docs/diagnostics.md is generated from the registry, and every code is exercised by a test.
 
-When a code is added to src/onething/diagnostics.py, regenerate the page
+When a code is added to src/onething/dsl/diagnostics.py, regenerate the page
 (`onething codes --format md > docs/diagnostics.md`) and either add a bad fixture that
 produces it (tests/test_bad_fixtures.py) or list it below as reserved, with the reason.
 """
@@ -15,8 +15,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from onething.cli import main
-from onething.diagnostics import REGISTRY, Severity
+from onething.cli.main import main
+from onething.dsl.diagnostics import REGISTRY, Severity
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from onething.discovery import BundleSource
-from onething.loader import load_file
-from onething.project import Workspace
-from onething.source import Unquoted
+from onething.compiler.workspace import Workspace
+from onething.dsl.discovery import BundleSource
+from onething.dsl.loader import load_file
+from onething.dsl.source import Unquoted
 
 GOOD = Path(__file__).resolve().parent / "fixtures" / "good"
 BUNDLE = GOOD / "birth_demo.yaml"

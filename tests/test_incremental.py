@@ -12,10 +12,15 @@ from pathlib import Path
 import pytest
 from compile_support import FIXTURES, cli, manifest
 
-from onething import buildstate
-from onething.buildstate import BuildState, decode_diagnostic, encode_diagnostic, state_path
-from onething.diagnostics import Diagnostic
-from onething.source import Location
+from onething.compiler import buildstate
+from onething.compiler.buildstate import (
+    BuildState,
+    decode_diagnostic,
+    encode_diagnostic,
+    state_path,
+)
+from onething.dsl.diagnostics import Diagnostic
+from onething.dsl.source import Location
 
 
 @pytest.fixture
@@ -173,7 +178,7 @@ def test_an_up_to_date_run_imports_no_parser_models_or_graph_library(project):
     assert _compile("core/core.yaml", "-o", "out")[1] == {"core": True}
     probe = (
         "import sys\n"
-        "from onething.cli import main\n"
+        "from onething.cli.main import main\n"
         "try:\n"
         "    main(['compile', 'core/core.yaml', '-o', 'out'])\n"
         "except SystemExit as exc:\n"
@@ -227,7 +232,7 @@ def test_an_unwritable_cache_only_turns_skipping_off(project, monkeypatch):
 
 
 def test_the_cache_folder_follows_xdg_when_not_set(monkeypatch, tmp_path):
-    from onething.buildstate import cache_dir
+    from onething.compiler.buildstate import cache_dir
 
     monkeypatch.delenv("ONETHING_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))

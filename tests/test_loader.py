@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from onething import loader
-from onething.loader import load_file, load_text
-from onething.models.bundle import Bundle
-from onething.source import Location, Unquoted, YList, YMap, locate
-from onething.validation import pydantic_diagnostics
+from onething.dsl import loader
+from onething.dsl.loader import load_file, load_text
+from onething.dsl.models.bundle import Bundle
+from onething.dsl.source import Location, Unquoted, YList, YMap, locate
+from onething.dsl.validation import pydantic_diagnostics
 
 
 def codes(result: loader.Loaded) -> list[str]:
@@ -165,8 +165,8 @@ lead: b
 
 
 def test_several_errors_in_one_file_are_reported_in_one_run(tmp_path: Path) -> None:
-    from onething.discovery import BundleSource
-    from onething.project import Workspace
+    from onething.compiler.workspace import Workspace
+    from onething.dsl.discovery import BundleSource
 
     bundle = tmp_path / "b.yaml"
     bundle.write_text(

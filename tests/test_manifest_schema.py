@@ -15,8 +15,8 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
-from onething.cli import main
-from onething.manifest import SCHEMA_VERSION, DiagnosticOut, Manifest
+from onething.cli.main import main
+from onething.compiler.manifest import SCHEMA_VERSION, DiagnosticOut, Manifest
 
 REPO = Path(__file__).resolve().parent.parent
 SCHEMA_FILE = REPO / "docs" / "schema" / "manifest.schema.json"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from onething.discovery import BundleSource
-from onething.project import Workspace
+from onething.compiler.workspace import Workspace
+from onething.dsl.discovery import BundleSource
 
 CATALOG = """\
 departments:

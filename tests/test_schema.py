@@ -16,7 +16,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from onething.cli import main
+from onething.cli.main import main
 
 REPO = Path(__file__).resolve().parent.parent
 SCHEMAS = REPO / "docs" / "schema"
@@ -52,7 +52,7 @@ def _xfail_without_shorthand() -> None:
     """Known bug, outside the DSL layer: the schema lacks the `- material_id` shorthand.
 
     `fields:` and `materials:` entries of an item may be written as a bare key/id
-    (models/catalog.py `_ref_shorthand`, a BeforeValidator), but the generated schema only
+    (dsl/models/catalog.py `_ref_shorthand`, a BeforeValidator), but the generated schema only
     shows the mapping form, so editors flag every `- id_card`. The fix is in the models
     (`BeforeValidator(convert, json_schema_input_type=FieldKey | _FieldUse)`, and likewise
     for materials) followed by regenerating docs/schema/. Once the schema accepts the
@@ -62,7 +62,7 @@ def _xfail_without_shorthand() -> None:
              "items": [{"use": "x", "materials": ["id_card"], "fields": ["child.name"]}]}
     if not jsonschema.Draft202012Validator(load_schema("bundle")).is_valid(probe):
         pytest.xfail("docs/schema/bundle.schema.json rejects the `- id` shorthand of fields/materials "
-                     "(models/catalog.py _ref_shorthand has no json_schema_input_type)")
+                     "(dsl/models/catalog.py _ref_shorthand has no json_schema_input_type)")
 
 
 def test_birth_bundle_validates_against_the_bundle_schema() -> None:

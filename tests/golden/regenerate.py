@@ -28,8 +28,8 @@ CASES: dict[str, tuple[str, str | None]] = {
 
 def render(golden: str) -> str:
     """The manifest text of one golden, compiled the way `onething compile` does it."""
-    from onething.cli import compile_sources
-    from onething.discovery import find_bundles
+    from onething.cli.common import compile_sources
+    from onething.dsl.discovery import find_bundles
 
     bundle, answers = CASES[golden]
     sources, diags = find_bundles([ROOT / bundle], None)

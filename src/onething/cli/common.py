@@ -1,0 +1,120 @@
+"""What the commands share: exit statuses, printing diagnostics, finding and compiling bundles."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from onething.dsl.diagnostics import Diagnostic, has_errors, sort_diagnostics
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from onething.compiler import CompileResult
+    from onething.compiler.workspace import Workspace
+    from onething.dsl.discovery import BundleSource
+
+# Commands import the pipeline (pydantic models, loader, compiler) inside their functions:
+# `onething --help`, `codes` and `--version` then start without building a single model.
+
+EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+
+
+def emit_diagnostics(diags: list[Diagnostic], fmt: str, err: bool = False) -> None:
+    """Diagnostics on stdout (validate: they are its output) or stderr (commands with other output)."""
+    diags = sort_diagnostics(diags)
+    if fmt == "json":
+        click.echo(json.dumps([d.to_json() for d in diags], ensure_ascii=False, indent=2), err=err)
+        return
+    for d in diags:
+        click.echo(d.render(), err=err)
+    errors = sum(1 for d in diags if d.is_error)
+    warnings = sum(1 for d in diags if not d.is_error and not d.suppressed)
+    click.echo(f"{errors} error(s), {warnings} warning(s)", err=True)
+
+
+
+def find_sources(paths: tuple[Path, ...], catalog: Path | None) -> tuple[list[BundleSource], list[Diagnostic]]:
+    """The bundle files the command's paths name (found, not loaded)."""
+    from onething.dsl.discovery import UsageError, find_bundles
+
+    if catalog is not None and not catalog.is_dir():
+        raise UsageError(f"catalog folder does not exist: {catalog}")
+    return find_bundles(list(paths) or [Path("bundles")], catalog)
+
+
+def split_select(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def compile_sources(sources: list[BundleSource], select: list[str] | None, answers_path: Path | None,
+                    ws: Workspace | None = None) -> Iterator[tuple[BundleSource, CompileResult]]:
+    """Yield (source, CompileResult) for each bundle, reading answers per bundle's questions."""
+    if not sources:
+        return  # nothing to compile: do not import the pipeline
+    from onething.compiler import CompileResult, compile_bundle
+    from onething.compiler.workspace import Workspace
+    from onething.dsl.answers import read_answers
+    from onething.dsl.discovery import display_path
+
+    ws = ws or Workspace()
+    for source in sources:
+        loaded = ws.load_bundle(source)
+        if loaded.resolved is None:
+            yield source, CompileResult(None, loaded.diagnostics)
+            continue
+        answers = None
+        extra: list[Diagnostic] = []
+        if answers_path is not None:
+            answers, extra = read_answers(answers_path, display_path(answers_path), loaded.resolved.questions)
+            if has_errors(extra):
+                yield source, CompileResult(None, loaded.diagnostics + extra)
+                continue
+        result = compile_bundle(loaded.resolved, source.path, select, answers)
+        result.diagnostics = sort_diagnostics(result.diagnostics + extra)
+        yield source, result
+
+
+def compile_one(path: Path, catalog: Path | None, select_: str | None, answers: Path | None):
+    """Compile a single bundle for a view; exits with the right status on failure."""
+    from onething.dsl.discovery import UsageError
+
+    try:
+        if answers is not None and not answers.is_file():
+            raise UsageError(f"answers file does not exist: {answers}")
+        if not path.exists():
+            raise UsageError(f"path does not exist: {path}")
+        if path.is_dir():
+            raise UsageError(f"{path} is a folder; name one bundle file")
+        sources, diags = find_sources((path,), catalog)
+    except UsageError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    for _, result in compile_sources(sources, split_select(select_), answers):
+        if result.manifest is None or has_errors(result.diagnostics):
+            emit_diagnostics(result.diagnostics, "text", err=True)
+            sys.exit(EXIT_ERRORS)
+        return result.manifest
+    sys.exit(EXIT_ERRORS)  # pragma: no cover
+
+
+ONE_BUNDLE_OPTIONS = [
+    click.argument("bundle", type=click.Path(path_type=Path)),
+    click.option("--select", "select_", metavar="ITEM,...", help="Optional items to include (default: all)."),
+    click.option("--answers", type=click.Path(path_type=Path, dir_okay=False), help="Applicant's answers file."),
+    click.option("--catalog", type=click.Path(path_type=Path, file_okay=False), help="Catalog folder."),
+]
+
+
+def with_bundle_options(f):
+    for opt in reversed(ONE_BUNDLE_OPTIONS):
+        f = opt(f)
+    return f
+
+

@@ -1,0 +1,198 @@
+"""`onething compile`: bundles to manifests, incremental with -o."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from onething.cli.common import (
+    EXIT_ERRORS,
+    EXIT_OK,
+    EXIT_USAGE,
+    compile_sources,
+    find_sources,
+    split_select,
+)
+from onething.dsl.diagnostics import has_errors, sort_diagnostics
+
+if TYPE_CHECKING:
+    from onething.dsl.discovery import BundleSource
+
+
+@click.command(name="compile")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path, file_okay=False),
+              help="Write one <bundle>.json per bundle into this folder (up-to-date ones are kept).")
+@click.option("--select", "select_", metavar="ITEM,...", help="Optional items to include (default: all).")
+@click.option("--answers", type=click.Path(path_type=Path, dir_okay=False),
+              help="Applicant's answers file (YAML/JSON); only the bundle's questions are used.")
+@click.option("--check", is_flag=True, help="Recompile and compare with the manifests in -o; exit 1 naming stale ones.")
+@click.option("--force", is_flag=True, help="With -o: recompile every bundle, even those up to date.")
+@click.option("--strict", is_flag=True, help="Treat unsuppressed warnings as errors.")
+@click.option("--catalog", type=click.Path(path_type=Path, file_okay=False),
+              help="Catalog folder (default: catalog/ beside each bundle).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Format of diagnostics and the -o summary (manifests are always JSON).")
+def compile_cmd(paths: tuple[Path, ...], output: Path | None, select_: str | None, answers: Path | None,
+                check: bool, force: bool, strict: bool, catalog: Path | None, fmt: str) -> None:
+    """Compile bundles into manifests: one form, one material list, one dispatch plan.
+
+    \b
+    One bundle without -o: its manifest on stdout. Several: a JSON object id → manifest.
+    With -o DIR: one DIR/<bundle>.json each. A bundle whose inputs (bundle, catalog,
+    answers, onething itself) and manifest are unchanged since the last run is not
+    compiled again; its diagnostics are replayed (state kept in ~/.cache/onething).
+    Diagnostics go to stderr. Exit status: 0 ok, 1 errors (or stale with --check,
+    or warnings with --strict), 2 usage problem.
+
+    \b
+    Examples:
+      onething compile bundles/birth.yaml
+      onething compile bundles/birth.yaml --select ssc_apply --answers answers.yaml
+      onething compile bundles/ -o build/manifests
+      onething compile bundles/ -o build/manifests --check     # in CI
+      onething compile bundles/ -o build/manifests --force     # ignore the build state
+    """
+    from onething.dsl.discovery import UsageError
+
+    try:
+        if check and output is None:
+            raise UsageError("--check needs -o DIR with the manifests to compare against")
+        if force and output is None:
+            raise UsageError("--force applies to -o DIR (without -o every bundle is compiled anyway)")
+        if answers is not None and not answers.is_file():
+            raise UsageError(f"answers file does not exist: {answers}")
+        sources, diags = find_sources(paths, catalog)
+        if (select_ is not None or answers is not None) and len(sources) > 1:
+            raise UsageError("--select and --answers apply to one bundle; name a single bundle file")
+    except UsageError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    select = split_select(select_)
+    state, stamps = None, {}
+    if output is not None and not check:
+        from onething.compiler.buildstate import BuildState, fingerprint
+
+        state = BuildState.read(output)
+        catalogs: dict[Path, bytes] = {}
+        stamps = {s.display: fingerprint(s, select, answers, catalogs) for s in sources}
+    failed = has_errors(diags)
+    manifests: dict[str, str] = {}  # id → manifest text, of the bundles compiled in this run
+    compiled: dict[str, Any] = {}  # id → Manifest, kept only to print several bundles on stdout
+    summary: list[dict[str, object]] = []
+    to_compile: list[BundleSource] = []
+    for source in sources:
+        fresh = state.fresh(source, stamps[source.display]) if state is not None and not force else None
+        if fresh is None:
+            to_compile.append(source)
+            continue
+        diags.extend(fresh.diagnostics)
+        summary.append({"bundle": fresh.bundle_id, "status": "ok", "compiled": False})
+    progress = output is not None and len(to_compile) > 1 and fmt == "text"
+    for n, (source, result) in enumerate(compile_sources(to_compile, select, answers), 1):
+        if progress:
+            click.echo(f"[{n}/{len(to_compile)}] {source.display}", err=True)
+        diags.extend(result.diagnostics)
+        if result.manifest is None or has_errors(result.diagnostics):
+            failed = True
+            summary.append({"bundle": source.display, "status": "error"})
+            if state is not None:
+                state.forget(source)
+            continue
+        m = result.manifest
+        manifests[m.bundle.id] = text = m.to_json()
+        if state is not None:
+            state.record(source, stamps[source.display], m.bundle.id, text, result.diagnostics)
+        if output is None and len(sources) > 1:
+            compiled[m.bundle.id] = m
+        summary.append({"bundle": m.bundle.id, "status": "ok", "compiled": True})
+    summary.sort(key=lambda r: str(r["bundle"]))
+    if strict and any(not d.is_error and not d.suppressed for d in diags):
+        failed = True  # compiled or replayed alike
+    if diags:
+        if fmt == "json" and output is None:
+            # stdout carries the manifests, with their diagnostics inside; errors leave no
+            # manifest to carry them, so they go to stderr as JSON
+            errors = [d.to_json() for d in sort_diagnostics(diags) if d.is_error]
+            if errors:
+                click.echo(json.dumps(errors, ensure_ascii=False, indent=2), err=True)
+        else:
+            for d in sort_diagnostics(diags):
+                head, nl, rest = d.render().partition("\n")  # the marker goes on the diagnostic's own line
+                mark = " [--strict]" if strict and not d.is_error and not d.suppressed else ""
+                click.echo(head + mark + nl + rest, err=True)
+    if output is None:
+        if len(sources) == 1 and manifests:
+            click.echo(next(iter(manifests.values())), nl=False)
+        elif manifests:
+            from onething.compiler.manifest import dumps
+
+            click.echo(dumps({bid: cm.model_dump(mode="json", exclude_none=True) for bid, cm in compiled.items()}),
+                       nl=False)
+        sys.exit(EXIT_ERRORS if failed else EXIT_OK)
+    stale = _check_manifests(output, manifests) if check else []
+    write_error: str | None = None
+    if check:
+        for line in stale:
+            click.echo(line, err=True)
+        failed = failed or bool(stale)
+    else:
+        write_error = _write_manifests(output, manifests)
+        if write_error:
+            failed = True
+            click.echo(f"error: {write_error}", err=True)
+        elif state is not None and state.changed:
+            state.write()  # after the manifests: a run cut short leaves them out of date, never wrongly fresh
+    if fmt == "json":
+        report: dict[str, object] = {"output": str(output), "bundles": summary, "stale": stale}
+        if write_error:
+            report["error"] = write_error
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2, sort_keys=True))
+    elif not write_error:
+        done = sum(1 for r in summary if r.get("compiled") is False)
+        verb = "checked" if check else "wrote"
+        tail = (f"; {len(stale)} stale" if stale else "") + (f"; {done} up to date" if done else "")
+        click.echo(f"{verb} {len(manifests)} manifest(s) in {output}{tail}", err=True)
+    sys.exit(EXIT_ERRORS if failed else EXIT_OK)
+
+
+def _check_manifests(output: Path, manifests: dict[str, str]) -> list[str]:
+    """`--check`: each manifest that is missing from, or differs in, the output folder."""
+    stale: list[str] = []
+    for bid, text in sorted(manifests.items()):
+        target = output / f"{bid}.json"
+        if not target.is_file():
+            stale.append(f"{target}: missing")
+        elif target.read_text(encoding="utf-8") != text:
+            stale.append(f"{target}: stale")
+    return stale
+
+
+def _write_manifests(output: Path, manifests: dict[str, str]) -> str | None:
+    """Write each manifest whose bytes changed (atomically: a reader never sees half a file).
+
+    None when all is written, else what could not be written and why.
+    """
+    from onething.compiler.buildstate import write_atomic
+
+    target = output
+    try:
+        if manifests:
+            output.mkdir(parents=True, exist_ok=True)
+        for bid, text in sorted(manifests.items()):
+            target = output / f"{bid}.json"
+            try:
+                if target.read_text(encoding="utf-8") == text:
+                    continue  # unchanged: keep the file and its timestamp for make-like tools downstream
+            except (OSError, UnicodeDecodeError):
+                pass
+            write_atomic(target, text)
+    except OSError as exc:
+        return f"cannot write {target}: {exc.strerror or exc}"
+    return None
+
+

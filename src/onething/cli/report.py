@@ -1,0 +1,55 @@
+"""`onething report`: one row per bundle."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from onething.cli.common import (
+    EXIT_ERRORS,
+    EXIT_OK,
+    EXIT_USAGE,
+    compile_sources,
+    emit_diagnostics,
+    find_sources,
+)
+from onething.dsl.diagnostics import has_errors
+
+
+@click.command(name="report")
+@click.argument("bundles_dir", required=False, type=click.Path(path_type=Path), default=Path("bundles"))
+@click.option("--format", "fmt", type=click.Choice(["md", "json", "csv"]), default="md", show_default=True)
+@click.option("--catalog", type=click.Path(path_type=Path, file_okay=False), help="Catalog folder.")
+def report_cmd(bundles_dir: Path, fmt: str, catalog: Path | None) -> None:
+    """One row per bundle: items, departments, stages, completeness, suppressed lints, savings.
+
+    \b
+    Examples:
+      onething report                                  # Markdown table of bundles/
+      onething report bundles --format md > docs/bundles.md
+      onething report bundles --format csv > bundles.csv
+    """
+    from onething.dsl.discovery import UsageError
+    from onething.views.report import report_csv, report_json, report_md, row
+
+    try:
+        sources, diags = find_sources((bundles_dir,), catalog)
+    except UsageError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    rows = []
+    failed = has_errors(diags)
+    for _source, result in compile_sources(sources, None, None):
+        if result.manifest is None or has_errors(result.diagnostics):
+            failed = True
+            diags.extend(result.diagnostics)
+            continue
+        rows.append(row(result.manifest))
+    rows.sort(key=lambda r: r["bundle"])
+    if failed:  # no partial report: a pipeline writing it to a file must not commit half a table
+        emit_diagnostics([d for d in diags if d.is_error], "text", err=True)
+        sys.exit(EXIT_ERRORS)
+    click.echo({"md": report_md, "json": report_json, "csv": report_csv}[fmt](rows), nl=False)
+    sys.exit(EXIT_OK)

@@ -1,0 +1,217 @@
+"""Incremental builds: which manifests in an output folder are already up to date.
+
+For each output folder `onething compile -o DIR` keeps a state file: for each bundle it
+compiled cleanly, a fingerprint of everything the manifest is made from, the sha256 of the
+manifest it wrote and the diagnostics it printed. On the next run a bundle whose fingerprint
+and manifest bytes are unchanged is not loaded or compiled again; its diagnostics are
+replayed. Like make or dbt's partial parsing, but keyed by content, never by timestamps.
+
+The state lives in the user's cache folder, not in DIR: manifest folders are often committed
+(`--check` in CI), and a state file there would drift from machine to machine in every diff.
+Deleting the cache costs one full compile, nothing else.
+
+The fingerprint covers the bundle file, every catalog file (names and bytes), the answers
+file and selection, the paths as shown (they are written into the manifest), onething's own
+source and the versions of Python and of the libraries that shape the output. Anything it
+cannot read makes the bundle out of date; a damaged state file is ignored and rewritten, an
+unwritable cache folder only turns the skipping off. Only the discovery stage is imported on
+this path: no YAML parser, no pydantic. (The manifest's own ``source_hash`` cannot serve:
+it hashes the catalog entries a bundle uses, which takes the very parse this skips.)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from onething.dsl.diagnostics import REGISTRY, Diagnostic
+from onething.dsl.discovery import BundleSource, catalog_files, display_path
+from onething.dsl.source import Location
+
+CACHE_ENV = "ONETHING_CACHE_DIR"
+STATE_FORMAT = 1
+# libraries whose upgrade may change a manifest's bytes or its diagnostics
+_LIBRARIES = ("yaml", "pydantic", "pydantic_core", "networkx")
+_toolchain: bytes | None = None
+
+
+def _toolchain_stamp() -> bytes:
+    """onething's own source (every .py of the package) and the Python and library versions."""
+    global _toolchain
+    if _toolchain is None:
+        h = hashlib.sha256(f"state {STATE_FORMAT}\0python {sys.version}\0".encode())
+        package = Path(__file__).resolve().parent
+        for path in sorted(package.rglob("*.py")):
+            h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+        for name in _LIBRARIES:
+            # the installed file's size and mtime change with any install; finding the spec
+            # of a top-level package does not import it
+            spec = importlib.util.find_spec(name)
+            origin = spec.origin if spec is not None else None
+            if origin and os.path.exists(origin):
+                st = os.stat(origin)
+                h.update(f"{name} {origin} {st.st_size} {st.st_mtime_ns}\0".encode())
+            else:
+                h.update(f"{name} missing\0".encode())
+        _toolchain = h.digest()
+    return _toolchain
+
+
+def _catalog_digest(folder: Path, cache: dict[Path, bytes]) -> bytes:
+    """sha256 of a catalog folder as shown, its files' names and bytes; once per folder and run."""
+    key = folder.resolve()
+    if key not in cache:
+        h = hashlib.sha256(f"catalog {display_path(folder)}\0".encode())
+        for path in catalog_files(folder):
+            h.update(f"{path.relative_to(folder).as_posix()}\0".encode() + path.read_bytes() + b"\0")
+        cache[key] = h.digest()
+    return cache[key]
+
+
+def fingerprint(source: BundleSource, select: list[str] | None, answers: Path | None,
+                catalogs: dict[Path, bytes] | None = None) -> str | None:
+    """sha256 of everything the bundle's manifest is made from; None when a file is unreadable.
+
+    ``catalogs`` memoises the catalog folders' digests across the bundles of one run.
+    """
+    h = hashlib.sha256(_toolchain_stamp())
+    try:
+        h.update(f"bundle {source.display}\0".encode() + source.path.read_bytes() + b"\0")
+        h.update(_catalog_digest(source.catalog_dir, {} if catalogs is None else catalogs))
+        h.update(f"select {json.dumps(select)}\0".encode())
+        if answers is not None:
+            h.update(f"answers {display_path(answers)}\0".encode() + answers.read_bytes())
+    except OSError:
+        return None
+    return h.hexdigest()
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _loc_out(loc: Location | None) -> list[Any] | None:
+    return None if loc is None else [loc.file, loc.line, loc.col]
+
+
+def _loc_in(raw: Any) -> Location | None:
+    if raw is None:
+        return None
+    file, line, col = raw
+    return Location(str(file), int(line), int(col))
+
+
+def encode_diagnostic(d: Diagnostic) -> dict[str, Any]:
+    """A diagnostic as the state file keeps it: every field, so it replays exactly."""
+    return {"code": d.code, "message": d.message, "location": _loc_out(d.location), "hint": d.hint,
+            "related": [_loc_out(r) for r in d.related], "suppressed": d.suppressed}
+
+
+def decode_diagnostic(raw: dict[str, Any]) -> Diagnostic:
+    if raw["code"] not in REGISTRY:
+        raise ValueError(f"unknown code {raw['code']}")
+    return Diagnostic(str(raw["code"]), str(raw["message"]), _loc_in(raw["location"]), raw["hint"],
+                      tuple(loc for loc in map(_loc_in, raw["related"]) if loc is not None), raw["suppressed"])
+
+
+@dataclass
+class Fresh:
+    """A bundle whose manifest is up to date: what the last compile wrote and reported."""
+
+    bundle_id: str
+    diagnostics: list[Diagnostic]
+
+
+def cache_dir() -> Path:
+    """$ONETHING_CACHE_DIR, else $XDG_CACHE_HOME/onething, else ~/.cache/onething."""
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV])
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "onething"
+
+
+def state_path(output: Path) -> Path:
+    """The state file of an output folder: one per folder, named by its absolute path's hash."""
+    return cache_dir() / f"build-{hashlib.sha256(str(output.resolve()).encode()).hexdigest()[:24]}.json"
+
+
+@dataclass
+class BuildState:
+    """The state of one output folder; entries keyed by the bundle's path as shown."""
+
+    output: Path
+    entries: dict[str, dict[str, Any]] = field(default_factory=dict)
+    changed: bool = False
+
+    @classmethod
+    def read(cls, output: Path) -> BuildState:
+        try:
+            raw = json.loads(state_path(output).read_text(encoding="utf-8"))
+            if raw.get("format") != STATE_FORMAT or not isinstance(raw.get("bundles"), dict):
+                return cls(output)
+            return cls(output, {str(k): v for k, v in raw["bundles"].items() if isinstance(v, dict)})
+        except (OSError, ValueError, AttributeError):
+            return cls(output)  # no state, or a damaged one: everything is out of date
+
+    def fresh(self, source: BundleSource, stamp: str | None) -> Fresh | None:
+        """The bundle's last result when its inputs and its manifest are unchanged."""
+        entry = self.entries.get(source.display)
+        if stamp is None or entry is None or entry.get("fingerprint") != stamp:
+            return None
+        try:
+            bundle_id = str(entry["bundle"])
+            manifest = self.output / f"{bundle_id}.json"
+            if _sha256(manifest.read_bytes()) != entry["manifest_sha256"]:
+                return None  # edited, deleted or replaced since: write it again
+            return Fresh(bundle_id, [decode_diagnostic(d) for d in entry["diagnostics"]])
+        except (OSError, KeyError, TypeError, ValueError):
+            return None
+
+    def record(self, source: BundleSource, stamp: str | None, bundle_id: str, text: str,
+               diagnostics: Iterable[Diagnostic]) -> None:
+        if stamp is None:
+            self.forget(source)
+            return
+        entry = {
+            "fingerprint": stamp,
+            "bundle": bundle_id,
+            "manifest_sha256": _sha256(text.encode("utf-8")),
+            "diagnostics": [encode_diagnostic(d) for d in diagnostics],
+        }
+        if self.entries.get(source.display) != entry:
+            self.entries[source.display] = entry
+            self.changed = True
+
+    def forget(self, source: BundleSource) -> None:
+        if self.entries.pop(source.display, None) is not None:
+            self.changed = True
+
+    def write(self) -> bool:
+        """Save the state; False when the cache folder cannot be written (nothing else fails)."""
+        data = {"format": STATE_FORMAT, "output": str(self.output.resolve()),
+                "bundles": dict(sorted(self.entries.items()))}
+        path = state_path(self.output)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(path, json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+        except OSError:
+            return False
+        return True
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write through a temporary file and rename: a crash leaves the old file or the new one."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()

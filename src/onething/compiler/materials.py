@@ -1,0 +1,132 @@
+"""Material dedup and waivers (一套材料): each material once, with why it is or is not asked.
+
+Rules (docs/compiling.md):
+- merged by id, listed once with every item that needs it (``required_by``);
+- waived ``generated`` when it is a form (kind ``form``) the combined form produces;
+- waived ``produced`` when a selected, unconditional item produces it upstream of every consumer;
+- waived ``e_certificate`` when it is a shared electronic certificate and the bundle shares them,
+  unless any requirement says ``in_person``;
+- else ``commitment`` when every requirement accepts a signed commitment (告知承诺),
+  ``tolerated`` when every requirement tolerates it missing at acceptance (容缺), else ``submit``;
+- originals: brought once (the most any one item asks, shown and handed back);
+  copies: the most any one item needs — the window scans and shares them with every department.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import networkx as nx
+
+from onething.compiler.manifest import MaterialOut, ToleratedOut
+from onething.compiler.plan import Graph
+from onething.compiler.resolve import ResolvedBundle, ResolvedItem
+from onething.compiler.selection import Selection, conjoin, disjoin
+from onething.dsl.diagnostics import Diagnostic, make
+from onething.dsl.models.catalog import _MaterialUse
+
+
+@dataclass
+class _Use:
+    item: ResolvedItem
+    index: int
+    use: _MaterialUse
+    residual: str | None
+    parts: tuple[str, ...]
+
+
+def merge_materials(
+    rb: ResolvedBundle, sel: Selection, gr: Graph
+) -> tuple[list[MaterialOut], list[tuple[Diagnostic, list[str], list[tuple[str, int]]]]]:
+    """The material list and W604 lints (with the items and requirements they concern)."""
+    order: list[str] = []
+    uses: dict[str, list[_Use]] = defaultdict(list)
+    for ri in sel.items:
+        for j, mu, parts in sel.material_uses(ri):
+            if mu.ref not in rb.materials:
+                continue
+            if mu.ref not in uses:
+                order.append(mu.ref)
+            uses[mu.ref].append(_Use(ri, j, mu, conjoin(list(parts)), parts))
+
+    # A producer waives a material when it runs whenever the consumer needs it: it is
+    # unconditional, or its condition is one of the conjuncts of the consumer's condition.
+    producers: dict[str, list[tuple[str, str | None]]] = defaultdict(list)
+    for ri in sel.items:
+        for m in ri.model.produces or []:
+            producers[m].append((ri.id, sel.item_when.get(ri.id)))
+
+    reach: dict[str, set[str]] = {}  # producer → the items downstream of it
+
+    def downstream(p: str, item: str) -> bool:
+        if p not in reach:
+            reach[p] = nx.descendants(gr.graph, p)
+        return item in reach[p]
+
+    out: list[MaterialOut] = []
+    lints: list[tuple[Diagnostic, list[str], list[tuple[str, int]]]] = []
+    for mid in order:
+        mdef = rb.materials[mid].model
+        u = uses[mid]
+        consumers = list(dict.fromkeys(x.item.id for x in u))
+        in_person = any(x.use.in_person for x in u)
+        originals = max((x.use.originals if x.use.originals is not None else mdef.originals) for x in u)
+        copies = max((x.use.copies if x.use.copies is not None else mdef.copies) for x in u)
+        status, reason, waived_by = "submit", None, None
+        tolerated = commitment = None
+        when = disjoin([x.residual for x in u])
+        producer = next(
+            (p for p, p_when in producers.get(mid, [])
+             if all(p != x.item.id and downstream(p, x.item.id)
+                    and (p_when is None or p_when in x.parts) for x in u)),
+            None,
+        )
+        if mdef.kind == "form":
+            status, reason, waived_by = "waived", "generated", "combined_form"
+        elif producer is not None:
+            status, reason, waived_by = "waived", "produced", producer
+        elif mdef.e_certificate and rb.bundle.e_certificate_sharing and not in_person:
+            status, reason, waived_by = "waived", "e_certificate", mdef.issued_by
+        elif mdef.e_certificate and rb.bundle.e_certificate_sharing:
+            # shared electronically except where a requirement wants the original shown:
+            # it is asked only under those requirements' conditions
+            when = disjoin([x.residual for x in u if x.use.in_person])
+        elif all(x.use.commitment for x in u):
+            status = "commitment"
+            commitment = dict(u[0].use.commitment.text)  # type: ignore[union-attr]
+        elif all(x.use.tolerated for x in u):
+            status = "tolerated"
+            t = min((x.use.tolerated for x in u), key=lambda t: t.supplement_days)  # type: ignore[union-attr]
+            tolerated = ToleratedOut(supplement_days=t.supplement_days, unit=t.unit)  # type: ignore[union-attr]
+        out.append(MaterialOut(
+            id=mid,
+            name=dict(mdef.name),
+            kind=mdef.kind,
+            issued_by=mdef.issued_by,
+            required_by=consumers,
+            status=status,
+            reason=reason,
+            waived_by=waived_by,
+            when=when,
+            in_person=in_person,
+            originals=originals,
+            copies=copies,
+            tolerated=tolerated,
+            commitment=commitment,
+            notes=dict(mdef.notes) if mdef.notes else None,
+        ))
+        issuer = rb.departments.get(mdef.issued_by or "")
+        if (
+            issuer is not None and issuer.model.kind == "government" and not mdef.e_certificate
+            and reason not in ("produced", "generated")
+        ):
+            lints.append((make(
+                "W604",
+                f"material {mid!r} is issued by {mdef.issued_by} but is not shared as an electronic "
+                "certificate: the applicant must bring a government-issued paper (免证办 target)",
+                rb.materials[mid].loc("e_certificate") if "e_certificate" in rb.materials[mid].node
+                else rb.materials[mid].loc("id"),
+                "set e_certificate: true once the certificate is shared, or suppress with the reason",
+            ), consumers, [(x.item.id, x.index) for x in u]))
+    return out, lints

@@ -1,0 +1,79 @@
+"""Savings figures (减材料、减环节、减时限、减跑动) and the completeness of standard elements.
+
+separate = every selected item applied for on its own, one after another;
+bundled  = the same items through the one window. Definitions in docs/compiling.md.
+"""
+
+from __future__ import annotations
+
+from onething.compiler.manifest import Completeness, Figure, ItemCompleteness, MaterialOut, Metrics
+from onething.compiler.plan import to_working_days, working_days
+from onething.compiler.selection import Selection
+from onething.dsl.models.catalog import ItemDef
+
+# 实施清单 standard elements (阿政发〔2023〕6号): element → how to tell it is filled.
+STANDARD_ELEMENTS: dict[str, object] = {
+    "name": lambda m: bool(m.name),
+    "code": lambda m: bool(m.code),
+    "type": lambda m: bool(m.type),
+    "legal_basis": lambda m: bool(m.legal_basis),
+    "department": lambda m: bool(m.department),
+    "acceptance_conditions": lambda m: bool(m.acceptance_conditions),
+    "service_object": lambda m: bool(m.service_object),
+    "statutory_limit": lambda m: m.time_limit is not None and m.time_limit.statutory is not None,
+    "result": lambda m: m.result is not None,
+    "result_sample": lambda m: m.result is not None and bool(m.result.sample),
+    "fee": lambda m: m.fee is not None and m.fee.amount is not None,
+    "fee_basis": lambda m: m.fee is not None and bool(m.fee.basis),
+    "materials": lambda m: bool(m.materials),
+    "process": lambda m: bool(m.steps),
+    "handling_form": lambda m: bool(m.handling_form),
+    "review_standard": lambda m: bool(m.review_standard),
+    "scope": lambda m: bool(m.scope),
+}
+
+
+def item_completeness(model: ItemDef) -> ItemCompleteness:
+    missing = [name for name, filled in STANDARD_ELEMENTS.items() if not filled(model)]  # type: ignore[operator]
+    total = len(STANDARD_ELEMENTS)
+    return ItemCompleteness(score=round((total - len(missing)) / total, 3), missing=missing)
+
+
+def completeness(sel: Selection) -> Completeness:
+    items = {ri.id: item_completeness(ri.model) for ri in sel.items}
+    total = len(STANDARD_ELEMENTS) * len(items)
+    filled = sum(len(STANDARD_ELEMENTS) - len(c.missing) for c in items.values())
+    return Completeness(score=round(filled / total, 3) if total else 0.0, items=items)
+
+
+def metrics(
+    sel: Selection,
+    materials: list[MaterialOut],
+    item_fields: dict[str, list[str]],
+    item_materials: dict[str, list[str]],
+    unique_fields: int,
+    committed_days: int,
+) -> Metrics:
+    items = sel.items
+    separate_materials = sum(len(item_materials.get(ri.id, [])) for ri in items)
+    bundled_materials = sum(1 for m in materials if m.status in ("submit", "tolerated"))
+    separate_fields = sum(len(item_fields.get(ri.id, [])) for ri in items)
+    separate_steps = sum(len(ri.model.steps) if ri.model.steps else 3 for ri in items)
+    separate_trips = sum(ri.model.visits if ri.model.visits is not None else 1 for ri in items)
+    fully_online = all(
+        ri.model.handling_form and "online" in ri.model.handling_form for ri in items
+    ) and not any(m.in_person for m in materials)
+    bundled_trips = 0 if fully_online else 1
+    separate_days = sum(working_days(ri.model.time_limit) for ri in items)
+    special_days = sum(
+        to_working_days(sp.days, sp.unit) for ri in items for sp in ri.model.special_procedures or []
+    )
+    return Metrics(
+        materials=Figure(separate=separate_materials, bundled=bundled_materials),
+        fields=Figure(separate=separate_fields, bundled=unique_fields),
+        steps=Figure(separate=separate_steps, bundled=1 if items else 0),
+        trips=Figure(separate=separate_trips, bundled=bundled_trips if items else 0),
+        days=Figure(separate=separate_days, bundled=committed_days),
+        special_procedure_days=special_days,
+    )
+

@@ -1,0 +1,313 @@
+"""compile: a resolved bundle + a selection → the manifest (or the errors that prevent it)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from onething.compiler.form import merge_form
+from onething.compiler.manifest import (
+    SCHEMA_VERSION,
+    BundleInfo,
+    DiagnosticOut,
+    ExcludedItem,
+    Manifest,
+    Plan,
+    SpecialProcedureOut,
+    Step,
+    StepInputs,
+    TimeLimitOut,
+    WindowOut,
+)
+from onething.compiler.manifest import (
+    Selection as SelectionOut,
+)
+from onething.compiler.materials import merge_materials
+from onething.compiler.metrics import completeness, metrics
+from onething.compiler.plan import build_graph, critical_path, stages, working_days
+from onething.compiler.resolve import ResolvedBundle, ResolvedItem
+from onething.compiler.selection import Selection, select
+from onething.dsl.diagnostics import Diagnostic, has_errors, make, sort_diagnostics
+from onething.dsl.models.common import Suppression
+from onething.dsl.source import Location
+
+Lint = tuple[Diagnostic, list[str], list[tuple[str, int]]]
+
+
+@dataclass
+class CompileResult:
+    manifest: Manifest | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.manifest is not None and not has_errors(self.diagnostics)
+
+
+def step_lints(sel: Selection) -> list[Lint]:
+    """W602 / W603: the policy's step limits, special procedures not counted."""
+    out: list[Lint] = []
+    for ri in sel.items:
+        m = ri.model
+        special = {sp.name.get("zh", "") for sp in m.special_procedures or []}
+        counted = [s for s in m.steps or [] if s not in special]
+        joint = bool(m.partners)
+        limit = 5 if joint else 3
+        if len(counted) > limit:
+            code = "W603" if joint else "W602"
+            what = "a joint approval (with partners)" if joint else "an item"
+            out.append((make(
+                code,
+                f"item {ri.id!r} has {len(counted)} steps ({'、'.join(counted)}); {what} takes at most {limit}",
+                ri.loc("steps"),
+                "cut to 受理、审核、办结 or declare the extra steps as special_procedures; or suppress with the reason",
+            ), [ri.id], []))
+    return out
+
+
+def _suppression_lists(rb: ResolvedBundle, sel: Selection) -> list[tuple[list[Suppression], Callable[[int], Location], str, str | None, int | None]]:
+    """Every suppress list in scope: (list, locator, scope kind, item id, material index)."""
+    out: list[Any] = [(rb.bundle.suppress, lambda k: rb.entry.loc("suppress", k), "bundle", None, None)]
+    for ri in sel.items:
+        out.append((ri.model.suppress or [], lambda k, ri=ri: ri.loc("suppress", k), "item", ri.id, None))
+        for j, mu in enumerate(ri.model.materials or []):
+            if mu.suppress:
+                out.append((mu.suppress, lambda k, ri=ri, j=j: ri.loc("materials", j, "suppress", k),
+                            "material", ri.id, j))
+    return out
+
+
+def apply_suppressions(rb: ResolvedBundle, sel: Selection, lints: list[Lint], check_unused: bool) -> list[Diagnostic]:
+    scopes = _suppression_lists(rb, sel)
+    used: set[tuple[int, int]] = set()
+    out: list[Diagnostic] = []
+    for diag, items, uses in lints:
+        reason = None
+        # the suppression nearest the lint wins (material use, then item, then bundle), so a
+        # blanket bundle-level one never hides a reviewed reason written where the lint stands
+        nearest_first = sorted(enumerate(scopes), key=lambda e: ("material", "item", "bundle").index(e[1][2]))
+        for si, (supps, _, kind, item, mat) in nearest_first:
+            in_scope = (
+                kind == "bundle"
+                or (kind == "item" and item in items)
+                or (kind == "material" and (item, mat) in uses)
+            )
+            if not in_scope:
+                continue
+            for k, s in enumerate(supps):
+                if s.code == diag.code:
+                    reason = s.reason
+                    used.add((si, k))
+                    break
+            if reason:
+                break
+        out.append(Diagnostic(diag.code, diag.message, diag.location, diag.hint, diag.related, reason))
+    if check_unused:
+        for si, (supps, locate, _, _, _) in enumerate(scopes):
+            for k, s in enumerate(supps):
+                if (si, k) not in used:
+                    out.append(make("W605", f"suppression of {s.code} silences nothing here", locate(k),
+                                    "remove it, or move it to where the lint is reported"))
+    return out
+
+
+def source_hash(rb: ResolvedBundle, bundle_bytes: bytes) -> str:
+    """sha256 of the bundle file and of the catalog entries it uses (not the whole catalog)."""
+    h = hashlib.sha256()
+    h.update(bundle_bytes)
+    used: dict[tuple[str, str], Any] = {}
+    for ri in rb.items:
+        if ri.catalog_entry is not None:
+            used[("item", ri.id)] = ri.catalog_entry.model
+        for fu in ri.model.fields or []:
+            if fu.key in rb.catalog.fields:
+                used[("field", fu.key)] = rb.catalog.fields[fu.key].model
+        for ref in [mu.ref for mu in ri.model.materials or []] + list(ri.model.produces or []):
+            if ref in rb.catalog.materials:
+                used[("material", ref)] = rb.catalog.materials[ref].model
+        for d in [ri.model.department, *(ri.model.partners or [])]:
+            if d in rb.catalog.departments:
+                used[("department", d)] = rb.catalog.departments[d].model
+    # what else shapes the manifest: group members, form sections (titles, order), the
+    # bundle's own departments and material issuers (names; their kind decides W604)
+    fields = [rb.fields[fu.key].model for ri in rb.items for fu in ri.model.fields or [] if fu.key in rb.fields]
+    for fdef in fields:
+        for member in fdef.fields or []:
+            if member in rb.catalog.fields:
+                used[("field", member)] = rb.catalog.fields[member].model
+    for subject in {"situation", *(f.subject for f in fields)}:
+        if subject in rb.catalog.sections:
+            used[("section", subject)] = rb.catalog.sections[subject].model
+    issuers = [rb.materials[ref].model.issued_by for ri in rb.items
+               for ref in [mu.ref for mu in ri.model.materials or []] + list(ri.model.produces or [])
+               if ref in rb.materials]
+    for d in [rb.bundle.lead, *rb.bundle.cooperating, *issuers]:
+        if d in rb.catalog.departments:
+            used[("department", d)] = rb.catalog.departments[d].model
+    parts = rb.catalog.hash_parts
+    for key in sorted(used):
+        model = used[key]
+        part = parts.get(key)
+        if part is None or part[0] is not model:
+            part = (model, json.dumps([*key, model.model_dump(mode="json")], sort_keys=True, ensure_ascii=False).encode())
+            parts[key] = part
+        h.update(part[1])
+    return h.hexdigest()
+
+
+def _relative(root: Path) -> Callable[[Location | None], dict[str, Any] | None]:
+    rels: dict[str, str] = {}  # file → its path relative to root, resolved once per compile
+
+    def conv(loc: Location | None) -> dict[str, Any] | None:
+        if loc is None:
+            return None
+        rel = rels.get(loc.file)
+        if rel is None:
+            try:
+                rel = Path(os.path.relpath(Path(loc.file).resolve(), root.resolve())).as_posix()
+            except ValueError:  # pragma: no cover
+                rel = loc.file
+            rels[loc.file] = rel
+        return {"file": rel, "line": loc.line, "col": loc.col}
+
+    return conv
+
+
+def _diag_out(d: Diagnostic, conv: Callable[[Location | None], dict[str, Any] | None]) -> DiagnosticOut:
+    related = [f"{(r := conv(x))['file']}:{r['line']}:{r['col']}" for x in d.related] or None  # type: ignore[index]
+    return DiagnosticOut(code=d.code, severity=d.severity.value, location=conv(d.location), message=d.message,
+                         hint=d.hint, related=related, suppressed=d.suppressed)
+
+
+def _step(ri: ResolvedItem, sel: Selection, stage: int, preds: list[str], fields: list[str],
+          materials: list[str], producers: dict[str, list[str]]) -> Step:
+    m = ri.model
+    tl = m.time_limit
+    return Step(
+        name=dict(m.name),
+        type=m.type,
+        department=m.department,
+        partners=list(m.partners or []),
+        stage=stage,
+        optional=ri.optional,
+        when=sel.item_when.get(ri.id),
+        needs=preds,
+        inputs=StepInputs(
+            fields=fields,
+            materials=materials,
+            upstream={p: sorted(producers.get(p, [])) for p in preds},
+        ),
+        outputs=list(m.produces or []),
+        result=dict(m.result.name) if m.result else None,
+        time_limit=TimeLimitOut(
+            statutory=tl.statutory if tl else None,
+            committed=tl.committed if tl else None,
+            unit=tl.unit if tl else "working_days",
+            committed_working_days=working_days(tl),
+        ),
+        special_procedures=[
+            SpecialProcedureOut(item=ri.id, name=dict(sp.name), days=sp.days, unit=sp.unit)
+            for sp in m.special_procedures or []
+        ],
+        steps=list(m.steps or []),
+        visits=m.visits,
+    )
+
+
+def compile_bundle(
+    rb: ResolvedBundle,
+    bundle_path: Path,
+    chosen: list[str] | None = None,
+    answers: dict[str, Any] | None = None,
+) -> CompileResult:
+    """The whole compile of one resolved bundle; pure apart from reading the bundle's bytes for the hash."""
+    diags = list(rb.diagnostics)
+    if has_errors(diags):
+        return CompileResult(None, sort_diagnostics(diags))
+    sel = select(rb, chosen, answers)
+    diags.extend(sel.diagnostics)
+    gr = build_graph(sel)
+    diags.extend(gr.diagnostics)
+    if has_errors(diags):
+        return CompileResult(None, sort_diagnostics(diags))
+
+    form, form_lints, item_fields = merge_form(rb, sel)
+    materials, material_lints = merge_materials(rb, sel, gr)
+    lints: list[Lint] = [(d, items, []) for d, items in form_lints]
+    lints += material_lints
+    lints += step_lints(sel)
+    full_compile = chosen is None and not answers
+    diags.extend(apply_suppressions(rb, sel, lints, check_unused=full_compile))
+
+    stage_list = stages(gr)
+    stage_of = {item: i for i, st in enumerate(stage_list) for item in st}
+    weight = {ri.id: working_days(ri.model.time_limit) for ri in sel.items}
+    path, days = critical_path(gr, weight)
+    produced = {ri.id: list(ri.model.produces or []) for ri in sel.items}
+    steps = {
+        ri.id: _step(
+            ri, sel, stage_of[ri.id],
+            sorted(gr.graph.predecessors(ri.id), key=gr.order.__getitem__),
+            item_fields.get(ri.id, []), gr.item_materials.get(ri.id, []), produced,
+        )
+        for ri in sel.items
+    }
+    plan = Plan(
+        stages=stage_list,
+        steps=steps,
+        edges=gr.edges,
+        critical_path=path,
+        committed_days=days,
+        unknown_limits=[
+            ri.id for ri in sel.items
+            if ri.model.time_limit is None
+            or (ri.model.time_limit.committed is None and ri.model.time_limit.statutory is None)
+        ],
+        special_procedures=[sp for s in steps.values() for sp in s.special_procedures],
+    )
+    unique_fields = sum(len(s.fields) for s in form.sections if s.id != "situation")
+    figures = metrics(sel, materials, item_fields, gr.item_materials, unique_fields, days)
+
+    root = bundle_path.parent
+    conv = _relative(root)
+    b = rb.bundle
+    involved = [b.lead, *b.cooperating] + [d for ri in sel.items for d in [ri.model.department, *(ri.model.partners or [])]]
+    info = BundleInfo(
+        id=b.bundle,
+        version=b.version,
+        title=dict(b.title),
+        description=dict(b.description) if b.description else None,
+        legal_basis=b.legal_basis,
+        lead=b.lead,
+        cooperating=list(b.cooperating),
+        departments={d: dict(rb.departments[d].model.name) for d in sorted(set(involved)) if d in rb.departments},
+        window=WindowOut(**{**b.window.model_dump(), "name": dict(b.window.name)}) if b.window else None,
+        e_certificate_sharing=b.e_certificate_sharing,
+        source=Path(os.path.relpath(bundle_path.resolve(), root.resolve())).as_posix(),
+        source_hash=source_hash(rb, bundle_path.read_bytes()),
+    )
+    selection = SelectionOut(
+        items=[ri.id for ri in sel.items],
+        optional_chosen=sel.optional_chosen,
+        excluded=[ExcludedItem(id=i, reason=r) for i, r in sel.excluded],  # type: ignore[arg-type]
+        answers={k: sel.answers[k] for k in sorted(sel.answers)},
+        undecided=sel.undecided,
+    )
+    diags = sort_diagnostics(diags)
+    manifest = Manifest(
+        schema_version=SCHEMA_VERSION,
+        bundle=info,
+        selection=selection,
+        form=form,
+        materials=materials,
+        plan=plan,
+        metrics=figures,
+        completeness=completeness(sel),
+        diagnostics=[_diag_out(d, conv) for d in diags],
+    )
+    return CompileResult(manifest, diags)

@@ -1,0 +1,106 @@
+"""The dispatch plan: items as a dependency graph, parallel stages, the critical path."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import networkx as nx
+
+from onething.compiler.resolve import ResolvedItem
+from onething.compiler.selection import Selection
+from onething.dsl.diagnostics import Diagnostic, make
+from onething.dsl.models.catalog import TimeLimit
+from onething.dsl.source import Location
+
+WORKING_DAYS_PER_WEEK = 5
+
+
+def to_working_days(days: int | None, unit: str) -> int:
+    """Days in working days; calendar days convert at 5/7, rounded up. Unknown = 0."""
+    if days is None:
+        return 0
+    if unit == "calendar_days":
+        return math.ceil(days * WORKING_DAYS_PER_WEEK / 7)
+    return days
+
+
+def working_days(limit: TimeLimit | None) -> int:
+    """Committed (else statutory) limit in working days."""
+    if limit is None:
+        return 0
+    return to_working_days(limit.committed if limit.committed is not None else limit.statutory, limit.unit)
+
+
+@dataclass
+class Graph:
+    graph: nx.DiGraph
+    order: dict[str, int]
+    edges: list[tuple[str, str, str]]
+    item_materials: dict[str, list[str]]
+    diagnostics: list[Diagnostic]
+
+
+def build_graph(sel: Selection) -> Graph:
+    """Nodes: selected items. Edges: explicit `needs` and produce → consume of materials."""
+    order = {ri.id: i for i, ri in enumerate(sel.items)}
+    g: nx.DiGraph = nx.DiGraph()
+    g.add_nodes_from(order)
+    edge_loc: dict[tuple[str, str], Location] = {}
+    edges: list[tuple[str, str, str]] = []
+    item_materials: dict[str, list[str]] = {}
+    producers: dict[str, list[ResolvedItem]] = {}
+    for ri in sel.items:
+        for mat in ri.model.produces or []:
+            producers.setdefault(mat, []).append(ri)
+    for ri in sel.items:
+        refs: list[str] = []
+        for j, mu, _ in sel.material_uses(ri):
+            refs.append(mu.ref)
+            for p in producers.get(mu.ref, []):
+                if p.id != ri.id and not g.has_edge(p.id, ri.id):
+                    g.add_edge(p.id, ri.id, why=mu.ref)
+                    edge_loc[(p.id, ri.id)] = ri.loc("materials", j)
+                    edges.append((p.id, ri.id, mu.ref))
+        item_materials[ri.id] = refs
+        for j, need in enumerate(ri.needs):
+            if need in order and not g.has_edge(need, ri.id):
+                g.add_edge(need, ri.id, why="needs")
+                loc = ri.bundle_entry.loc("needs", j) if ri.bundle_entry else ri.anchor
+                edge_loc[(need, ri.id)] = loc
+                edges.append((need, ri.id, "needs"))
+    diags: list[Diagnostic] = []
+    try:
+        cycle = nx.find_cycle(g)
+    except nx.NetworkXNoCycle:
+        cycle = []
+    if cycle:
+        path = " → ".join([cycle[0][0], *[v for _, v in cycle]])
+        locs = tuple(edge_loc[(u, v)] for u, v in cycle)
+        detail = "; ".join(f"{u} → {v} ({g.edges[u, v]['why']})" for u, v in cycle)
+        diags.append(make("E502", f"dependency cycle: {path} [{detail}]", locs[0],
+                          "remove one edge: a `needs:` entry or the produced material that closes the loop",
+                          related=locs[1:]))
+    edges.sort(key=lambda e: (order[e[0]], order[e[1]], e[2]))
+    return Graph(g, order, edges, item_materials, diags)
+
+
+def stages(gr: Graph) -> list[list[str]]:
+    return [sorted(gen, key=gr.order.__getitem__) for gen in nx.topological_generations(gr.graph)]
+
+
+def critical_path(gr: Graph, weight: dict[str, int]) -> tuple[list[str], int]:
+    """Longest path by working days; ties go to the item that comes first in the bundle."""
+    best: dict[str, tuple[int, list[str]]] = {}
+    for node in nx.lexicographical_topological_sort(gr.graph, key=gr.order.__getitem__):
+        preds = sorted(gr.graph.predecessors(node), key=gr.order.__getitem__)
+        base: tuple[int, list[str]] = (0, [])
+        for p in preds:  # extend the longest predecessor, even a 0-day (即办) one
+            if not base[1] or best[p][0] > base[0]:
+                base = best[p]
+        best[node] = (base[0] + weight[node], [*base[1], node])
+    if not best:
+        return [], 0
+    sinks = [n for n in best if gr.graph.out_degree(n) == 0]  # a path runs to an item nothing waits on
+    end = max(sinks, key=lambda n: (best[n][0], -gr.order[n]))
+    return best[end][1], best[end][0]

@@ -1,0 +1,305 @@
+"""Resolve a bundle against its catalog: merge overrides, check references and conditions.
+
+The result, a ResolvedBundle, is what the compiler consumes: every item is a complete
+ItemDef, every condition is parsed, and each element still knows where it was written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from onething.dsl import conditions as cond
+from onething.dsl.catalog import ISSUERS_OUTSIDE, Catalog
+from onething.dsl.diagnostics import Diagnostic, make
+from onething.dsl.entries import Entry
+from onething.dsl.models.bundle import Bundle, BundleItem, Question
+from onething.dsl.models.catalog import Department, FieldDef, ItemBody, ItemDef, MaterialDef
+from onething.dsl.source import Location
+from onething.dsl.validation import suggest
+
+_OVERRIDABLE = tuple(ItemBody.model_fields)
+
+
+@lru_cache(maxsize=4096)
+def _parse(source: str) -> cond.Condition:
+    """cond.parse, once per text: bundles repeat the same few conditions on many requirements."""
+    return cond.parse(source)
+
+
+@dataclass
+class ResolvedItem:
+    id: str
+    model: ItemDef
+    bundle_entry: Entry[BundleItem] | None
+    catalog_entry: Entry[ItemDef] | None
+    overridden: frozenset[str] = frozenset()
+    optional: bool = False
+    when: cond.Condition | None = None
+    needs: tuple[str, ...] = ()
+    field_when: dict[int, cond.Condition] = field(default_factory=dict)
+    material_when: dict[int, cond.Condition] = field(default_factory=dict)
+
+    def loc(self, element: str, *path: Any, key: bool = False) -> Location:
+        """Where ``element`` (and a path inside it) was written: the bundle or the catalog."""
+        if self.bundle_entry is not None and (element in self.overridden or self.catalog_entry is None):
+            return self.bundle_entry.loc(element, *path, key=key)
+        if self.catalog_entry is not None:
+            return self.catalog_entry.loc(element, *path, key=key)
+        return self.bundle_entry.loc(element, *path, key=key)  # type: ignore[union-attr]
+
+    @property
+    def anchor(self) -> Location:
+        """The item's own place: its entry in the bundle (or in the catalog)."""
+        if self.bundle_entry is not None:
+            return self.bundle_entry.loc()
+        return self.catalog_entry.loc()  # type: ignore[union-attr]
+
+
+@dataclass
+class ResolvedBundle:
+    bundle: Bundle
+    entry: Entry[Bundle]
+    catalog: Catalog
+    items: list[ResolvedItem]
+    questions: dict[str, Question]
+    fields: dict[str, Entry[FieldDef]]
+    materials: dict[str, Entry[MaterialDef]]
+    departments: dict[str, Entry[Department]]
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def item_map(self) -> dict[str, ResolvedItem]:
+        return {ri.id: ri for ri in self.items}
+
+
+def _unknown(code: str, what: str, ident: str, known: Any, loc: Location) -> Diagnostic:
+    guess = suggest(ident, list(known))
+    hint = f"did you mean {guess!r}?" if guess else f"no {what} of that id in the catalog"
+    return make(code, f"unknown {what} {ident!r}", loc, hint)
+
+
+def parse_condition(
+    source: str, loc: Location, questions: dict[str, Question] | None, diags: list[Diagnostic]
+) -> cond.Condition | None:
+    """Parse a `when:` text; check names (and literals) against the questions when given."""
+    try:
+        parsed = _parse(source)
+    except cond.ConditionError as exc:
+        at = Location(loc.file, loc.line, loc.col + exc.offset) if loc.line else loc
+        diags.append(make(exc.code, f"{exc.message}: {source!r}", at, REG_HINT[exc.code]))
+        return None
+    if questions is None:
+        return parsed
+    bad = False
+    for name in sorted(parsed.names):
+        if name not in questions:
+            guess = suggest(name, list(questions))
+            hint = f"did you mean {guess!r}?" if guess else (
+                "declared questions: " + ", ".join(sorted(questions)) if questions else
+                "the bundle declares no questions; add it under `questions:`")
+            diags.append(make("E302", f"condition {source!r} names unknown question {name!r}", loc, hint))
+            bad = True
+    for name, _op, literal in parsed.comparisons():
+        q = questions.get(name)
+        if q is None:
+            continue
+        values = literal if isinstance(literal, tuple) else (literal,)
+        for v in values:
+            problem = _impossible(q, v)
+            if problem:
+                diags.append(make("E304", f"condition {source!r}: {problem}", loc,
+                                  _options_hint(q)))
+                bad = True
+    return None if bad else parsed
+
+
+def _impossible(q: Question, v: Any) -> str | None:
+    if q.type == "enum":
+        allowed = [o.value for o in q.options or []]
+        if v not in allowed:
+            return f"{v!r} is not an option of {q.key!r}"
+    elif q.type == "boolean" and not isinstance(v, bool):
+        return f"{q.key!r} is a yes/no question; compare it with true or false (or use it alone)"
+    elif q.type == "integer" and (isinstance(v, bool) or not isinstance(v, (int, float))):
+        return f"{q.key!r} is a number; {v!r} is not"
+    elif q.type == "string" and not isinstance(v, str):
+        return f"{q.key!r} holds text; {v!r} is not text"
+    return None
+
+
+def _options_hint(q: Question) -> str:
+    if q.type == "enum":
+        return "options: " + ", ".join(repr(o.value) for o in q.options or [])
+    return f"{q.key} is of type {q.type}"
+
+
+REG_HINT = {
+    "E301": "write a condition like `a and not b`, `x == 'v'` or `x in ['a', 'b']`",
+    "E303": "conditions allow question names, literals, comparisons, in, and/or/not only",
+}
+
+
+def check_item_refs(
+    ri: ResolvedItem,
+    fields: dict[str, Any],
+    materials: dict[str, Any],
+    departments: dict[str, Any],
+    questions: dict[str, Question] | None,
+) -> list[Diagnostic]:
+    """References, time limits and conditions of one item; questions None = catalog level."""
+    diags: list[Diagnostic] = []
+    m = ri.model
+    if m.department not in departments:
+        diags.append(_unknown("E201", "department", m.department, departments, ri.loc("department")))
+    for i, p in enumerate(m.partners or []):
+        if p not in departments:
+            diags.append(_unknown("E201", "department", p, departments, ri.loc("partners", i)))
+    for i, fu in enumerate(m.fields or []):
+        if fu.key not in fields:
+            diags.append(_unknown("E202", "field", fu.key, fields, ri.loc("fields", i, "key")))
+        if fu.when:
+            c = parse_condition(fu.when, ri.loc("fields", i, "when"), questions, diags)
+            if c:
+                ri.field_when[i] = c
+    for i, mu in enumerate(m.materials or []):
+        if mu.ref not in materials:
+            diags.append(_unknown("E203", "material", mu.ref, materials, ri.loc("materials", i, "ref")))
+        if mu.when:
+            c = parse_condition(mu.when, ri.loc("materials", i, "when"), questions, diags)
+            if c:
+                ri.material_when[i] = c
+    for i, prod in enumerate(m.produces or []):
+        if prod not in materials:
+            diags.append(_unknown("E203", "material", prod, materials, ri.loc("produces", i)))
+    tl = m.time_limit
+    if tl and tl.statutory is not None and tl.committed is not None and tl.committed > tl.statutory:
+        diags.append(make(
+            "E401",
+            f"item {ri.id!r}: committed limit {tl.committed} exceeds the statutory limit {tl.statutory} "
+            f"({tl.unit.replace('_', ' ')})",
+            ri.loc("time_limit", "committed"),
+            "the committed (承诺) limit must be at most the statutory (法定) one",
+        ))
+    return diags
+
+
+def check_catalog(catalog: Catalog) -> list[Diagnostic]:
+    """Reference checks inside the catalog itself (conditions get names checked per bundle)."""
+    diags: list[Diagnostic] = []
+    for ident, entry in catalog.items.items():
+        ri = ResolvedItem(ident, entry.model, None, entry)
+        diags.extend(check_item_refs(ri, catalog.fields, catalog.materials, catalog.departments, None))
+    for _key, entry in catalog.fields.items():
+        for i, member in enumerate(entry.model.fields or []):
+            if member not in catalog.fields:
+                diags.append(_unknown("E202", "field", member, catalog.fields, entry.loc("fields", i)))
+    for entry in catalog.materials.values():
+        issuer = entry.model.issued_by
+        if issuer and issuer not in catalog.departments and issuer not in ISSUERS_OUTSIDE:
+            d = _unknown("E201", "department", issuer, list(catalog.departments) + list(ISSUERS_OUTSIDE),
+                         entry.loc("issued_by"))
+            diags.append(d)
+    return diags
+
+
+def _with_local(
+    shared: dict[str, Entry[Any]], local: list[Any], id_key: str, entry: Entry[Bundle], section: str,
+    diags: list[Diagnostic], code: str, message: str, hint: str,
+) -> dict[str, Entry[Any]]:
+    """The catalog's table plus the bundle's own definitions; a clash with a different one is an error."""
+    if not local:
+        return shared  # no copy: a bundle costs its own size, not the catalog's
+    table = dict(shared)
+    for i, model in enumerate(local):
+        ident = getattr(model, id_key)
+        here = Entry(model, entry.file, entry.node[section][i])
+        if ident in table and table[ident].model != model:
+            diags.append(make(code, message.format(ident), here.loc(id_key), hint,
+                              related=(table[ident].loc(id_key),)))
+            continue
+        table[ident] = here
+    return table
+
+
+def resolve(bundle: Bundle, entry: Entry[Bundle], catalog: Catalog) -> ResolvedBundle:
+    # A broken catalog breaks every bundle on it: its errors travel with the bundle, so a
+    # compile can never succeed with an item silently missing.
+    diags: list[Diagnostic] = [d for d in catalog.diagnostics if d.is_error]
+    questions: dict[str, Question] = {}
+    for i, q in enumerate(bundle.questions):
+        if q.key in questions:
+            diags.append(make("E205", f"question {q.key!r} is declared twice", entry.loc("questions", i, "key"),
+                              "give each question its own key"))
+            continue
+        questions[q.key] = q
+
+    fields: dict[str, Entry[FieldDef]] = _with_local(
+        catalog.fields, bundle.fields, "key", entry, "fields", diags,
+        "E501", "field {!r} is defined differently here and in the catalog",
+        "use the catalog's definition or choose another key")
+    materials: dict[str, Entry[MaterialDef]] = _with_local(
+        catalog.materials, bundle.materials, "id", entry, "materials", diags,
+        "E205", "material {!r} is already defined in the catalog",
+        "use the catalog's material or choose another id")
+    departments = catalog.departments
+
+    for i, fdef in enumerate(bundle.fields):
+        for j, member in enumerate(fdef.fields or []):
+            if member not in fields:
+                diags.append(_unknown("E202", "field", member, fields, entry.loc("fields", i, "fields", j)))
+
+    if bundle.lead not in departments:
+        diags.append(_unknown("E201", "department", bundle.lead, departments, entry.loc("lead")))
+    for i, d in enumerate(bundle.cooperating):
+        if d not in departments:
+            diags.append(_unknown("E201", "department", d, departments, entry.loc("cooperating", i)))
+
+    items: list[ResolvedItem] = []
+    seen: dict[str, Location] = {}
+    for i, bi in enumerate(bundle.items):
+        bentry = Entry(bi, entry.file, entry.node["items"][i])
+        overrides = {k: getattr(bi, k) for k in bi.model_fields_set if k in _OVERRIDABLE}
+        if bi.use is not None:
+            centry = catalog.items.get(bi.use)
+            if centry is None:
+                if ("items", bi.use) not in catalog.invalid:  # else its own errors say why
+                    diags.append(_unknown("E204", "item", bi.use, catalog.items, bentry.loc("use")))
+                continue
+            merged = centry.model.model_copy(update=overrides)
+        else:
+            centry = None
+            if bi.id in catalog.items:
+                diags.append(make("E205", f"inline item {bi.id!r} has the id of a catalog item",
+                                  bentry.loc("id"), f"write `use: {bi.id}` to use the catalog item, or rename",
+                                  related=(catalog.items[bi.id].loc("id"),)))
+                continue
+            missing = [k for k in ("name", "type", "department") if getattr(bi, k) is None]
+            if missing:
+                diags.append(make("E207", f"inline item {bi.id!r} lacks {', '.join(missing)}",
+                                  bentry.loc(), "give an inline item name, type and department, or `use:` a catalog item"))
+                continue
+            merged = ItemDef.model_validate({"id": bi.id, **overrides})
+        rid = bi.item_id
+        if rid in seen:
+            diags.append(make("E205", f"item {rid!r} appears twice in the bundle",
+                              bentry.loc("use" if bi.use else "id"), "list each item once",
+                              related=(seen[rid],)))
+            continue
+        seen[rid] = bentry.loc("use" if bi.use else "id")
+        ri = ResolvedItem(rid, merged, bentry, centry, frozenset(overrides), bi.optional, None, tuple(bi.needs))
+        if bi.when:
+            ri.when = parse_condition(bi.when, bentry.loc("when"), questions, diags)
+        diags.extend(check_item_refs(ri, fields, materials, departments, questions))
+        items.append(ri)
+
+    ids = {ri.id for ri in items}
+    for ri in items:
+        for j, need in enumerate(ri.needs):
+            if need not in ids:
+                guess = suggest(need, list(ids))
+                diags.append(make("E206", f"item {ri.id!r} needs {need!r}, which is not an item of this bundle",
+                                  ri.bundle_entry.loc("needs", j) if ri.bundle_entry else ri.anchor,
+                                  f"did you mean {guess!r}?" if guess else "list only items of this bundle"))
+    return ResolvedBundle(bundle, entry, catalog, items, questions, fields, materials, departments, diags)

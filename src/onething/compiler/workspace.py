@@ -1,0 +1,129 @@
+"""Finding and loading bundles with their catalogs: the I/O edge of the pipeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from onething.compiler.resolve import ResolvedBundle, check_catalog, resolve
+from onething.dsl.catalog import Catalog, load_catalog
+from onething.dsl.diagnostics import Diagnostic, make
+from onething.dsl.discovery import BundleSource, display_path
+from onething.dsl.entries import Entry
+from onething.dsl.loader import load_file
+from onething.dsl.models.bundle import Bundle
+from onething.dsl.source import Location, YList, YMap
+from onething.dsl.validation import pydantic_diagnostics
+
+
+@dataclass
+class LoadedBundle:
+    """A bundle file after load, model and resolve; ``resolved`` is None when unusable."""
+
+    source: BundleSource
+    resolved: ResolvedBundle | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+_ROWS = ("items", "questions", "fields", "materials", "cooperating", "suppress")
+
+
+def _salvage(data: YMap, exc: ValidationError, catalog: Catalog) -> YMap | None:
+    """The bundle without the parts that failed validation, or None when nothing is left to check.
+
+    Failing rows of lists are dropped, failing optional keys removed, and failing required
+    scalars replaced by neutral stand-ins, so the rest still gets its reference checks.
+    """
+    stand_ins: dict[str, object] = {"bundle": "invalid", "version": "0", "title": {"zh": "-"}}
+    if catalog.departments:
+        stand_ins["lead"] = next(iter(catalog.departments))
+    bad_keys: set[str] = set()
+    bad_rows: dict[str, set[int]] = {}
+    for err in exc.errors(include_url=False):
+        loc = err["loc"]
+        if not loc or not isinstance(loc[0], str):
+            return None
+        if loc[0] in _ROWS and len(loc) > 1 and isinstance(loc[1], int):
+            bad_rows.setdefault(loc[0], set()).add(loc[1])
+        else:
+            bad_keys.add(loc[0])
+    rest = YMap(data.loc)
+    rest.key_locs, rest.value_locs = data.key_locs, data.value_locs
+    for key in bad_keys - set(data):
+        if key not in stand_ins:
+            return None
+        rest[key] = stand_ins[key]
+    for key, value in data.items():
+        if key in bad_keys:
+            if key in stand_ins:
+                rest[key] = stand_ins[key]
+            elif key == "items":
+                return None
+            continue
+        if key in bad_rows and isinstance(value, YList):
+            kept = YList(value.loc)
+            for i, row in enumerate(value):
+                if i not in bad_rows[key]:
+                    kept.append(row)
+                    kept.item_locs.append(value.item_locs[i])
+            value = kept
+        rest[key] = value
+    return rest
+
+
+class Workspace:
+    """Loads catalogs once per folder and bundles against them."""
+
+    def __init__(self) -> None:
+        self._catalogs: dict[Path, Catalog] = {}
+
+    def catalog(self, folder: Path) -> Catalog:
+        key = folder.resolve()
+        if key not in self._catalogs:
+            cat = load_catalog(folder, display_path(folder))
+            cat.diagnostics.extend(check_catalog(cat))
+            self._catalogs[key] = cat
+        return self._catalogs[key]
+
+    def load_bundle(self, source: BundleSource) -> LoadedBundle:
+        loaded = load_file(source.path, source.display)
+        diags = list(loaded.diagnostics)
+        if loaded.data is None:
+            return LoadedBundle(source, None, diags)
+        data = loaded.data
+        if not isinstance(data, YMap) or "bundle" not in data:
+            kind = "a mapping without a `bundle:` key" if isinstance(data, YMap) else (
+                "a list" if isinstance(data, list) else "a single value")
+            if isinstance(data, YMap) and any(k in data for k in ("departments", "fields", "materials", "items")):
+                kind = "a catalog file"
+            diags.append(make("E107", f"expected a bundle file, found {kind}", getattr(data, "loc", Location(source.display)),
+                              "a bundle file starts with `bundle: <id>`; catalog files belong in catalog/"))
+            return LoadedBundle(source, None, diags)
+        try:
+            bundle: Bundle | None = Bundle.model_validate(data)
+            failure: ValidationError | None = None
+        except ValidationError as exc:
+            bundle, failure = None, exc
+            diags.extend(pydantic_diagnostics(exc, Bundle, data, source.display))
+        if not source.catalog_dir.is_dir():
+            if failure is None:
+                diags.append(make("E001", f"catalog folder {display_path(source.catalog_dir)} not found",
+                                  Location(source.display),
+                                  "put the catalog in catalog/ beside the bundle, or pass --catalog DIR"))
+            return LoadedBundle(source, None, diags)
+        catalog = self.catalog(source.catalog_dir)
+        if failure is not None or bundle is None:
+            # Every error of a file in one run: check the references of what did validate.
+            rest = _salvage(data, failure, catalog) if failure is not None else None
+            if rest is not None:
+                try:
+                    partial = Bundle.model_validate(rest)
+                except ValidationError:
+                    return LoadedBundle(source, None, diags)
+                diags.extend(resolve(partial, Entry(partial, source.display, rest), catalog).diagnostics)
+            return LoadedBundle(source, None, diags)
+        resolved = resolve(bundle, Entry(bundle, source.display, data), catalog)
+        diags.extend(resolved.diagnostics)
+        return LoadedBundle(source, resolved, diags)

@@ -1,0 +1,136 @@
+"""The catalog: departments, fields, materials and items from every file of a catalog folder."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from onething.dsl.diagnostics import Diagnostic, make
+from onething.dsl.discovery import CATALOG_KEYS, catalog_files
+from onething.dsl.entries import Entry
+from onething.dsl.loader import Loaded, load_file
+from onething.dsl.models.catalog import (
+    CatalogFile,
+    Department,
+    FieldDef,
+    ItemDef,
+    MaterialDef,
+    SectionDef,
+)
+from onething.dsl.source import YMap
+from onething.dsl.validation import pydantic_diagnostics
+
+_MODELS: dict[str, type[BaseModel]] = {
+    "departments": Department,
+    "sections": SectionDef,
+    "fields": FieldDef,
+    "materials": MaterialDef,
+    "items": ItemDef,
+}
+_ID_KEY = {"departments": "id", "sections": "id", "fields": "key", "materials": "id", "items": "id"}
+ISSUERS_OUTSIDE = ("applicant", "third_party")
+
+
+@dataclass
+class Catalog:
+    """Everything the catalog defines, each entry with where it was written."""
+
+    departments: dict[str, Entry[Department]] = field(default_factory=dict)
+    sections: dict[str, Entry[SectionDef]] = field(default_factory=dict)
+    fields: dict[str, Entry[FieldDef]] = field(default_factory=dict)
+    materials: dict[str, Entry[MaterialDef]] = field(default_factory=dict)
+    items: dict[str, Entry[ItemDef]] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    # (kind, id) → (entry model, its canonical JSON): what source hashes hash, made once per
+    # catalog rather than once per bundle that uses the entry
+    hash_parts: dict[tuple[str, str], tuple[Any, bytes]] = field(default_factory=dict, repr=False, compare=False)
+    invalid: set[tuple[str, str]] = field(default_factory=set)
+    """(kind, id) of entries left out because they failed validation (already reported)."""
+
+    def table(self, kind: str) -> dict[str, Entry[Any]]:
+        return getattr(self, kind)
+
+
+def add_entries(
+    catalog: Catalog, kind: str, raw: Any, file: str, key_path: tuple[Any, ...]
+) -> None:
+    """Validate each entry of one dictionary on its own, so one bad entry hides no other."""
+    model_cls = _MODELS[kind]
+    table = catalog.table(kind)
+    id_key = _ID_KEY[kind]
+    if not isinstance(raw, list):
+        loc = getattr(raw, "loc", None)
+        catalog.diagnostics.append(
+            make("E102", f"{kind} must be a list of entries", loc, f"write `{kind}:` followed by `- {id_key}: …` entries")
+        )
+        return
+    for i, node in enumerate(raw):
+        try:
+            model = model_cls.model_validate(node)
+        except ValidationError as exc:
+            catalog.diagnostics.extend(pydantic_diagnostics(exc, model_cls, node, file, key_path + (i,)))
+            if isinstance(node, dict) and isinstance(node.get(id_key), str):
+                catalog.invalid.add((kind, node[id_key]))
+            continue
+        ident = getattr(model, id_key)
+        entry = Entry(model, file, node)
+        if ident in table:
+            first = table[ident]
+            catalog.diagnostics.append(
+                make(
+                    "E205",
+                    f"{kind[:-1]} {ident!r} is defined twice",
+                    entry.loc(id_key),
+                    "keep one definition; the catalog is shared by every bundle",
+                    related=(first.loc(id_key),),
+                )
+            )
+            continue
+        table[ident] = entry
+
+
+def load_catalog(folder: Path, display: str) -> Catalog:
+    """Load every catalog file below ``folder``; file-level problems become diagnostics."""
+    catalog = Catalog()
+    for path in catalog_files(folder):
+        shown = f"{display.rstrip('/')}/{path.relative_to(folder).as_posix()}"
+        loaded = load_file(path, shown)
+        catalog.diagnostics.extend(loaded.diagnostics)
+        if loaded.data is None:
+            continue
+        add_catalog_data(catalog, loaded)
+    return catalog
+
+
+def add_catalog_data(catalog: Catalog, loaded: Loaded) -> None:
+    data, file = loaded.data, loaded.file
+    if not isinstance(data, YMap):
+        catalog.diagnostics.append(
+            make("E107", "a catalog file must be a mapping", getattr(data, "loc", None),
+                 "start it with departments:, fields:, materials: or items:")
+        )
+        return
+    if "bundle" in data or "scenarios" in data:
+        catalog.diagnostics.append(
+            make("E107", "this is a bundle or scenario file inside the catalog folder", data.loc,
+                 "move it out of catalog/: the catalog holds only departments, fields, materials, items")
+        )
+        return
+    for key in data:
+        if key not in CATALOG_KEYS:
+            from onething.dsl.validation import suggest
+
+            guess = suggest(key, CATALOG_KEYS)
+            catalog.diagnostics.append(
+                make("E101", f"unknown top-level key {key!r} in a catalog file", data.key_locs[key],
+                     f"did you mean {guess!r}?" if guess else "allowed: " + ", ".join(CATALOG_KEYS))
+            )
+    for kind in CATALOG_KEYS:
+        if kind in data and data[kind] is not None:
+            add_entries(catalog, kind, data[kind], file, (kind,))
+
+
+__all__ = ["Catalog", "CatalogFile", "load_catalog", "add_entries", "ISSUERS_OUTSIDE", "CATALOG_KEYS"]

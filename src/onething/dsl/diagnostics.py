@@ -1,0 +1,175 @@
+"""Errors are data: every problem is a Diagnostic with a stable code from the registry.
+
+The registry below is the single source of the codes, their meaning and the usual fix;
+``docs/diagnostics.md`` is generated from it (``onething codes --format md``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from onething.dsl.source import Location
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class CodeInfo:
+    code: str
+    severity: Severity
+    title: str
+    fix: str
+
+
+def _c(code: str, title: str, fix: str) -> CodeInfo:
+    return CodeInfo(code, Severity.WARNING if code.startswith("W") else Severity.ERROR, title, fix)
+
+
+REGISTRY: dict[str, CodeInfo] = {
+    c.code: c
+    for c in [
+        # E0xx: reading the file
+        _c("E001", "file cannot be read", "Check the path and the file's permissions."),
+        _c("E002", "file is not UTF-8", "Save the file as UTF-8 (without a legacy GBK encoding)."),
+        _c("E003", "file too large", "Split the file; a bundle or catalog file stays well under the limit."),
+        _c("E004", "file is empty", "Write the bundle or catalog content, or delete the file."),
+        _c("E005", "YAML syntax error", "Fix the YAML at the position shown (indentation, colons, quotes)."),
+        _c("E006", "tab used for indentation", "Indent with spaces only; YAML forbids tabs in indentation."),
+        _c("E007", "duplicate key", "Keep one of the two keys; YAML would silently keep only the last."),
+        _c("E008", "tag not allowed", "Remove the `!tag`; bundle files hold plain data only."),
+        _c("E009", "aliases expand too far", "Write the data out instead of nesting anchors and aliases."),
+        _c("E010", "nesting too deep", "Flatten the structure; bundle data is a few levels deep."),
+        _c("E011", "more than one YAML document", "Keep one document per file (remove the extra `---`)."),
+        _c("E012", "no bundle files found", "Point the command at a folder with bundle files (top-level `bundle:` key)."),
+        # E1xx: the shape of the data
+        _c("E101", "unknown key", "Check the spelling against docs/authoring.md; remove keys the DSL does not know."),
+        _c("E102", "wrong type", "Write the value as the type shown (text, number, list, mapping)."),
+        _c("E103", "missing required key", "Add the key; it has no default."),
+        _c("E104", "invalid value", "Use one of the allowed values or forms shown in the message."),
+        _c("E105", "code-like value without quotes", "Quote it (code: \"000107001000\") so every YAML tool reads it as text."),
+        _c("E106", "label without zh text", "Add a zh (Chinese) text to the label; en is expected too."),
+        _c("E107", "document of the wrong shape", "A bundle file starts with `bundle:`; a catalog file with departments:, fields:, materials: or items:."),
+        # E2xx: references and identity
+        _c("E201", "unknown department", "Use a department id from the catalog (see the hint), or add the department."),
+        _c("E202", "unknown field", "Use a field key from the catalog's field dictionary, or add the field."),
+        _c("E203", "unknown material", "Use a material id from the catalog, or add the material."),
+        _c("E204", "unknown item", "Use an item id from the catalog (or an inline item of the bundle)."),
+        _c("E205", "duplicate id", "Give each department, field, material, item, question and bundle its own id."),
+        _c("E206", "needs names an item not in the bundle", "List only items of this bundle under `needs:`."),
+        _c("E207", "incomplete inline item", "An inline item (`id:`) needs name, type and department."),
+        # E3xx: conditions
+        _c("E301", "condition syntax error", "Write a condition like `a and b`, `x == 'v'`, `x in ['a', 'b']`."),
+        _c("E302", "condition names an unknown question", "Use a question key declared under the bundle's `questions:`."),
+        _c("E303", "construct not allowed in a condition", "Conditions allow names, literals, comparisons, in, and/or/not only."),
+        _c("E304", "condition compares with an impossible value", "Compare with one of the question's option values or its type."),
+        # E4xx: time limits
+        _c("E401", "committed limit above statutory limit", "The committed (承诺) limit must not exceed the statutory (法定) one."),
+        # E5xx: compiling
+        _c("E501", "same field key, incompatible definitions", "Make the definitions agree or use a different key."),
+        _c("E502", "dependency cycle", "Remove one of the edges named in the cycle (a `needs:` or a produced material)."),
+        _c("E503", "unknown item in --select", "Select optional items of the bundle by their ids."),
+        _c("E504", "bad answers file", "Answers are one mapping of question keys and field keys to values."),
+        # W6xx: lints (suppressible)
+        _c("W601", "probably the same question", "Ask it once: use one field key for both, or suppress with the reason they differ."),
+        _c("W602", "more than 3 steps", "Cut the item to 受理、审核、办结, or declare the extra steps as special procedures."),
+        _c("W603", "joint approval above 5 steps", "A joint approval takes at most 5 steps; merge steps."),
+        _c("W604", "government-issued material not shared electronically", "Make it an e-certificate (免证办 target), or suppress with the reason."),
+        _c("W605", "suppression that silences nothing", "Remove the suppression, or move it to where the lint stands."),
+        _c("W606", "form section without a title", "Add the section (the field key's first part) to the catalog's `sections:` with zh and en titles."),
+    ]
+}
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    code: str
+    message: str
+    location: Location | None = None
+    hint: str | None = None
+    related: tuple[Location, ...] = ()
+    suppressed: str | None = field(default=None, compare=False)
+
+    @property
+    def severity(self) -> Severity:
+        return REGISTRY[self.code].severity
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR and self.suppressed is None
+
+    def sort_key(self) -> tuple[Any, ...]:
+        loc = self.location or Location("")
+        return (loc.file, loc.line, loc.col, self.code, self.message)
+
+    def render(self) -> str:
+        where = f"{self.location}: " if self.location else ""
+        status = " (suppressed)" if self.suppressed else ""
+        lines = [f"{where}{self.severity.value}{status} {self.code}: {self.message}"]
+        for rel in self.related:
+            lines.append(f"    see also {rel}")
+        if self.hint:
+            lines.append(f"    hint: {self.hint}")
+        if self.suppressed:
+            lines.append(f"    reason: {self.suppressed}")
+        return "\n".join(lines)
+
+    def to_json(self) -> dict[str, Any]:
+        loc = self.location
+        out: dict[str, Any] = {
+            "code": self.code,
+            "severity": self.severity.value,
+            "location": None
+            if loc is None
+            else {"file": loc.file, "line": loc.line, "col": loc.col},
+            "message": self.message,
+            "hint": self.hint,
+        }
+        if self.related:
+            out["related"] = [str(r) for r in self.related]
+        if self.suppressed is not None:
+            out["suppressed"] = self.suppressed
+        return out
+
+
+def make(
+    code: str,
+    message: str,
+    location: Location | None = None,
+    hint: str | None = None,
+    related: tuple[Location, ...] = (),
+) -> Diagnostic:
+    if code not in REGISTRY:
+        raise KeyError(f"unregistered diagnostic code {code}")
+    return Diagnostic(code, message, location, hint, related)
+
+
+def sort_diagnostics(diags: list[Diagnostic]) -> list[Diagnostic]:
+    return sorted(set(diags), key=Diagnostic.sort_key)
+
+
+def has_errors(diags: list[Diagnostic]) -> bool:
+    return any(d.is_error for d in diags)
+
+
+def registry_markdown() -> str:
+    """docs/diagnostics.md, generated from the registry (a test keeps the file in sync)."""
+    lines = [
+        "# Diagnostic codes",
+        "",
+        "Generated by `onething codes --format md` from `src/onething/dsl/diagnostics.py`; do not edit by hand.",
+        "",
+        "Every problem onething reports has a stable code. `E` codes are errors (exit status 1);",
+        "`W` codes are lints: warnings that `--strict` turns into errors and that a reviewed",
+        "suppression can silence where they stand (see docs/authoring.md, *Suppressing a lint*).",
+        "",
+        "| code | severity | meaning | how to fix |",
+        "|---|---|---|---|",
+    ]
+    for c in REGISTRY.values():
+        lines.append(f"| {c.code} | {c.severity.value} | {c.title} | {c.fix.replace('|', '/')} |")
+    return "\n".join(lines) + "\n"

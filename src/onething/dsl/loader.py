@@ -1,0 +1,440 @@
+"""Safe YAML loading: text in, position-carrying plain data out, every problem a diagnostic.
+
+The loader builds data straight from the YAML event stream (libyaml's C parser when
+present) instead of PyYAML's constructor, so it can refuse tags, duplicate keys, deep
+nesting and alias bombs while the document is read, keep scalars that look like codes
+as written, and remember the position of every key and value.
+"""
+
+from __future__ import annotations
+
+import gc
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from onething.dsl.diagnostics import Diagnostic, make
+from onething.dsl.source import Location, Unquoted, YList, YMap
+
+try:  # pragma: no cover - depends on the platform's PyYAML build
+    from yaml import CSafeLoader as _Parser
+except ImportError:  # pragma: no cover
+    from yaml import SafeLoader as _Parser  # type: ignore[assignment]
+
+MAX_BYTES = 8 * 1024 * 1024
+MAX_DEPTH = 64
+MAX_NODES = 2_000_000
+
+_STD = "tag:yaml.org,2002:"
+_ALLOWED_TAGS = {_STD + t for t in ("str", "int", "float", "bool", "null", "map", "seq")}
+
+_NULL = re.compile(r"^(?:~|null|Null|NULL)?$")
+_TRUE = {"true", "True", "TRUE"}
+_FALSE = {"false", "False", "FALSE"}
+_INT = re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$")
+# What YAML 1.1 tools (PyYAML's default loader, many editors) would read as non-text.
+_YAML11_NON_TEXT = re.compile(
+    r"""^(?:
+        y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF
+      | [-+]?0b[0-1_]+ | [-+]?0[0-7_]+ | [-+]?0x[0-9a-fA-F_]+
+      | [-+]?(?:0|[1-9][0-9_]*)
+      | [-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+
+      | [-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+][0-9]+)?
+      | [-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+
+      | [-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*
+      | [-+]?\.(?:inf|Inf|INF) | \.(?:nan|NaN|NAN)
+      | [0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt\s].*)?
+    )$""",
+    re.X,
+)
+
+
+@dataclass
+class Loaded:
+    """A loaded file: its data (None when unusable) and what went wrong."""
+
+    file: str
+    data: Any = None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.data is not None and not any(d.is_error for d in self.diagnostics)
+
+
+class _Stop(Exception):
+    """Abort reading: the rest of the document cannot be trusted."""
+
+
+# The first characters of the plain scalars that are not simply text: empty/~/null,
+# true/false, yes/no/on/off/y/n, numbers, .inf/.nan, dates. Any other start is text.
+_SPECIAL_START = frozenset("~nNtTfFyYoO0123456789+-.")
+
+
+def _resolve_plain(text: str) -> Any:
+    if text and text[0] not in _SPECIAL_START:
+        return text
+    if _NULL.match(text):
+        return None
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    if _INT.match(text):
+        return int(text)
+    if _YAML11_NON_TEXT.match(text):
+        return Unquoted(text)
+    return text
+
+
+def _loc(file: str, mark: Any) -> Location:
+    return Location(file, mark.line + 1, mark.column + 1)
+
+
+_new_object = object.__new__
+
+
+def _location_fast(file: str, line: int, col: int) -> Location:
+    """Location(file, line, col) without the frozen dataclass's __init__ (half the cost)."""
+    loc = _new_object(Location)
+    d = loc.__dict__
+    d["file"] = file
+    d["line"] = line
+    d["col"] = col
+    return loc
+
+
+# a Location per event is a good share of a load; fall back to the constructor should
+# Location ever stop keeping its fields in a __dict__ (slots)
+_FAST_LOCATION = hasattr(Location("", 0, 0), "__dict__")
+_location = _location_fast if _FAST_LOCATION else Location
+
+_ScalarEvent = yaml.ScalarEvent
+_MappingStartEvent = yaml.MappingStartEvent
+_MappingEndEvent = yaml.MappingEndEvent
+_SequenceStartEvent = yaml.SequenceStartEvent
+_SequenceEndEvent = yaml.SequenceEndEvent
+_AliasEvent = yaml.AliasEvent
+_StreamStartEvent = yaml.StreamStartEvent
+_StreamEndEvent = yaml.StreamEndEvent
+_DocumentStartEvent = yaml.DocumentStartEvent
+_DocumentEndEvent = yaml.DocumentEndEvent
+
+
+class _Builder:
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.diags: list[Diagnostic] = []
+        self.anchors: dict[str, tuple[Any, int]] = {}
+        self.nodes = 0
+
+    def _count(self, n: int, loc: Location) -> None:
+        self.nodes += n
+        if self.nodes > MAX_NODES:
+            self.diags.append(
+                make(
+                    "E009",
+                    f"the document expands to more than {MAX_NODES:,} values through aliases",
+                    loc,
+                    "an alias bomb ('billion laughs') or runaway anchors; write the data out plainly",
+                )
+            )
+            raise _Stop
+
+    def _scalar(self, ev: Any, loc: Location) -> Any:
+        tag = ev.tag
+        if tag is not None and tag != "!" and tag not in _ALLOWED_TAGS:
+            self.diags.append(
+                make("E008", f"tag {tag!r} is not allowed", loc, "remove the tag; only plain data is read")
+            )
+            return None
+        if tag == _STD + "str" or ev.style or tag == "!":
+            return ev.value
+        return _resolve_plain(ev.value)
+
+    def build(self, parser: Any) -> Any:
+        # The hot loop of every load: one pass per event, dispatched on the exact event
+        # class (libyaml yields no subclasses), the common cases inlined, and locations
+        # made without the dataclass __init__ (see _location). Same results as the plain
+        # version: the tests in tests/test_loader.py pin every diagnostic and position.
+        # stack entries: [container, size, pending_key, pending_key_loc, anchor]
+        stack: list[list[Any]] = []
+        root: Any = None
+        documents = 0
+        file = self.file
+        get_event = parser.get_event
+        new_loc = _location
+        attach = self._attach
+        ymap, ylist = YMap, YList
+        new_object, location_cls = _new_object, Location
+        while True:
+            ev = get_event()
+            kind = type(ev)
+            if kind is _ScalarEvent:
+                mark = ev.start_mark
+                if _FAST_LOCATION:  # _location_fast, inlined: this runs once per scalar
+                    loc = new_object(location_cls)
+                    d = loc.__dict__
+                    d["file"] = file
+                    d["line"] = mark.line + 1
+                    d["col"] = mark.column + 1
+                else:  # pragma: no cover
+                    loc = new_loc(file, mark.line + 1, mark.column + 1)
+                self.nodes += 1
+                if self.nodes > MAX_NODES:
+                    self._count(0, loc)
+                if stack:
+                    top = stack[-1]
+                    if top[2] is None and type(top[0]) is ymap:
+                        # a mapping key
+                        top[2] = ev.value
+                        top[3] = loc
+                        continue
+                tag = ev.tag
+                style = ev.style
+                if tag is None and not style:
+                    value = _resolve_plain(ev.value)
+                else:
+                    value = self._scalar(ev, loc)
+                if (style == "'" or style == '"') and mark.line == ev.end_mark.line:
+                    # a quoted value is located at its first character, after the quote,
+                    # so that columns inside it (a condition's error) come out exact
+                    loc = new_loc(file, loc.line, loc.col + 1)
+                if ev.anchor:
+                    self.anchors[ev.anchor] = (value, 1)
+                if not stack:
+                    root = value
+                    continue
+                top = stack[-1]
+                container = top[0]
+                if type(container) is ylist:
+                    top[1] += 1
+                    container.append(value)
+                    container.item_locs.append(loc)
+                    continue
+                key = top[2]
+                if key is not None and key not in container:
+                    top[1] += 1
+                    top[2] = None
+                    container[key] = value
+                    container.key_locs[key] = top[3]
+                    container.value_locs[key] = loc
+                    continue
+                root = attach(stack, value, 1, loc, root)
+                continue
+            if kind is _MappingEndEvent or kind is _SequenceEndEvent:
+                container, size, _, _, anchor = stack.pop()
+                self._count(1, container.loc)
+                if anchor:
+                    self.anchors[anchor] = (container, size)
+                root = attach(stack, container, size, container.loc, root)
+                continue
+            if kind is _MappingStartEvent or kind is _SequenceStartEvent:
+                mark = ev.start_mark
+                loc = new_loc(file, mark.line + 1, mark.column + 1)
+                tag = ev.tag
+                if tag is not None and tag != "!" and tag not in _ALLOWED_TAGS:
+                    self.diags.append(
+                        make("E008", f"tag {tag!r} is not allowed", loc, "remove the tag; only plain data is read")
+                    )
+                if len(stack) >= MAX_DEPTH:
+                    self.diags.append(
+                        make("E010", f"nesting deeper than {MAX_DEPTH} levels", loc,
+                             "bundle data is only a few levels deep; flatten it")
+                    )
+                    raise _Stop
+                container = ymap(loc) if kind is _MappingStartEvent else ylist(loc)
+                stack.append([container, 1, None, None, ev.anchor])
+                continue
+            if ev is None or kind is _StreamEndEvent:
+                break
+            if kind is _DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    self.diags.append(
+                        make("E011", "a second YAML document starts here", _loc(self.file, ev.start_mark),
+                             "keep one document per file")
+                    )
+                    raise _Stop
+                continue
+            if kind is _StreamStartEvent or kind is _DocumentEndEvent:
+                continue
+            loc = _loc(file, ev.start_mark)
+            if kind is _AliasEvent:
+                if ev.anchor not in self.anchors:
+                    self.diags.append(make("E005", f"unknown alias *{ev.anchor}", loc, "define the anchor (&name) first"))
+                    raise _Stop
+                value, size = self.anchors[ev.anchor]
+                self._count(size, loc)
+                root = attach(stack, value, size, loc, root)
+                continue
+        return root
+
+    def _attach(self, stack: list[list[Any]], value: Any, size: int, loc: Location, root: Any) -> Any:
+        if not stack:
+            return value
+        top = stack[-1]
+        container = top[0]
+        top[1] += size
+        if isinstance(container, YList):
+            container.append(value)
+            container.item_locs.append(loc)
+            return root
+        key, key_loc = top[2], top[3]
+        if key is None:
+            # a complex (non-scalar) key: refuse
+            self.diags.append(make("E005", "mapping keys must be plain text", loc, "write the key as text"))
+            raise _Stop
+        top[2] = None
+        if key in container:
+            self.diags.append(
+                make(
+                    "E007",
+                    f"duplicate key {key!r}",
+                    key_loc,
+                    "YAML would keep only the last value silently; keep one",
+                    related=(container.key_locs[key],),
+                )
+            )
+            return root
+        container[key] = value
+        container.key_locs[key] = key_loc
+        container.value_locs[key] = loc
+        return root
+
+
+def _too_deep(file: str, text: str) -> Location | None:
+    """Where nesting first passes MAX_DEPTH, as the event builder would have said.
+
+    libyaml's scanner reads a whole flow collection ahead and may refuse deep nesting at its
+    own, larger limit before our builder sees the events; point at our limit all the same.
+    Block levels are approximated by the open indentation levels of the line.
+    """
+    indents: list[int] = []
+    for line_no, line in enumerate(text.splitlines(), 1):
+        body = line.lstrip(" ")
+        if not body or body.startswith("#"):
+            continue
+        indent = len(line) - len(body)
+        while indents and indents[-1] >= indent:
+            indents.pop()
+        indents.append(indent)
+        depth, quote = len(indents), ""
+        for col, ch in enumerate(line, 1):
+            if quote:
+                if ch == quote:
+                    quote = ""
+            elif ch in "'\"":
+                quote = ch
+            elif ch in "[{":
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return Location(file, line_no, col)
+            elif ch in "]}":
+                depth -= 1
+    return None
+
+
+def _syntax_diag(file: str, text: str, exc: yaml.MarkedYAMLError) -> Diagnostic:
+    mark = exc.problem_mark or exc.context_mark
+    loc = _loc(file, mark) if mark is not None else Location(file)
+    problem = (exc.problem or "invalid YAML").strip()
+    if "nesting depth" in problem:  # libyaml ≥ 0.2.6 (PyYAML ≥ 6.0.4) stops deep nesting itself
+        return make("E010", f"nesting deeper than {MAX_DEPTH} levels", _too_deep(file, text) or loc,
+                    "bundle data is only a few levels deep; flatten it")
+    if mark is not None:
+        lines = text.splitlines()
+        line = lines[mark.line] if mark.line < len(lines) else ""
+        indent = line[: len(line) - len(line.lstrip(" \t"))]
+        if "\t" in indent or "\t" in problem or (mark.column < len(line) and line[mark.column] == "\t"):
+            return make("E006", "a tab character is used for indentation", loc,
+                        "indent with spaces only; YAML forbids tabs")
+    context = f" {exc.context}" if exc.context else ""
+    return make("E005", f"{problem}{context}".strip(), loc, _syntax_hint(problem))
+
+
+def _syntax_hint(problem: str) -> str:
+    if "mapping values are not allowed" in problem:
+        return "a value containing ': ' must be quoted, or the indentation is off"
+    if "expected <block end>" in problem or "did not find expected" in problem:
+        return "check the indentation of this line against the lines above"
+    if "found unexpected end of stream" in problem:
+        return "a quote or bracket is not closed"
+    return "fix the YAML at this position"
+
+
+def load_text(text: str, file: str) -> Loaded:
+    """Load YAML text (already decoded) into position-carrying plain data."""
+    result = Loaded(file)
+    if not text.strip() or all(
+        not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
+    ):
+        result.diagnostics.append(make("E004", "the file is empty", Location(file), "write content or delete the file"))
+        return result
+    builder = _Builder(file)
+    parser = _Parser(text)
+    # Building allocates a container and a location per node and frees nothing: pause the
+    # cyclic garbage collector, whose passes over the growing data would only cost time.
+    gc_was_on = gc.isenabled()
+    gc.disable()
+    try:
+        data = builder.build(parser)
+    except _Stop:
+        result.diagnostics.extend(builder.diags)
+        return result
+    except yaml.MarkedYAMLError as exc:
+        result.diagnostics.extend(builder.diags)
+        result.diagnostics.append(_syntax_diag(file, text, exc))
+        return result
+    except yaml.YAMLError as exc:  # pragma: no cover - a reader error without a mark
+        result.diagnostics.extend(builder.diags)
+        result.diagnostics.append(make("E005", str(exc), Location(file)))
+        return result
+    finally:
+        parser.dispose()
+        if gc_was_on:
+            gc.enable()
+    result.diagnostics.extend(builder.diags)
+    if any(d.code == "E008" for d in builder.diags):
+        # every refused tag is reported; what it stood for is gone, so checking the rest
+        # would only report the consequences of its removal
+        return result
+    if data is None:
+        result.diagnostics.append(make("E004", "the file holds no data", Location(file)))
+        return result
+    result.data = data
+    return result
+
+
+def _line_of_offset(raw: bytes, offset: int) -> tuple[int, int]:
+    before = raw[:offset]
+    line = before.count(b"\n") + 1
+    col = offset - (before.rfind(b"\n") + 1) + 1
+    return line, col
+
+
+def load_file(path: Path, display: str | None = None) -> Loaded:
+    """Read and load one file; never raises for bad input."""
+    file = display or str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            return Loaded(file, None, [make(
+                "E003", f"the file is {size / 1_048_576:.1f} MiB; the limit is {MAX_BYTES // 1_048_576} MiB",
+                Location(file), "split it into several catalog files")])
+        raw = path.read_bytes()
+    except OSError as exc:
+        return Loaded(file, None, [make("E001", f"cannot read the file: {exc.strerror or exc}", Location(file))])
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line, col = _line_of_offset(raw, exc.start)
+        return Loaded(file, None, [make(
+            "E002", f"byte 0x{raw[exc.start]:02x} is not valid UTF-8",
+            Location(file, line, col), "save the file as UTF-8 (convert GBK/GB18030 with iconv)")])
+    if "\x00" in text:
+        return Loaded(file, None, [make("E002", "the file contains NUL bytes (binary?)", Location(file))])
+    return load_text(text, file)

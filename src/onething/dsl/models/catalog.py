@@ -1,0 +1,265 @@
+"""Catalog models: the shared dictionaries that bundles build on (同源管理)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
+from pydantic_core import PydanticCustomError
+
+from onething.dsl.models.common import (
+    Condition,
+    FieldKey,
+    Ident,
+    Label,
+    Strict,
+    Suppression,
+    Text,
+)
+
+# Exact decimals (money); the schema is spelled out so it does not change with pydantic's version.
+Number = Annotated[
+    Decimal,
+    WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$"}]}),
+]
+DepartmentKind = Literal["government", "institution", "enterprise", "other"]
+FieldType = Literal[
+    "string",
+    "text",
+    "integer",
+    "decimal",
+    "date",
+    "datetime",
+    "boolean",
+    "enum",
+    "phone",
+    "id_number",
+    "uscc",
+    "address",
+    "email",
+    "group",
+]
+MaterialKind = Literal["certificate", "id_document", "proof", "form", "photo", "contract", "other"]
+ItemType = Literal["行政许可", "行政确认", "行政给付", "行政裁决", "行政奖励", "行政备案", "公共服务", "其他"]
+DayUnit = Literal["working_days", "calendar_days"]
+HandlingForm = Literal["window", "online", "mail", "home", "self_service"]
+ServiceObject = Literal["natural_person", "legal_person"]
+
+
+class Department(Strict):
+    """A body that carries out items (实施主体) or cooperates in them."""
+
+    id: Ident
+    name: Label
+    kind: DepartmentKind = "government"
+    phone: Text | None = None
+
+
+class Option(Strict):
+    value: Text
+    label: Label
+
+
+class Repeat(Strict):
+    min: Annotated[int, Field(ge=0)] = 0
+    max: Annotated[int, Field(ge=1)] | None = None
+
+
+class FieldDef(Strict):
+    """One entry of the shared field dictionary (数据元)."""
+
+    key: FieldKey
+    label: Label
+    type: FieldType
+    help: Label | None = None
+    options: list[Option] | None = None
+    min_length: Annotated[int, Field(ge=0)] | None = None
+    max_length: Annotated[int, Field(ge=1)] | None = None
+    minimum: Number | None = None
+    maximum: Number | None = None
+    pattern: Text | None = None
+    fields: list[FieldKey] | None = Field(default=None, description="members of a group")
+    repeat: Repeat | None = None
+    sensitive: bool = False
+    section: Ident | None = Field(
+        default=None, description="form section; defaults to the key's first part"
+    )
+
+    @model_validator(mode="after")
+    def _shape(self) -> FieldDef:
+        if self.type == "enum" and not self.options:
+            raise PydanticCustomError("enum_options", "an enum field needs options")
+        if self.type == "group" and not self.fields:
+            raise PydanticCustomError("group_fields", "a group field needs its member fields")
+        if self.type != "enum" and self.options:
+            raise PydanticCustomError("options_not_enum", "options are only for enum fields")
+        return self
+
+    @property
+    def subject(self) -> str:
+        return self.section or self.key.split(".", 1)[0]
+
+
+class Tolerated(Strict):
+    """容缺受理: may be missing at acceptance, supplied within the deadline."""
+
+    supplement_days: Annotated[int, Field(ge=1)]
+    unit: DayUnit = "working_days"
+
+
+class Commitment(Strict):
+    """告知承诺: the applicant signs this commitment instead of bringing the proof."""
+
+    text: Label
+
+
+class MaterialDef(Strict):
+    """A document an applicant hands over or a certificate an item produces."""
+
+    id: Ident
+    name: Label
+    kind: MaterialKind = "other"
+    issued_by: Ident | None = Field(
+        default=None,
+        description="department id of the issuer, or 'applicant' / 'third_party'",
+    )
+    e_certificate: bool = False
+    originals: Annotated[int, Field(ge=0)] = 0
+    copies: Annotated[int, Field(ge=0)] = 1
+    notes: Label | None = None
+
+
+def _ref_shorthand(key: str, model: Any, short: Any) -> BeforeValidator:
+    """`- id_card` is short for `- {ref: id_card}`; the schema admits both forms."""
+
+    def convert(value: Any) -> Any:
+        return {key: value} if isinstance(value, str) else value
+
+    return BeforeValidator(convert, json_schema_input_type=short | model)
+
+
+class _FieldUse(Strict):
+    """A field an item asks, optionally conditional or optional."""
+
+    key: FieldKey
+    required: bool = True
+    when: Condition | None = None
+
+
+class _MaterialUse(Strict):
+    """A material an item needs, with how it is needed."""
+
+    ref: Ident
+    when: Condition | None = None
+    in_person: bool = Field(
+        default=False, description="must be shown at the window even if an e-certificate exists"
+    )
+    tolerated: Tolerated | None = None
+    commitment: Commitment | None = None
+    originals: Annotated[int, Field(ge=0)] | None = None
+    copies: Annotated[int, Field(ge=0)] | None = None
+    note: Label | None = None
+    suppress: list[Suppression] = []
+
+    @model_validator(mode="after")
+    def _one_way(self) -> _MaterialUse:
+        if self.tolerated and self.commitment:
+            raise PydanticCustomError(
+                "tolerated_and_commitment",
+                "a material is either tolerated (容缺) or replaced by a commitment (告知承诺), not both",
+            )
+        return self
+
+
+FieldUse = Annotated[_FieldUse, _ref_shorthand("key", _FieldUse, FieldKey)]
+MaterialUse = Annotated[_MaterialUse, _ref_shorthand("ref", _MaterialUse, Ident)]
+
+
+class TimeLimit(Strict):
+    """法定 / 承诺办结时限; 0 = 即办 (on the spot)."""
+
+    statutory: Annotated[int, Field(ge=0)] | None = None
+    committed: Annotated[int, Field(ge=0)] | None = None
+    unit: DayUnit = "working_days"
+    note: Label | None = None
+
+
+class SpecialProcedure(Strict):
+    """特别程序 (inspection, publicity, card making, mailing …): not counted in bundle days."""
+
+    name: Label
+    days: Annotated[int, Field(ge=0)] | None = None
+    unit: DayUnit = "working_days"
+
+
+class Fee(Strict):
+    amount: Number | None = Field(default=None, description="CNY; 0 = free")
+    basis: Text | None = None
+
+
+class Result(Strict):
+    name: Label
+    sample: Text | None = None
+
+
+class ItemBody(Strict):
+    """The standard elements of an implementation list (实施清单); all optional here."""
+
+    # never validated itself, only through ItemDef and BundleItem: building its validator
+    # at import would be start-up time spent for nothing (its subclasses build their own)
+    model_config = ConfigDict(defer_build=True)
+
+    code: Text | None = Field(default=None, description="事项编码; empty when unknown")
+    name: Label | None = None
+    type: ItemType | None = None
+    department: Ident | None = None
+    partners: list[Ident] | None = None
+    legal_basis: Text | None = None
+    service_object: list[ServiceObject] | None = None
+    acceptance_conditions: Label | None = None
+    time_limit: TimeLimit | None = None
+    special_procedures: list[SpecialProcedure] | None = None
+    steps: list[Text] | None = None
+    visits: Annotated[int, Field(ge=0)] | None = None
+    fee: Fee | None = None
+    result: Result | None = None
+    handling_form: list[HandlingForm] | None = None
+    review_standard: Text | None = None
+    scope: Text | None = Field(default=None, description="通办范围")
+    fields: list[FieldUse] | None = None
+    materials: list[MaterialUse] | None = None
+    produces: list[Ident] | None = None
+    suppress: list[Suppression] | None = None
+
+
+class ItemDef(ItemBody):
+    """A service item (事项) as the catalog defines it."""
+
+    model_config = ConfigDict(defer_build=False)
+
+    id: Ident
+    name: Label
+    type: ItemType
+    department: Ident
+
+
+class SectionDef(Strict):
+    """A section of the combined form; fields join it by the first part of their key."""
+
+    id: Ident
+    title: Label
+    order: Annotated[int, Field(ge=0, description="sections sort by order, then id")] = 500
+
+
+class CatalogFile(Strict):
+    """One catalog file; it may hold any of the five dictionaries."""
+
+    # used for its JSON Schema only (entries are validated one by one): built when asked
+    model_config = ConfigDict(defer_build=True)
+
+    departments: list[Department] = []
+    sections: list[SectionDef] = []
+    fields: list[FieldDef] = []
+    materials: list[MaterialDef] = []
+    items: list[ItemDef] = []

@@ -1,0 +1,128 @@
+"""Turning pydantic validation errors into diagnostics with file:line:col and a hint."""
+
+from __future__ import annotations
+
+import difflib
+from functools import cache
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from onething.dsl.diagnostics import Diagnostic, make
+from onething.dsl.source import Location, locate
+
+_TYPE_CODES = {
+    "extra_forbidden": "E101",
+    "missing": "E103",
+    "unquoted_code": "E105",
+    "missing_zh": "E106",
+}
+_WRONG_TYPE = {
+    "string_type", "int_type", "int_parsing", "int_from_float", "float_type", "float_parsing",
+    "bool_type", "bool_parsing", "list_type", "dict_type", "model_type", "model_attributes_type",
+    "decimal_type", "decimal_parsing", "date_type", "date_parsing", "tuple_type", "none_required",
+}
+_TYPE_NAMES = {
+    str: "text", int: "a whole number", float: "a number", bool: "true/false",
+    list: "a list", dict: "a mapping", type(None): "nothing (empty)",
+}
+
+
+@cache
+def _schema(cls: type[BaseModel]) -> dict[str, Any]:
+    return cls.model_json_schema()
+
+
+def _deref(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in node:
+        node = schema["$defs"][node["$ref"].rsplit("/", 1)[-1]]
+    for alt in node.get("anyOf", []):
+        alt = _deref(schema, alt)
+        if alt.get("type") in ("object", "array"):
+            return alt
+    return node
+
+
+def known_keys(cls: type[BaseModel], path: tuple[Any, ...]) -> list[str]:
+    """The keys the model allows at ``path`` (for "did you mean" hints)."""
+    schema = _schema(cls)
+    node = _deref(schema, schema)
+    for step in path:
+        if isinstance(step, int):
+            node = _deref(schema, node.get("items", {}))
+        else:
+            node = _deref(schema, node.get("properties", {}).get(step, {}))
+    return sorted(node.get("properties", {}))
+
+
+def suggest(word: str, candidates: list[str] | set[str] | tuple[str, ...]) -> str | None:
+    matches = difflib.get_close_matches(word, sorted(candidates), n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+def _describe(value: Any) -> str:
+    for t, name in _TYPE_NAMES.items():
+        if type(value) is t:
+            return name
+    # the loader's YMap / YList / Unquoted are dicts, lists and text to the author
+    for t in (bool, str, dict, list):
+        if isinstance(value, t):
+            return _TYPE_NAMES[t]
+    return type(value).__name__
+
+
+def _written(value: Any) -> str:
+    """How YAML shows a plain number or boolean (the loader keeps only canonical ones)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def pydantic_diagnostics(
+    exc: ValidationError, cls: type[BaseModel], data: Any, file: str, prefix: tuple[Any, ...] = ()
+) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    for err in exc.errors(include_url=False):
+        loc_path = tuple(err["loc"])
+        full = prefix + loc_path
+        etype = err["type"]
+        code = _TYPE_CODES.get(etype) or ("E102" if etype in _WRONG_TYPE else "E104")
+        if etype == "string_type" and isinstance(err.get("input"), int):
+            # a plain 110107001000 or true where text belongs: YAML made it a number or
+            # boolean; the rule for code-like values is "quote it" (E105), as for 000107
+            code = "E105"
+            err = {**err, "msg": f"{_written(err['input'])} is written without quotes; "
+                                  "YAML reads it as a number or boolean"}
+        dotted = ".".join(str(p) for p in full) or "(document)"
+        hint: str | None = None
+        if code == "E101":
+            key = str(loc_path[-1])
+            location = locate(data, loc_path, key=True) or Location(file)
+            allowed = known_keys(cls, loc_path[:-1])
+            guess = suggest(key, allowed)
+            message = f"unknown key {key!r} in {'.'.join(str(p) for p in full[:-1]) or 'the document'}"
+            hint = f"did you mean {guess!r}?" if guess else (
+                f"allowed here: {', '.join(allowed)}" if allowed else None)
+        elif code == "E103":
+            location = locate(data, loc_path) or Location(file)
+            parent = ".".join(str(p) for p in full[:-1]) or "the document"
+            message = f"missing required key {str(loc_path[-1])!r} in {parent}"
+            hint = "add it; see docs/authoring.md for what it holds"
+        elif code == "E102":
+            location = locate(data, loc_path) or Location(file)
+            value = err.get("input")
+            message = f"{dotted}: {err['msg'].rstrip('.')} (got {_describe(value)})"
+            hint = "quote text that looks like a number" if isinstance(value, (int, float)) else None
+        elif code == "E105":
+            location = locate(data, loc_path) or Location(file)
+            message = f"{dotted}: {err['msg']}"
+            hint = f'quote it: "{_written(err.get("input"))}"'
+        elif code == "E106":
+            location = locate(data, loc_path) or Location(file)
+            message = f"{dotted}: {err['msg']}"
+            hint = "labels are {zh: 中文, en: English}"
+        else:
+            location = locate(data, loc_path) or Location(file)
+            message = f"{dotted}: {err['msg'].rstrip('.')}"
+        out.append(make(code, message, location, hint))
+    return out
