@@ -73,3 +73,16 @@ def test_the_ci_job_is_yaml_and_runs_the_three_checks():
 
 def test_the_golden_manifests_section_is_kept():
     assert "\n## Golden manifests\n" in TEXT
+
+
+def test_the_python_api_example_runs(tmp_path, monkeypatch):
+    """The example under "The Python API" runs as written, from the project root."""
+    import contextlib
+    import io
+
+    code = re.search(r"## The Python API.*?```python\n(.*?)```", TEXT, re.S).group(1)
+    monkeypatch.chdir(DOC.parent.parent)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, "docs/compiling.md", "exec"), {})
+    assert out.getvalue().startswith("{\n")
