@@ -1,0 +1,190 @@
+"""The case store's tables (SQLAlchemy Core): the schema the code reads and writes.
+
+Portable by construction, so PostgreSQL is a second dialect and not a rewrite: generic
+types only (JSON documents whose bytes matter, such as manifests and audit data, are kept as
+text in onething's own canonical serialisation), timestamps stored as UTC, statuses checked
+by CHECK constraints, no SQLite-only SQL. Migrations (``migrations/versions``) create the
+same schema; a test compares the two.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator
+
+# Names every constraint the same way on every dialect (migrations can then alter them).
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+APPLICATION = "onething case store"
+"""The marker ``store_info.application`` holds; a database without it is not a case store."""
+
+CASE_STATUSES = (
+    "accepted",             # acceptance done, nothing dispatched yet
+    "in_progress",          # steps are being carried out
+    "completed",            # every step done
+    "partially_completed",  # some steps rejected or skipped, the others done
+    "rejected",             # nothing could be done
+    "withdrawn",            # the applicant withdrew (撤回)
+    "delivered",            # the results were handed over (统一出件)
+)
+STEP_STATUSES = ("blocked", "ready", "dispatched", "pending", "suspended", "done", "rejected", "failed", "skipped")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware datetime stored as UTC without zone (SQLite has none), read back as UTC."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("the store keeps aware datetimes only (the clock gives UTC)")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+metadata = MetaData(naming_convention=NAMING)
+
+store_info = Table(
+    "store_info", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+manifests = Table(
+    "manifests", metadata,
+    Column("hash", String(64), primary_key=True, comment="sha256 of body"),
+    Column("bundle_id", String(128), nullable=False),
+    Column("bundle_version", String(64), nullable=False),
+    Column("schema_version", String(16), nullable=False),
+    Column("body", Text, nullable=False, comment="the manifest's canonical JSON, as accepted"),
+    Column("stored_at", UTCDateTime, nullable=False),
+)
+
+case_sequences = Table(
+    "case_sequences", metadata,
+    Column("prefix", String(128), primary_key=True),
+    Column("day", String(8), primary_key=True, comment="YYYYMMDD, China time"),
+    Column("last", Integer, nullable=False),
+)
+
+cases = Table(
+    "cases", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("number", String(160), nullable=False, unique=True, comment="统一办件编码"),
+    Column("bundle_id", String(128), nullable=False),
+    Column("manifest_hash", String(64), ForeignKey("manifests.hash"), nullable=False),
+    Column("answers", JSON, nullable=False, comment="questions and field values; personal data"),
+    Column("selection", JSON, nullable=False, comment="optional items chosen"),
+    Column("applicant_digest", String(64), nullable=True,
+           comment="sha256 of the applicant's ID number, to find their cases without storing it twice"),
+    Column("status", String(24), nullable=False),
+    Column("flagged", Boolean, nullable=False, default=False, comment="a step failed for good"),
+    Column("accepted_on", Date, nullable=False, comment="acceptance day (China time)"),
+    Column("due_on", Date, nullable=True, comment="committed due date over all steps"),
+    Column("statutory_due_on", Date, nullable=True),
+    Column("actor", String(128), nullable=False, comment="the clerk who accepted it"),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("closed_at", UTCDateTime, nullable=True),
+    CheckConstraint(_in("status", CASE_STATUSES), name="status"),
+    Index("ix_cases_status", "status"),
+    Index("ix_cases_applicant_digest", "applicant_digest"),
+    Index("ix_cases_bundle_id", "bundle_id"),
+)
+
+steps = Table(
+    "steps", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False),
+    Column("item", String(128), nullable=False),
+    Column("department", String(128), nullable=False),
+    Column("stage", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("idempotency_key", String(64), nullable=False, unique=True,
+           comment="fixed when the step is created; every dispatch of the step carries it"),
+    Column("lease_owner", String(128), nullable=True),
+    Column("lease_expires_at", UTCDateTime, nullable=True),
+    Column("retry_at", UTCDateTime, nullable=True, comment="when a transient failure may be retried"),
+    Column("outputs", JSON, nullable=True),
+    Column("reason", Text, nullable=True, comment="why rejected, failed, skipped or suspended"),
+    Column("clock_started_on", Date, nullable=True),
+    Column("due_on", Date, nullable=True),
+    Column("statutory_due_on", Date, nullable=True),
+    Column("supplement_due_on", Date, nullable=True, comment="容缺: the supplement deadline while suspended"),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("case_id", "item", name="uq_steps_case_item"),
+    CheckConstraint(_in("status", STEP_STATUSES), name="status"),
+    CheckConstraint("attempts >= 0", name="attempts"),
+    Index("ix_steps_status_retry_at", "status", "retry_at"),
+    Index("ix_steps_lease_expires_at", "lease_expires_at"),
+)
+
+events = Table(
+    "events", metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False, comment="position in the chain, from 1"),
+    Column("at", UTCDateTime, nullable=False),
+    Column("case_number", String(160), nullable=True),
+    Column("item", String(128), nullable=True),
+    Column("kind", String(64), nullable=False),
+    Column("from_status", String(24), nullable=True),
+    Column("to_status", String(24), nullable=True),
+    Column("actor", String(128), nullable=False),
+    Column("data", Text, nullable=False, comment="canonical JSON, hashed as written"),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Index("ix_events_case_number", "case_number"),
+)
+
+audit_head = Table(
+    "audit_head", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", Integer, nullable=False, comment="the last event's seq (0: no events)"),
+    Column("hash", String(64), nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    CheckConstraint("id = 1", name="single_row"),
+)
+
+evaluations = Table(
+    "evaluations", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False, unique=True,
+           comment="好差评: one evaluation per case"),
+    Column("rating", Integer, nullable=False),
+    Column("comment", Text, nullable=True),
+    Column("actor", String(128), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    CheckConstraint("rating BETWEEN 1 AND 5", name="rating"),
+)
