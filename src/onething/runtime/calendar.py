@@ -101,6 +101,7 @@ class WorkingCalendar:
     def __init__(self, overlays: Sequence[Overlay] = ()) -> None:
         self.overlays = tuple(overlays)
         self._official_years = frozenset().union(*(o.official_years for o in self.overlays))
+        self._days: dict[dt.date, Day] = {}  # memo: a due date asks about the same days again and again
 
     def coverage(self, year: int) -> Coverage:
         if year in self._official_years or _chinesecalendar_covers(year):
@@ -110,6 +111,12 @@ class WorkingCalendar:
         return Coverage.NONE
 
     def day(self, date: dt.date) -> Day:
+        known = self._days.get(date)
+        if known is None:
+            known = self._days[date] = self._decide(date)
+        return known
+
+    def _decide(self, date: dt.date) -> Day:
         coverage = self.coverage(date.year)
         working, name, source = self._national(date, coverage)
         unconfirmed = None

@@ -11,18 +11,28 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, inspect, select
 
 from onething.dsl.i18n import _
 from onething.runtime.errors import StoreError, StoreTooNew
-from onething.runtime.store.tables import APPLICATION, metadata, store_info
+from onething.runtime.store.tables import (
+    APPLICATION,
+    GENESIS_HASH,
+    audit_head,
+    metadata,
+    store_info,
+)
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+SCHEMA_VERSION = "0001"
+"""The newest migration's revision: a store at this version opens without loading Alembic
+(a test checks it equals the scripts' head)."""
+VERSION_TABLE = "alembic_version"
 
 
 def foreign_store(tables: set[str], where: str) -> StoreError:
@@ -33,6 +43,8 @@ def foreign_store(tables: set[str], where: str) -> StoreError:
 
 
 def _config(connection: Connection | None = None) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     if connection is not None:
@@ -41,38 +53,53 @@ def _config(connection: Connection | None = None) -> Config:
 
 
 def head_revision() -> str:
-    """The newest schema version this program knows."""
+    """The newest schema version the migration scripts reach."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(_config()).get_current_head()
     assert head is not None
     return head
 
 
 def known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory
+
     return {s.revision for s in ScriptDirectory.from_config(_config()).walk_revisions()}
 
 
+def upgrade(connection: Connection) -> None:
+    from alembic import command
+
+    command.upgrade(_config(connection), "head")
+
+
 def current_revision(connection: Connection) -> str | None:
-    return MigrationContext.configure(connection).get_current_revision()
+    rows = connection.exec_driver_sql(f"SELECT version_num FROM {VERSION_TABLE}").all()
+    return rows[0][0] if len(rows) == 1 else None
 
 
 def ensure_schema(connection: Connection, where: str, now: datetime) -> str:
     """Create, upgrade or accept the schema; returns its version. Runs in the caller's transaction."""
     tables = set(inspect(connection).get_table_names())
     if not tables:
-        command.upgrade(_config(connection), "head")
+        upgrade(connection)
         connection.execute(store_info.insert(), [
             {"key": "application", "value": APPLICATION},
             {"key": "created_at", "value": now.isoformat()},
         ])
-        return head_revision()
+        connection.execute(audit_head.insert().values(id=1, seq=0, hash=GENESIS_HASH, updated_at=now))
+        return SCHEMA_VERSION
     marker = None
     if "store_info" in tables:
         marker = connection.execute(
             select(store_info.c.value).where(store_info.c.key == "application")).scalar()
     if marker != APPLICATION:
         raise foreign_store(tables, where)
-    current = current_revision(connection)
-    head = head_revision()
+    current = current_revision(connection) if VERSION_TABLE in tables else None
+    head = SCHEMA_VERSION
+    if current == head:
+        _check_tables(tables, where)
+        return head
     if current is None:
         raise StoreError(_("the store's schema version is missing; the store is damaged"),
                          _("restore the store from a backup"), where)
@@ -85,10 +112,13 @@ def ensure_schema(connection: Connection, where: str, now: datetime) -> str:
                 where)
         raise StoreError(_("the store's schema version {found} is unknown to this program").format(found=current),
                          _("restore the store from a backup"), where)
-    if current != head:
-        command.upgrade(_config(connection), "head")
-    missing = sorted(set(metadata.tables) - set(inspect(connection).get_table_names()))
+    upgrade(connection)
+    _check_tables(set(inspect(connection).get_table_names()), where)
+    return head
+
+
+def _check_tables(tables: set[str], where: str) -> None:
+    missing = sorted(set(metadata.tables) - tables)
     if missing:
         raise StoreError(_("the store is damaged: the table {table} is missing").format(table=missing[0]),
                          _("restore the store from a backup"), where)
-    return head

@@ -41,6 +41,9 @@ NAMING = {
 APPLICATION = "onething case store"
 """The marker ``store_info.application`` holds; a database without it is not a case store."""
 
+GENESIS_HASH = "0" * 64
+"""The ``prev_hash`` of the first audit event, and the head's hash while the log is empty."""
+
 CASE_STATUSES = (
     "accepted",             # acceptance done, nothing dispatched yet
     "in_progress",          # steps are being carried out

@@ -1,0 +1,173 @@
+"""The audit log: every transition appended as an event in one hash chain.
+
+Each event's hash covers the previous event's hash and the event's own content, so editing
+an event breaks its hash and moving one breaks the link to its neighbour. The chain's head
+(the last event's position and hash) is kept in its own table and updated in the same
+transaction as the append: deleting events at the end — the last one included — leaves the
+head pointing past the log. Record the head outside the store from time to time
+(``audit head``): a store rewritten from scratch cannot match it.
+
+:func:`append_event` is called inside the write transaction that makes the change it records,
+so the change and its event commit together or not at all. Event data is stored as canonical
+JSON text and hashed exactly as written; keep personal data out of it (record field keys,
+not values).
+
+The hash of an event is ``sha256`` of the canonical JSON array ``[prev_hash, at, case_number,
+item, kind, from_status, to_status, actor, data]`` (``at`` in UTC ISO 8601 with microseconds,
+``data`` the stored text), hex-encoded; the first event's ``prev_hash`` is 64 zeros.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from onething.dsl.i18n import _
+from onething.runtime.errors import StoreError
+from onething.runtime.store.tables import GENESIS_HASH as GENESIS
+from onething.runtime.store.tables import audit_head, events
+
+
+@dataclass(frozen=True)
+class Event:
+    seq: int
+    at: datetime
+    kind: str
+    actor: str
+    case_number: str | None
+    item: str | None
+    from_status: str | None
+    to_status: str | None
+    data: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class Head:
+    seq: int
+    hash: str
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    """One break in the chain; ``kind`` is edited, out_of_order, missing or head."""
+
+    seq: int
+    kind: str
+    message: str
+
+
+@dataclass
+class Verification:
+    events: int
+    head: Head | None
+    problems: list[ChainProblem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def canonical_json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def event_hash(prev_hash: str, at: datetime, case_number: str | None, item: str | None, kind: str,
+               from_status: str | None, to_status: str | None, actor: str, data_text: str) -> str:
+    stamp = at.astimezone(UTC).isoformat(timespec="microseconds")
+    payload = canonical_json([prev_hash, stamp, case_number, item, kind, from_status, to_status, actor, data_text])
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def append_event(conn: Connection, *, kind: str, actor: str, at: datetime, case_number: str | None = None,
+                 item: str | None = None, from_status: str | None = None, to_status: str | None = None,
+                 data: dict[str, Any] | None = None) -> Event:
+    """Append one event and move the head, in the caller's (write) transaction."""
+    head = conn.execute(select(audit_head.c.seq, audit_head.c.hash)
+                        .where(audit_head.c.id == 1).with_for_update()).first()
+    if head is None:
+        raise StoreError(_("the audit log's head is missing; the store is damaged"),
+                         _("run the audit verification and restore the store from a backup"))
+    text = canonical_json(data or {})
+    seq = head.seq + 1
+    digest = event_hash(head.hash, at, case_number, item, kind, from_status, to_status, actor, text)
+    conn.execute(events.insert().values(
+        seq=seq, at=at, case_number=case_number, item=item, kind=kind, from_status=from_status,
+        to_status=to_status, actor=actor, data=text, prev_hash=head.hash, hash=digest))
+    conn.execute(audit_head.update().where(audit_head.c.id == 1).values(seq=seq, hash=digest, updated_at=at))
+    return Event(seq, at, kind, actor, case_number, item, from_status, to_status, data or {}, head.hash, digest)
+
+
+def chain_head(conn: Connection) -> Head | None:
+    row = conn.execute(select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)).first()
+    return Head(row.seq, row.hash) if row else None
+
+
+def case_events(conn: Connection, case_number: str) -> list[Event]:
+    rows = conn.execute(select(events).where(events.c.case_number == case_number).order_by(events.c.seq))
+    return [_event(r) for r in rows]
+
+
+def _event(row: Any) -> Event:
+    return Event(row.seq, row.at, row.kind, row.actor, row.case_number, row.item, row.from_status,
+                 row.to_status, json.loads(row.data), row.prev_hash, row.hash)
+
+
+def _describe(row: Any) -> str:
+    parts = [row.kind]
+    if row.case_number:
+        parts.append(_("case {case}").format(case=row.case_number))
+    if row.item:
+        parts.append(_("item {item}").format(item=row.item))
+    return _("event {seq} ({what})").format(seq=row.seq, what=", ".join(parts))
+
+
+def verify_chain(conn: Connection) -> Verification:
+    """Walk the whole chain and name every event that was edited, moved or deleted.
+
+    The whole chain is always checked: one case's events can only be trusted if the links
+    around them hold.
+    """
+    head = chain_head(conn)
+    result = Verification(events=0, head=head)
+    problems = result.problems
+    prev_hash, expected = GENESIS, 1
+    rows = conn.execution_options(yield_per=2000).execute(select(events).order_by(events.c.seq))
+    for row in rows:
+        result.events += 1
+        gap = row.seq != expected
+        if gap:
+            problems.append(ChainProblem(expected, "missing", _(
+                "events {first} to {last} are missing (deleted)").format(first=expected, last=row.seq - 1)
+                if row.seq - 1 > expected else _("event {seq} is missing (deleted)").format(seq=expected)))
+        recomputed = event_hash(row.prev_hash, row.at, row.case_number, row.item, row.kind,
+                                row.from_status, row.to_status, row.actor, row.data)
+        if recomputed != row.hash:
+            problems.append(ChainProblem(row.seq, "edited", _(
+                "{event} was altered: its content does not match its hash").format(event=_describe(row))))
+        elif row.prev_hash != prev_hash and not gap:
+            problems.append(ChainProblem(row.seq, "out_of_order", _(
+                "{event} is out of place: it does not follow event {prev}").format(
+                event=_describe(row), prev=row.seq - 1)))
+        prev_hash, expected = row.hash, row.seq + 1
+    last = expected - 1
+    if head is None:
+        problems.append(ChainProblem(last, "head", _("the audit log's head is missing")))
+    elif head.seq > last:
+        problems.append(ChainProblem(last + 1, "missing", _(
+            "the last events are missing (deleted): the head records {head} events, the log ends at event {last}"
+        ).format(head=head.seq, last=last) if head.seq > last + 1 else _(
+            "event {seq}, the last one, is missing (deleted)").format(seq=head.seq)))
+    elif head.seq < last:
+        problems.append(ChainProblem(head.seq + 1, "head", _(
+            "events {first} to {last} were added without moving the head").format(first=head.seq + 1, last=last)))
+    elif head.hash != prev_hash:
+        problems.append(ChainProblem(last, "edited", _(
+            "event {seq}, the last one, does not match the head: it was replaced").format(seq=last)))
+    return result

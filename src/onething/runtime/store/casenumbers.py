@@ -1,0 +1,48 @@
+"""Unified case numbers (统一办件编码): ``<prefix>-<YYYYMMDD>-<sequence>``.
+
+The prefix is the bundle's code; manifests do not carry a bundle code yet, so it is the
+bundle's id until they do (:func:`case_prefix`). The date is the acceptance day in China
+time; the sequence counts from 1 per prefix and day, at least four digits wide.
+
+Unique under concurrency on every dialect without dialect-specific SQL: the counter row is
+incremented with one UPDATE (which takes the row's write lock: on SQLite the whole store's,
+inside a ``BEGIN IMMEDIATE`` transaction; on PostgreSQL the row's), and the day's first
+number is an INSERT inside a savepoint, retried as an UPDATE if another transaction inserted
+first. ``cases.number`` is unique besides.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from sqlalchemy import Connection, exc, select
+
+from onething.compiler.manifest import Manifest
+from onething.runtime.store.tables import case_sequences
+
+_PREFIX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.]*$")
+
+
+def case_prefix(manifest: Manifest) -> str:
+    return manifest.bundle.id
+
+
+def next_case_number(conn: Connection, prefix: str, day: date) -> str:
+    """Allocate the next number for ``prefix`` on ``day``; call inside a write transaction."""
+    if not _PREFIX.match(prefix):
+        raise ValueError(f"a case number prefix is letters, digits, _ and . only: {prefix!r}")
+    stamp = day.strftime("%Y%m%d")
+    key = (case_sequences.c.prefix == prefix) & (case_sequences.c.day == stamp)
+    for _attempt in range(3):
+        bumped = conn.execute(case_sequences.update().where(key).values(last=case_sequences.c.last + 1))
+        if bumped.rowcount == 1:
+            last = conn.execute(select(case_sequences.c.last).where(key)).scalar_one()
+            return f"{prefix}-{stamp}-{last:04d}"
+        try:
+            with conn.begin_nested():
+                conn.execute(case_sequences.insert().values(prefix=prefix, day=stamp, last=1))
+            return f"{prefix}-{stamp}-0001"
+        except exc.IntegrityError:
+            continue  # another transaction started the day's count first: bump it instead
+    raise RuntimeError(f"could not allocate a case number for {prefix} on {stamp}")  # pragma: no cover
