@@ -23,7 +23,7 @@ from onething.runtime.store.manifests import (
     manifest_hash,
     put_manifest,
 )
-from onething.runtime.store.migrate import SCHEMA_VERSION, head_revision
+from onething.runtime.store.migrate import SCHEMA_VERSION, head_revision, upgrade_sql
 from onething.runtime.store.tables import cases, manifests, metadata, steps
 
 NOW = datetime(2026, 12, 1, 2, 30, tzinfo=UTC)
@@ -247,3 +247,13 @@ def test_naive_datetimes_are_refused(store):
 
     with pytest.raises(StatementError, match="aware datetimes"), store.write() as conn:
         put_manifest(conn, manifest("core"), datetime(2026, 12, 1))
+
+
+def test_the_migrations_render_for_postgresql_without_sqlite_only_sql():
+    text = upgrade_sql("postgresql")
+    for table in metadata.tables:
+        assert f"CREATE TABLE {table} (" in text
+    assert "SERIAL" in text and "UPDATE alembic_version" not in text
+    assert "INSERT INTO alembic_version (version_num) VALUES ('0001')" in text
+    for sqlite_only in ("AUTOINCREMENT", "PRAGMA", "WITHOUT ROWID", "STRICT"):
+        assert sqlite_only not in text

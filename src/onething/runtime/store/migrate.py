@@ -73,6 +73,20 @@ def upgrade(connection: Connection) -> None:
     command.upgrade(_config(connection), "head")
 
 
+def upgrade_sql(dialect_name: str) -> str:
+    """The SQL that creates the schema on ``dialect_name`` (e.g. postgresql), without connecting."""
+    import io
+
+    from alembic import command
+
+    buffer = io.StringIO()
+    config = _config()
+    config.output_buffer = buffer
+    config.attributes["dialect_name"] = dialect_name
+    command.upgrade(config, "head", sql=True)
+    return buffer.getvalue()
+
+
 def current_revision(connection: Connection) -> str | None:
     rows = connection.exec_driver_sql(f"SELECT version_num FROM {VERSION_TABLE}").all()
     return rows[0][0] if len(rows) == 1 else None
