@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
+from runtime_support import NOW, empty_store_file
 from sqlalchemy import select
 
 from onething.runtime.audit import (
@@ -22,7 +23,6 @@ from onething.runtime.clock import FixedClock
 from onething.runtime.store import open_store
 from onething.runtime.store.tables import events
 
-NOW = datetime(2026, 12, 1, 2, 30, tzinfo=UTC)
 CASE = "birth-20261201-0001"
 TRANSITIONS = [("birth_certificate_issue", "blocked", "ready"), ("birth_certificate_issue", "ready", "dispatched"),
                ("birth_certificate_issue", "dispatched", "done"), ("hukou_birth_registration", "blocked", "ready"),
@@ -32,7 +32,7 @@ TRANSITIONS = [("birth_certificate_issue", "blocked", "ready"), ("birth_certific
 @pytest.fixture
 def store(tmp_path):
     clock = FixedClock(NOW)
-    with open_store(str(tmp_path / "cases.db"), clock=clock) as opened:
+    with open_store(empty_store_file(tmp_path), clock=clock) as opened:
         for item, before, after in TRANSITIONS:
             clock.advance(timedelta(seconds=1.25))
             with opened.write() as conn:

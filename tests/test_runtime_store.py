@@ -11,6 +11,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from compile_support import manifest
+from runtime_support import NOW, empty_store_file
 from sqlalchemy import func, insert, select
 
 from onething.runtime.clock import FixedClock
@@ -26,12 +27,10 @@ from onething.runtime.store.manifests import (
 from onething.runtime.store.migrate import SCHEMA_VERSION, head_revision, upgrade_sql
 from onething.runtime.store.tables import cases, manifests, metadata, steps
 
-NOW = datetime(2026, 12, 1, 2, 30, tzinfo=UTC)
-
 
 @pytest.fixture
 def store(tmp_path):
-    with open_store(str(tmp_path / "cases.db"), clock=FixedClock(NOW)) as opened:
+    with open_store(empty_store_file(tmp_path), clock=FixedClock(NOW)) as opened:
         yield opened
 
 

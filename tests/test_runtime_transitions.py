@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from compile_support import manifest
+from runtime_support import NOW, empty_store_file
 from sqlalchemy import insert, select
 
 from onething.runtime.audit import case_events, verify_chain
@@ -24,13 +25,12 @@ from onething.runtime.transitions import (
     transition_step,
 )
 
-NOW = datetime(2026, 12, 1, 2, 30, tzinfo=UTC)
 CASE = "core-20261201-0001"
 
 
 @pytest.fixture
 def store(tmp_path):
-    with open_store(str(tmp_path / "cases.db"), clock=FixedClock(NOW)) as opened:
+    with open_store(empty_store_file(tmp_path), clock=FixedClock(NOW)) as opened:
         with opened.write() as conn:
             digest = put_manifest(conn, manifest("core"), NOW)
             case_id = conn.execute(insert(cases).values(
