@@ -256,3 +256,28 @@ def test_the_migrations_render_for_postgresql_without_sqlite_only_sql():
     assert "INSERT INTO alembic_version (version_num) VALUES ('0001')" in text
     for sqlite_only in ("AUTOINCREMENT", "PRAGMA", "WITHOUT ROWID", "STRICT"):
         assert sqlite_only not in text
+
+
+def test_an_older_store_is_upgraded_when_opened_and_then_too_new_for_the_older_program(tmp_path, monkeypatch):
+    import shutil
+
+    from onething.runtime.store import migrate
+
+    path = empty_store_file(tmp_path)  # a store at 0001
+    newer = tmp_path / "migrations"
+    shutil.copytree(migrate.MIGRATIONS, newer, ignore=shutil.ignore_patterns("__pycache__"))
+    (newer / "versions" / "0002_note.py").write_text(
+        '"""A later schema for this test: a note on each case."""\n'
+        "import sqlalchemy as sa\nfrom alembic import op\n\n"
+        'revision = "0002"\ndown_revision = "0001"\nbranch_labels = None\ndepends_on = None\n\n\n'
+        "def upgrade():\n"
+        '    op.add_column("cases", sa.Column("note", sa.Text, nullable=True))\n', encoding="utf-8")
+    with monkeypatch.context() as later:
+        later.setattr(migrate, "MIGRATIONS", newer)
+        later.setattr(migrate, "SCHEMA_VERSION", "0002")
+        with open_store(path) as upgraded, upgraded.read() as conn:
+            assert upgraded.schema_version == "0002"
+            assert MigrationContext.configure(conn).get_current_revision() == "0002"
+            assert "note" in [c[1] for c in conn.exec_driver_sql("PRAGMA table_info(cases)")]
+    with pytest.raises(StoreTooNew, match="schema version 0002, newer than this program's 0001"):
+        open_store(path)
