@@ -250,7 +250,7 @@ def test_onething_test_checks_answers_like_compile(tmp_path):
     assert result.exit_code == 1
     assert "E504: 'studnet' is not an option of 'category' (options: resident, student)" in result.stdout
     assert "E504: 'married' is a yes/no question; answer true or false" in result.stdout
-    assert "E504: answer 'nosuch' is not a question of bundle 'core'" in result.stdout
+    assert "E208: answer key 'nosuch' is neither a question nor a field of bundle 'core'" in result.stdout
     assert f"{path}:5:" in result.stdout
 
 

@@ -72,7 +72,9 @@ def compile_sources(sources: list[BundleSource], select: list[str] | None, answe
         answers = None
         extra: list[Diagnostic] = []
         if answers_path is not None:
-            answers, extra = read_answers(answers_path, display_path(answers_path), loaded.resolved.questions)
+            rb = loaded.resolved
+            answers, extra = read_answers(answers_path, display_path(answers_path), rb.questions,
+                                          rb.field_keys(), rb.bundle.bundle)
             if has_errors(extra):
                 yield source, CompileResult(None, loaded.diagnostics + extra)
                 continue

@@ -42,7 +42,8 @@ def codes(fmt: str) -> None:
         click.echo(registry_markdown(), nl=False)
     elif fmt == "json":
         click.echo(json.dumps([
-            {"code": c.code, "severity": c.severity.value, "title": c.title, "fix": c.fix}
+            {"code": c.code, "severity": c.severity.value, "title": c.title, "fix": c.fix,
+             "needs_answers": c.needs_answers}
             for c in REGISTRY.values()], ensure_ascii=False, indent=2))
     else:
         for c in REGISTRY.values():

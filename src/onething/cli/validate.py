@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -13,7 +14,12 @@ from onething.cli.common import (
     EXIT_USAGE,
     emit_diagnostics,
 )
-from onething.dsl.diagnostics import has_errors
+from onething.dsl.diagnostics import Diagnostic, has_errors, make
+from onething.dsl.i18n import _
+
+if TYPE_CHECKING:
+    from onething.dsl.discovery import BundleSource
+    from onething.dsl.source import Location
 
 
 @click.command()
@@ -26,7 +32,9 @@ def validate(paths: tuple[Path, ...], catalog: Path | None, fmt: str) -> None:
 
     \b
     PATHS are bundle files, folders of bundles (default: bundles/), catalog files (their
-    whole catalog folder is checked) or scenario files.
+    whole catalog folder is checked) or scenario files. A folder's scenarios/ are checked
+    too. Every check that needs no answers runs: references, conditions, dependency and
+    group cycles, lints (W6xx) and the names scenarios use.
     Exit status: 0 no errors, 1 errors found, 2 usage problem.
 
     \b
@@ -51,6 +59,10 @@ def validate(paths: tuple[Path, ...], catalog: Path | None, fmt: str) -> None:
             scenario_files.append(p)
         else:
             bundle_paths.append(p)
+            if p.is_dir() and (p / "scenarios").is_dir():
+                from onething.compiler.scenarios import find_scenario_files
+
+                scenario_files += find_scenario_files([p / "scenarios"])
     try:
         if catalog is not None and not catalog.is_dir():
             raise UsageError(f"catalog folder does not exist: {catalog}")
@@ -61,14 +73,22 @@ def validate(paths: tuple[Path, ...], catalog: Path | None, fmt: str) -> None:
     for folder in catalog_dirs:
         diags.extend(ws.catalog(folder).diagnostics)
     if scenario_files:
-        from onething.compiler.scenarios import load_scenarios
+        from onething.compiler.scenarios import check_file
 
         for f in scenario_files:
-            diags.extend(load_scenarios(f)[1])
+            diags.extend(check_file(ws, f, catalog))
     catalogs_seen: set[Path] = {d.resolve() for d in catalog_dirs}
     for source in sources:
         loaded = ws.load_bundle(source)
         diags.extend(loaded.diagnostics)
+        if loaded.resolved is not None:
+            diags.extend(named_after_id(source, loaded.resolved.bundle.bundle, loaded.resolved.entry.loc("bundle")))
+            if not has_errors(loaded.diagnostics):
+                from onething.compiler.pipeline import (
+                    check_bundle,  # only now: networkx and the manifest models
+                )
+
+                diags.extend(check_bundle(loaded.resolved))
         key = source.catalog_dir.resolve()
         if key not in catalogs_seen and source.catalog_dir.is_dir():
             catalogs_seen.add(key)
@@ -77,3 +97,12 @@ def validate(paths: tuple[Path, ...], catalog: Path | None, fmt: str) -> None:
     sys.exit(EXIT_ERRORS if has_errors(diags) else EXIT_OK)
 
 
+
+
+def named_after_id(source: BundleSource, ident: str, loc: Location) -> list[Diagnostic]:
+    """W607: scenarios, manifests (<id>.json) and readers find a bundle by its id, so the file carries it."""
+    if source.path.stem == ident:
+        return []
+    return [make("W607", _("bundle {id!r} is in file {file!r}; name the file {expected!r}").format(
+        id=ident, file=source.path.name, expected=f"{ident}{source.path.suffix}"), loc,
+        _("rename the file (and update links to it), or change `bundle:` if the id is the mistake"))]

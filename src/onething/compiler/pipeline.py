@@ -16,7 +16,9 @@ from onething.compiler.manifest import (
     BundleInfo,
     DiagnosticOut,
     ExcludedItem,
+    Form,
     Manifest,
+    MaterialOut,
     Plan,
     SpecialProcedureOut,
     Step,
@@ -29,7 +31,7 @@ from onething.compiler.manifest import (
 )
 from onething.compiler.materials import merge_materials
 from onething.compiler.metrics import completeness, metrics
-from onething.compiler.plan import build_graph, critical_path, stages, working_days
+from onething.compiler.plan import Graph, build_graph, critical_path, stages, working_days
 from onething.compiler.resolve import ResolvedBundle, ResolvedItem
 from onething.compiler.selection import Selection, select
 from onething.dsl.diagnostics import Diagnostic, has_errors, make, sort_diagnostics
@@ -219,6 +221,39 @@ def _step(ri: ResolvedItem, sel: Selection, stage: int, preds: list[str], fields
     )
 
 
+def _analyse(rb: ResolvedBundle, chosen: list[str] | None, answers: dict[str, Any] | None,
+             diags: list[Diagnostic]) -> tuple[Selection, Graph, Form, dict[str, list[str]], list[MaterialOut]] | None:
+    """Selection, graph, form, materials and their lints (into ``diags``); None when errors stop it."""
+    if has_errors(diags):
+        return None
+    sel = select(rb, chosen, answers)
+    diags.extend(sel.diagnostics)
+    gr = build_graph(sel)
+    diags.extend(gr.diagnostics)
+    if has_errors(diags):
+        return None
+    form, form_lints, item_fields = merge_form(rb, sel)
+    materials, material_lints = merge_materials(rb, sel, gr)
+    lints: list[Lint] = [(d, items, []) for d, items in form_lints]
+    lints += material_lints
+    lints += step_lints(sel)
+    full_compile = chosen is None and not answers
+    diags.extend(apply_suppressions(rb, sel, lints, check_unused=full_compile))
+    return sel, gr, form, item_fields, materials
+
+
+def check_bundle(rb: ResolvedBundle) -> list[Diagnostic]:
+    """What `validate` adds to resolving: every check a compile without answers makes (cycles, lints).
+
+    With nothing answered and every optional item selected, every item and every conditional
+    use is in play, so each cycle and lint that any answers could give is found here; only the
+    manifest (metrics, hashes) is not built.
+    """
+    diags = list(rb.diagnostics)
+    _analyse(rb, None, None, diags)  # stops at once when resolving found errors
+    return sort_diagnostics(diags[len(rb.diagnostics):])
+
+
 def compile_bundle(
     rb: ResolvedBundle,
     bundle_path: Path,
@@ -227,22 +262,10 @@ def compile_bundle(
 ) -> CompileResult:
     """The whole compile of one resolved bundle; pure apart from reading the bundle's bytes for the hash."""
     diags = list(rb.diagnostics)
-    if has_errors(diags):
+    analysis = _analyse(rb, chosen, answers, diags)
+    if analysis is None:
         return CompileResult(None, sort_diagnostics(diags))
-    sel = select(rb, chosen, answers)
-    diags.extend(sel.diagnostics)
-    gr = build_graph(sel)
-    diags.extend(gr.diagnostics)
-    if has_errors(diags):
-        return CompileResult(None, sort_diagnostics(diags))
-
-    form, form_lints, item_fields = merge_form(rb, sel)
-    materials, material_lints = merge_materials(rb, sel, gr)
-    lints: list[Lint] = [(d, items, []) for d, items in form_lints]
-    lints += material_lints
-    lints += step_lints(sel)
-    full_compile = chosen is None and not answers
-    diags.extend(apply_suppressions(rb, sel, lints, check_unused=full_compile))
+    sel, gr, form, item_fields, materials = analysis
 
     stage_list = stages(gr)
     stage_of = {item: i for i, st in enumerate(stage_list) for item in st}

@@ -10,6 +10,7 @@ import networkx as nx
 from onething.compiler.resolve import ResolvedItem
 from onething.compiler.selection import Selection
 from onething.dsl.diagnostics import Diagnostic, make
+from onething.dsl.i18n import _
 from onething.dsl.models.catalog import TimeLimit
 from onething.dsl.source import Location
 
@@ -55,7 +56,7 @@ def build_graph(sel: Selection) -> Graph:
             producers.setdefault(mat, []).append(ri)
     for ri in sel.items:
         refs: list[str] = []
-        for j, mu, _ in sel.material_uses(ri):
+        for j, mu, _residual in sel.material_uses(ri):
             refs.append(mu.ref)
             for p in producers.get(mu.ref, []):
                 if p.id != ri.id and not g.has_edge(p.id, ri.id):
@@ -69,20 +70,34 @@ def build_graph(sel: Selection) -> Graph:
                 loc = ri.bundle_entry.loc("needs", j) if ri.bundle_entry else ri.anchor
                 edge_loc[(need, ri.id)] = loc
                 edges.append((need, ri.id, "needs"))
-    diags: list[Diagnostic] = []
-    try:
-        cycle = nx.find_cycle(g)
-    except nx.NetworkXNoCycle:
-        cycle = []
-    if cycle:
-        path = " → ".join([cycle[0][0], *[v for _, v in cycle]])
-        locs = tuple(edge_loc[(u, v)] for u, v in cycle)
-        detail = "; ".join(f"{u} → {v} ({g.edges[u, v]['why']})" for u, v in cycle)
-        diags.append(make("E502", f"dependency cycle: {path} [{detail}]", locs[0],
-                          "remove one edge: a `needs:` entry or the produced material that closes the loop",
-                          related=locs[1:]))
+    diags = [_cycle_diagnostic(g, cycle, edge_loc) for cycle in _cycles(g, order)]
     edges.sort(key=lambda e: (order[e[0]], order[e[1]], e[2]))
     return Graph(g, order, edges, item_materials, diags)
+
+
+MAX_CYCLES = 20  # a knot of many loops is reported by its first cycles, not thousands of lines
+
+
+def _cycles(g: nx.DiGraph, order: dict[str, int]) -> list[list[str]]:
+    """Every elementary cycle (up to MAX_CYCLES), each starting at its first item, in bundle order."""
+    found: list[list[str]] = []
+    for cycle in nx.simple_cycles(g):
+        start = min(range(len(cycle)), key=lambda i: order[cycle[i]])
+        found.append(cycle[start:] + cycle[:start])
+        if len(found) >= 10 * MAX_CYCLES:
+            break
+    found.sort(key=lambda c: (len(c), [order[n] for n in c]))
+    return found[:MAX_CYCLES]
+
+
+def _cycle_diagnostic(g: nx.DiGraph, cycle: list[str], edge_loc: dict[tuple[str, str], Location]) -> Diagnostic:
+    pairs = list(zip(cycle, cycle[1:] + cycle[:1], strict=True))
+    path = " → ".join([*cycle, cycle[0]])
+    locs = tuple(edge_loc[pair] for pair in pairs)
+    detail = "; ".join(f"{u} → {v} ({g.edges[u, v]['why']})" for u, v in pairs)
+    return make("E502", _("dependency cycle: {path} [{detail}]").format(path=path, detail=detail), locs[0],
+                _("remove one edge: a `needs:` entry or the produced material that closes the loop"),
+                related=locs[1:])
 
 
 def stages(gr: Graph) -> list[list[str]]:

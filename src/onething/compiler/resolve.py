@@ -14,6 +14,7 @@ from onething.dsl import conditions as cond
 from onething.dsl.catalog import ISSUERS_OUTSIDE, Catalog
 from onething.dsl.diagnostics import Diagnostic, make
 from onething.dsl.entries import Entry
+from onething.dsl.i18n import _
 from onething.dsl.models.bundle import Bundle, BundleItem, Question
 from onething.dsl.models.catalog import Department, FieldDef, ItemBody, ItemDef, MaterialDef
 from onething.dsl.source import Location
@@ -72,6 +73,22 @@ class ResolvedBundle:
     @property
     def item_map(self) -> dict[str, ResolvedItem]:
         return {ri.id: ri for ri in self.items}
+
+    def field_keys(self) -> set[str]:
+        """Every field key an applicant may give a value for: those of all the bundle's items
+        (selected or not) and of the bundle itself, with the members of their groups."""
+        todo = [fu.key for ri in self.items for fu in ri.model.fields or []]
+        todo += [f.key for f in self.bundle.fields]
+        keys: set[str] = set()
+        while todo:
+            key = todo.pop()
+            if key in keys:
+                continue  # a group seen before (or a group cycle, reported as E211)
+            keys.add(key)
+            entry = self.fields.get(key)
+            if entry is not None:
+                todo.extend(entry.model.fields or [])
+        return keys
 
 
 def _unknown(code: str, what: str, ident: str, known: Any, loc: Location) -> Diagnostic:
@@ -185,6 +202,38 @@ def check_item_refs(
     return diags
 
 
+def group_cycles(fields: dict[str, Entry[FieldDef]], local: set[str] | None = None) -> list[Diagnostic]:
+    """E211 for each field group that contains itself, directly or through other groups.
+
+    ``local``: only cycles through one of these keys (a bundle's own fields; the catalog's
+    cycles are reported with the catalog).
+    """
+    edges = {key: [m for m in e.model.fields or [] if m in fields and fields[m].model.fields]
+             for key, e in fields.items() if e.model.fields}
+    if not any(edges.values()):
+        return []  # no group holds a group: no cycle possible (and no graph library needed)
+    import networkx as nx
+
+    order = {key: i for i, key in enumerate(fields)}
+    g: nx.DiGraph = nx.DiGraph([(k, m) for k, ms in edges.items() for m in ms])
+    diags: list[Diagnostic] = []
+    cycles = []
+    for cycle in nx.simple_cycles(g):
+        if local is not None and not set(cycle) & local:
+            continue
+        start = min(range(len(cycle)), key=lambda i: order[cycle[i]])
+        cycles.append(cycle[start:] + cycle[:start])
+    for cycle in sorted(cycles, key=lambda c: (len(c), [order[k] for k in c]))[:20]:
+        first, nxt = cycle[0], (cycle[1:] or cycle)[0]
+        entry = fields[first]
+        j = (entry.model.fields or []).index(nxt)
+        path = " → ".join([*cycle, cycle[0]])
+        diags.append(make("E211", _("field group {key!r} contains itself: {path}").format(key=first, path=path),
+                          entry.loc("fields", j), _("remove one member so that no group leads back to itself"),
+                          related=tuple(fields[k].loc("key") for k in cycle[1:])))
+    return diags
+
+
 def check_catalog(catalog: Catalog) -> list[Diagnostic]:
     """Reference checks inside the catalog itself (conditions get names checked per bundle)."""
     diags: list[Diagnostic] = []
@@ -195,6 +244,7 @@ def check_catalog(catalog: Catalog) -> list[Diagnostic]:
         for i, member in enumerate(entry.model.fields or []):
             if member not in catalog.fields:
                 diags.append(_unknown("E202", "field", member, catalog.fields, entry.loc("fields", i)))
+    diags.extend(group_cycles(catalog.fields))
     for entry in catalog.materials.values():
         issuer = entry.model.issued_by
         if issuer and issuer not in catalog.departments and issuer not in ISSUERS_OUTSIDE:
@@ -249,6 +299,8 @@ def resolve(bundle: Bundle, entry: Entry[Bundle], catalog: Catalog) -> ResolvedB
         for j, member in enumerate(fdef.fields or []):
             if member not in fields:
                 diags.append(_unknown("E202", "field", member, fields, entry.loc("fields", i, "fields", j)))
+    if bundle.fields:
+        diags.extend(group_cycles(fields, {f.key for f in bundle.fields}))
 
     if bundle.lead not in departments:
         diags.append(_unknown("E201", "department", bundle.lead, departments, entry.loc("lead")))

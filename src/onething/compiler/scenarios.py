@@ -15,15 +15,17 @@ from pydantic import Field, ValidationError
 
 from onething.compiler import compile_bundle
 from onething.compiler.manifest import Manifest
-from onething.compiler.workspace import Workspace
-from onething.dsl.answers import _coerce
+from onething.compiler.resolve import ResolvedBundle
+from onething.compiler.workspace import LoadedBundle, Workspace
+from onething.dsl.answers import check_answers
 from onething.dsl.diagnostics import Diagnostic, has_errors, make
-from onething.dsl.discovery import BundleSource, display_path, file_kind
+from onething.dsl.discovery import BundleSource, bundle_id, display_path, file_kind
 from onething.dsl.entries import Entry
+from onething.dsl.i18n import _
 from onething.dsl.loader import load_file
 from onething.dsl.models.common import Ident, Strict, Text
 from onething.dsl.source import Location, YMap
-from onething.dsl.validation import pydantic_diagnostics
+from onething.dsl.validation import pydantic_diagnostics, suggest
 
 Answer = str | int | float | bool | None
 
@@ -70,6 +72,7 @@ class Outcome:
     location: Location
     failures: list[str] = field(default_factory=list)
     errors: list[Diagnostic] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -132,8 +135,7 @@ def compare(expect: Expect, m: Manifest) -> list[str]:
     for name, fig in (expect.metrics or {}).items():
         got = getattr(m.metrics, name, None)
         if got is None or not hasattr(got, "separate"):
-            out.append(f"metrics: unknown metric {name!r} (materials, fields, steps, trips, days)")
-            continue
+            continue  # reported before compiling (E209, check_scenario)
         for side in ("separate", "bundled"):
             want = getattr(fig, side)
             if want is not None and want != getattr(got, side):
@@ -169,38 +171,143 @@ def bundles_dir_for(path: Path) -> Path:
     return path.resolve().parent.parent
 
 
-def run_scenario(ws: Workspace, scenario: Scenario, entry: Entry[Scenario], bundles: Path,
-                 catalog: Path | None = None) -> Outcome:
-    outcome = Outcome(scenario, entry.loc())
-    bundle_path = bundles / f"{scenario.bundle}.yaml"
-    if not bundle_path.is_file():
-        outcome.errors.append(make("E204", f"scenario names bundle {scenario.bundle!r}, but {display_path(bundle_path)} does not exist",
-                                   entry.loc("bundle"), "name a bundle id from bundles/"))
-        return outcome
-    loaded = ws.load_bundle(BundleSource(bundle_path, display_path(bundle_path), catalog or bundles / "catalog"))
+class BundleIndex:
+    """The bundle files of one folder by their `bundle:` id (read cheaply, without YAML)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.by_id: dict[str, Path] = {}
+        self._loaded: dict[tuple[Path, Path], LoadedBundle] = {}
+        for p in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")):
+            if p.is_file() and file_kind(p) == "bundle":
+                ident = bundle_id(p)
+                if ident is not None:
+                    self.by_id.setdefault(ident, p)
+
+    def load(self, ws: Workspace, path: Path, catalog: Path | None) -> LoadedBundle:
+        """Each bundle once per index: a file's scenarios share it (compiling never changes it)."""
+        key = (path, catalog or self.folder / "catalog")
+        if key not in self._loaded:
+            self._loaded[key] = ws.load_bundle(BundleSource(path, display_path(path), key[1]))
+        return self._loaded[key]
+
+    def find(self, scenario: Scenario, entry: Entry[Scenario]) -> tuple[Path | None, list[Diagnostic]]:
+        """The bundle a scenario names by id; a file name still works, with W608 saying what to write."""
+        name = scenario.bundle
+        if name in self.by_id:
+            return self.by_id[name], []
+        for ext in (".yaml", ".yml"):
+            by_file = self.folder / f"{name}{ext}"
+            real = bundle_id(by_file) if by_file.is_file() else None
+            if real is not None:
+                return by_file, [make("W608", _("scenario names bundle {name!r} by its file name; its id is {real!r}").format(
+                    name=name, real=real), entry.loc("bundle"), _("write `bundle: {real}`").format(real=real))]
+        guess = suggest(name, list(self.by_id))
+        hint = _("did you mean {guess!r}?").format(guess=guess) if guess else _("bundle ids here: {ids}").format(
+            ids=", ".join(sorted(self.by_id)) or "-")
+        return None, [make("E210", _("scenario names bundle {name!r}, but no bundle in {folder} has that id").format(
+            name=name, folder=display_path(self.folder)), entry.loc("bundle"), hint)]
+
+
+def _ids(code_what: str, wanted: list[tuple[str, Location]], known: Any, out: list[Diagnostic]) -> None:
+    for ident, loc in wanted:
+        if ident not in known:
+            guess = suggest(ident, list(known))
+            out.append(make("E209", _("expectation names unknown {what} {ident!r}").format(what=code_what, ident=ident),
+                            loc, _("did you mean {guess!r}?").format(guess=guess) if guess
+                            else _("no {what} of that id in the bundle or catalog").format(what=code_what)))
+
+
+METRICS = ("materials", "fields", "steps", "trips", "days")
+
+
+def check_scenario(scenario: Scenario, entry: Entry[Scenario], rb: ResolvedBundle) -> tuple[dict[str, Any], list[Diagnostic]]:
+    """The scenario's answers, and every name in it that the bundle does not have (no compile needed).
+
+    Answers are checked like `compile --answers` (E208, E504); the selection like `--select`
+    (E503), at the scenario's own line; every id an expectation names must exist (E209), or
+    the expectation would pass (an absent id is always absent) or fail for the wrong reason.
+    """
+    diags: list[Diagnostic] = []
+    given_node = entry.node.get("given") if isinstance(entry.node, YMap) else None
+    raw = given_node.get("answers") if isinstance(given_node, YMap) else None
+    answers: dict[str, Any] = {}
+    if isinstance(raw, YMap):
+        answers, problems = check_answers(raw, rb.questions, rb.field_keys(), rb.bundle.bundle)
+        diags += problems
+    optional = [ri.id for ri in rb.items if ri.optional]
+    for i, c in enumerate(scenario.given.select or []):
+        if c in optional:
+            continue
+        what = (_("which is not optional (it is always included)") if c in rb.item_map
+                else _("which is not an item of bundle {bundle!r}").format(bundle=rb.bundle.bundle))
+        guess = suggest(c, optional)
+        diags.append(make("E503", _("select names {item!r}, {what}").format(item=c, what=what),
+                          entry.loc("given", "select", i),
+                          _("did you mean {guess!r}?").format(guess=guess) if guess and c not in rb.item_map
+                          else _("optional items: {items}").format(items=", ".join(optional) or "-")))
+    e = scenario.expect
+    items = set(rb.item_map) | set(rb.catalog.items)
+
+    def listed(key: str, values: list[str] | None) -> list[tuple[str, Location]]:
+        return [(v, entry.loc("expect", key, i)) for i, v in enumerate(values or [])]
+
+    _ids(_("item"), listed("items", e.items) + listed("absent_items", e.absent_items)
+         + [(v, entry.loc("expect", "stages", i, j)) for i, st in enumerate(e.stages or []) for j, v in enumerate(st)],
+         items, diags)
+    _ids(_("material"), listed("submit", e.submit) + listed("not_waived", e.not_waived)
+         + listed("tolerated", e.tolerated) + listed("commitment", e.commitment)
+         + [(k, entry.loc("expect", "waived", k, key=True)) for k in e.waived or {}], rb.materials, diags)
+    _ids(_("field"), listed("fields_present", e.fields_present) + listed("fields_absent", e.fields_absent),
+         rb.fields, diags)
+    _ids(_("metric"), [(k, entry.loc("expect", "metrics", k, key=True)) for k in e.metrics or {}], METRICS, diags)
+    return answers, diags
+
+
+def _prepare(ws: Workspace, scenario: Scenario, entry: Entry[Scenario], index: BundleIndex,
+             catalog: Path | None, outcome: Outcome) -> tuple[Path, ResolvedBundle, dict[str, Any]] | None:
+    """Find, load and check the scenario's bundle; None (with outcome.errors) when it cannot run."""
+    bundle_path, found = index.find(scenario, entry)
+    outcome.errors += [d for d in found if d.is_error]
+    outcome.warnings += [d for d in found if not d.is_error]
+    if bundle_path is None:
+        return None
+    loaded = index.load(ws, bundle_path, catalog)
     if loaded.resolved is None:
         outcome.errors.extend(d for d in loaded.diagnostics if d.is_error)
-        return outcome
-    rb = loaded.resolved
-    answers: dict[str, Any] = {}
-    for key, value in scenario.given.answers.items():
-        if key not in rb.questions:
-            outcome.errors.append(make("E504", f"answer {key!r} is not a question of bundle {scenario.bundle!r}",
-                                       entry.loc("given", "answers", key), "questions: " + ", ".join(rb.questions)))
-            continue
-        # the same checks as `compile --answers`: an enum value must be an option, yes/no a boolean
-        answers[key], problem = _coerce(rb.questions[key], value)
-        if problem:
-            outcome.errors.append(make("E504", problem, entry.loc("given", "answers", key),
-                                       "see the bundle's questions"))
+        return None
+    answers, problems = check_scenario(scenario, entry, loaded.resolved)
+    outcome.errors += [d for d in problems if d.is_error]
+    outcome.warnings += [d for d in problems if not d.is_error]
     if outcome.errors:
+        return None
+    return bundle_path, loaded.resolved, answers
+
+
+def run_scenario(ws: Workspace, scenario: Scenario, entry: Entry[Scenario], bundles: Path,
+                 catalog: Path | None = None, index: BundleIndex | None = None) -> Outcome:
+    outcome = Outcome(scenario, entry.loc())
+    ready = _prepare(ws, scenario, entry, index or BundleIndex(bundles), catalog, outcome)
+    if ready is None:
         return outcome
+    bundle_path, rb, answers = ready
     result = compile_bundle(rb, bundle_path, scenario.given.select, answers)
     if result.manifest is None or has_errors(result.diagnostics):
         outcome.errors.extend(d for d in result.diagnostics if d.is_error)
         return outcome
     outcome.failures = compare(scenario.expect, result.manifest)
     return outcome
+
+
+def check_file(ws: Workspace, path: Path, catalog: Path | None = None) -> list[Diagnostic]:
+    """What `validate` reports for a scenario file: its shape and every name in it, without compiling."""
+    scenarios, diags = load_scenarios(path)
+    index = BundleIndex(bundles_dir_for(path))
+    for scenario, entry in scenarios:
+        outcome = Outcome(scenario, entry.loc())
+        _prepare(ws, scenario, entry, index, catalog, outcome)
+        diags += outcome.errors + outcome.warnings
+    return diags
 
 
 def find_scenario_files(paths: list[Path]) -> list[Path]:
@@ -219,8 +326,9 @@ def run_file(ws: Workspace, path: Path, catalog: Path | None = None) -> Scenario
     scenarios, diags = load_scenarios(path)
     run.diagnostics = diags
     bundles = bundles_dir_for(path)
+    index = BundleIndex(bundles)
     for scenario, entry in scenarios:
-        run.outcomes.append(run_scenario(ws, scenario, entry, bundles, catalog))
+        run.outcomes.append(run_scenario(ws, scenario, entry, bundles, catalog, index))
     return run
 
 
@@ -229,6 +337,6 @@ def render_outcome(o: Outcome) -> str:
     lines = [f"{status} {o.location}: {o.scenario.bundle}: {o.scenario.name}"]
     for f in o.failures:
         lines.append(f"    {f}")
-    for d in o.errors:
+    for d in o.errors + o.warnings:
         lines.append("    " + d.render().replace("\n", "\n    "))
     return "\n".join(lines)

@@ -24,10 +24,13 @@ class CodeInfo:
     severity: Severity
     title: str
     fix: str
+    # True when the problem can only arise from answers or a selection (`--answers`,
+    # `--select`, a scenario's `given`): `validate` of a bundle alone never reports it
+    needs_answers: bool = False
 
 
-def _c(code: str, title: str, fix: str) -> CodeInfo:
-    return CodeInfo(code, Severity.WARNING if code.startswith("W") else Severity.ERROR, title, fix)
+def _c(code: str, title: str, fix: str, needs_answers: bool = False) -> CodeInfo:
+    return CodeInfo(code, Severity.WARNING if code.startswith("W") else Severity.ERROR, title, fix, needs_answers)
 
 
 REGISTRY: dict[str, CodeInfo] = {
@@ -62,6 +65,11 @@ REGISTRY: dict[str, CodeInfo] = {
         _c("E205", "duplicate id", "Give each department, field, material, item, question and bundle its own id."),
         _c("E206", "needs names an item not in the bundle", "List only items of this bundle under `needs:`."),
         _c("E207", "incomplete inline item", "An inline item (`id:`) needs name, type and department."),
+        _c("E208", "unknown answer key", "Answer the bundle's questions and its items' field keys only; see the hint.",
+           needs_answers=True),
+        _c("E209", "scenario expects an unknown id", "Name items, materials and field keys that exist in the bundle or catalog."),
+        _c("E210", "scenario names an unknown bundle", "Name the bundle by its `bundle:` id (see the hint)."),
+        _c("E211", "field group contains itself", "A group's `fields:` must not lead back to the group; remove one member."),
         # E3xx: conditions
         _c("E301", "condition syntax error", "Write a condition like `a and b`, `x == 'v'`, `x in ['a', 'b']`."),
         _c("E302", "condition names an unknown question", "Use a question key declared under the bundle's `questions:`."),
@@ -72,8 +80,9 @@ REGISTRY: dict[str, CodeInfo] = {
         # E5xx: compiling
         _c("E501", "same field key, incompatible definitions", "Make the definitions agree or use a different key."),
         _c("E502", "dependency cycle", "Remove one of the edges named in the cycle (a `needs:` or a produced material)."),
-        _c("E503", "unknown item in --select", "Select optional items of the bundle by their ids."),
-        _c("E504", "bad answers file", "Answers are one mapping of question keys and field keys to values."),
+        _c("E503", "unknown item in --select", "Select optional items of the bundle by their ids.", needs_answers=True),
+        _c("E504", "bad answers file", "Answers are one mapping of question keys and field keys to values.",
+           needs_answers=True),
         # W6xx: lints (suppressible)
         _c("W601", "probably the same question", "Ask it once: use one field key for both, or suppress with the reason they differ."),
         _c("W602", "more than 3 steps", "Cut the item to 受理、审核、办结, or declare the extra steps as special procedures."),
@@ -81,6 +90,8 @@ REGISTRY: dict[str, CodeInfo] = {
         _c("W604", "government-issued material not shared electronically", "Make it an e-certificate (免证办 target), or suppress with the reason."),
         _c("W605", "suppression that silences nothing", "Remove the suppression, or move it to where the lint stands."),
         _c("W606", "form section without a title", "Add the section (the field key's first part) to the catalog's `sections:` with zh and en titles."),
+        _c("W607", "bundle file named differently from its id", "Rename the file to <bundle id>.yaml (scenarios and manifests use the id)."),
+        _c("W608", "scenario names a bundle by its file name", "Write the bundle's `bundle:` id under the scenario's `bundle:`."),
     ]
 }
 
@@ -167,9 +178,14 @@ def registry_markdown() -> str:
         "`W` codes are lints: warnings that `--strict` turns into errors and that a reviewed",
         "suppression can silence where they stand (see docs/authoring.md, *Suppressing a lint*).",
         "",
-        "| code | severity | meaning | how to fix |",
-        "|---|---|---|---|",
+        "`onething validate` reports every code except those marked *needs answers*: they arise",
+        "only from an applicant's answers or a selection (`compile`/`plan`/`graph` with `--answers`",
+        "or `--select`, and a scenario's `given`, which `validate` and `onething test` check).",
+        "",
+        "| code | severity | meaning | how to fix | needs answers |",
+        "|---|---|---|---|---|",
     ]
     for c in REGISTRY.values():
-        lines.append(f"| {c.code} | {c.severity.value} | {c.title} | {c.fix.replace('|', '/')} |")
+        answers = "yes" if c.needs_answers else ""
+        lines.append(f"| {c.code} | {c.severity.value} | {c.title} | {c.fix.replace('|', '/')} | {answers} |")
     return "\n".join(lines) + "\n"

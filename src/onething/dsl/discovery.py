@@ -52,6 +52,20 @@ def _top_key(path: Path) -> str | None:
     return None
 
 
+def bundle_id(path: Path) -> str | None:
+    """The value of a bundle file's top-level `bundle:` key, sniffed without parsing YAML."""
+    try:
+        with path.open("rb") as fh:
+            for raw in fh:
+                line = raw.decode("utf-8", "replace")
+                if line.startswith("bundle:"):
+                    value = line[len("bundle:"):].split(" #", 1)[0].strip().strip("'\"")
+                    return value or None
+    except OSError:
+        return None
+    return None
+
+
 def file_kind(path: Path) -> str | None:
     """'bundle', 'catalog', 'scenarios' or None, from the first top-level key."""
     key = _top_key(path)
