@@ -1,4 +1,6 @@
-"""Golden manifests of bundles/birth.yaml and bundles/school_entry.yaml, with and without answers.
+"""Golden manifests of the fixture project's birth and school_entry bundles, with and without answers.
+
+They compile tests/fixtures/project/ (a frozen copy), never the shipped bundles/.
 
 A fresh compile must equal tests/golden/*.json byte for byte. When a bundle, the catalog or
 the compiler changes on purpose, regenerate them with ONE command and review the diff:
@@ -77,4 +79,9 @@ def test_goldens_carry_no_absolute_path():
     for golden in CASES:
         text = (GOLDEN / golden).read_text(encoding="utf-8")
         assert str(ROOT) not in text
-        assert json.loads(text)["bundle"]["source"] == REGENERATE.CASES[golden][0].removeprefix("bundles/")
+        assert json.loads(text)["bundle"]["source"] == REGENERATE.CASES[golden][0].rsplit("/", 1)[-1]
+
+
+def test_goldens_compile_the_fixture_project_not_the_shipped_bundles():
+    for bundle, _answers in REGENERATE.CASES.values():
+        assert bundle.startswith("tests/fixtures/project/bundles/"), bundle

@@ -83,7 +83,7 @@ def test_fixture_manifests_validate(validator, case):
 
 @pytest.mark.parametrize("answers", sorted(GOLDEN.glob("*.answers.yaml")), ids=lambda p: p.name)
 def test_manifests_compiled_with_answers_validate(validator, answers):
-    bundle = REPO / "bundles" / (answers.name.split(".")[0] + ".yaml")
+    bundle = REPO / "tests" / "fixtures" / "project" / "bundles" / (answers.name.split(".")[0] + ".yaml")
     if not bundle.exists():
         pytest.skip(f"{bundle} does not exist")
     result = _cli("compile", bundle, "--answers", answers)

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""Regenerate the golden manifests in tests/golden/ from bundles/:
+"""Regenerate the golden manifests in tests/golden/ from the fixture project tests/fixtures/project/:
 
     python tests/golden/regenerate.py
 
-Each golden is exactly what ``onething compile bundles/<bundle>.yaml [--answers …]`` prints.
+Each golden is exactly what ``onething compile tests/fixtures/project/bundles/<bundle>.yaml
+[--answers …]`` prints. The fixture project is a frozen copy of two shipped bundles, so a
+policy author changing bundles/ never has to touch the goldens.
 tests/test_compile_golden.py compares them byte for byte with a fresh compile, so a change
 to a bundle, the catalog or the compiler shows up as a diff of these files to review
 (``git diff tests/golden``) before it is committed. See docs/compiling.md, "Golden manifests".
@@ -16,13 +18,14 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
+PROJECT = "tests/fixtures/project/bundles"
 
 # golden file → (bundle file, answers file or None)
 CASES: dict[str, tuple[str, str | None]] = {
-    "birth.json": ("bundles/birth.yaml", None),
-    "birth.answers.json": ("bundles/birth.yaml", "tests/golden/birth.answers.yaml"),
-    "school_entry.json": ("bundles/school_entry.yaml", None),
-    "school_entry.answers.json": ("bundles/school_entry.yaml", "tests/golden/school_entry.answers.yaml"),
+    "birth.json": (f"{PROJECT}/birth.yaml", None),
+    "birth.answers.json": (f"{PROJECT}/birth.yaml", "tests/golden/birth.answers.yaml"),
+    "school_entry.json": (f"{PROJECT}/school_entry.yaml", None),
+    "school_entry.answers.json": (f"{PROJECT}/school_entry.yaml", "tests/golden/school_entry.answers.yaml"),
 }
 
 

@@ -18,7 +18,7 @@ from onething.compiler.manifest import Manifest
 from onething.compiler.resolve import ResolvedBundle
 from onething.compiler.workspace import LoadedBundle, Workspace
 from onething.dsl.answers import check_answers
-from onething.dsl.diagnostics import Diagnostic, has_errors, make
+from onething.dsl.diagnostics import Diagnostic, has_errors, make, sort_diagnostics
 from onething.dsl.discovery import BundleSource, bundle_id, display_path, file_kind
 from onething.dsl.entries import Entry
 from onething.dsl.i18n import _
@@ -261,7 +261,7 @@ def check_scenario(scenario: Scenario, entry: Entry[Scenario], rb: ResolvedBundl
     _ids(_("field"), listed("fields_present", e.fields_present) + listed("fields_absent", e.fields_absent),
          rb.fields, diags)
     _ids(_("metric"), [(k, entry.loc("expect", "metrics", k, key=True)) for k in e.metrics or {}], METRICS, diags)
-    return answers, diags
+    return answers, sort_diagnostics(diags)
 
 
 def _prepare(ws: Workspace, scenario: Scenario, entry: Entry[Scenario], index: BundleIndex,
