@@ -9,3 +9,8 @@ import pytest
 def _private_build_cache(tmp_path_factory, monkeypatch):
     """`compile -o` records state in the user's cache; tests must neither read nor fill the real one."""
     monkeypatch.setenv("ONETHING_CACHE_DIR", str(tmp_path_factory.mktemp("onething-cache")))
+
+
+# Scenario files of the bad fixtures are wrong on purpose (tests/test_bad_fixtures.py runs
+# `validate` on them); the pytest plugin must not collect them as the project's scenarios.
+collect_ignore_glob = ["fixtures/bad/*"]

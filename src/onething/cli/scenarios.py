@@ -54,13 +54,14 @@ def test_cmd(paths: tuple[Path, ...], catalog: Path | None, fmt: str, quiet: boo
             "errors": [d.to_json() for d in load_errors],
             "scenarios": [{"name": o.scenario.name, "bundle": o.scenario.bundle, "location": str(o.location),
                            "passed": o.passed, "failures": o.failures,
-                           "errors": [d.to_json() for d in o.errors]} for o in outcomes],
+                           "errors": [d.to_json() for d in o.errors],
+                           "warnings": [d.to_json() for d in o.warnings]} for o in outcomes],
         }), nl=False)
     else:
         for d in load_errors:
             click.echo(d.render())
         for o in outcomes:
-            if not quiet or not o.passed:
+            if not quiet or not o.passed or o.warnings:
                 click.echo(render_outcome(o))
         click.echo(f"scenarios: {passed} passed, {failed} failed" + (f", {len(load_errors)} file error(s)" if load_errors else ""))
     ok = failed == 0 and not load_errors and (outcomes or not files)

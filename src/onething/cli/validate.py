@@ -47,7 +47,7 @@ def validate(paths: tuple[Path, ...], catalog: Path | None, fmt: str) -> None:
     from onething.compiler.workspace import Workspace
     from onething.dsl.discovery import UsageError, file_kind, find_bundles
 
-    ws = Workspace()
+    ws = Workspace(remember_bundles=True)
     bundle_paths: list[Path] = []
     catalog_dirs: list[Path] = []
     scenario_files: list[Path] = []

@@ -76,8 +76,10 @@ def _salvage(data: YMap, exc: ValidationError, catalog: Catalog) -> YMap | None:
 class Workspace:
     """Loads catalogs once per folder and bundles against them."""
 
-    def __init__(self) -> None:
+    def __init__(self, remember_bundles: bool = False) -> None:
         self._catalogs: dict[Path, Catalog] = {}
+        # `validate` loads each bundle once for itself and its scenarios; a compile loads it once anyway
+        self._bundles: dict[tuple[Path, Path], LoadedBundle] | None = {} if remember_bundles else None
 
     def catalog(self, folder: Path) -> Catalog:
         key = folder.resolve()
@@ -88,6 +90,14 @@ class Workspace:
         return self._catalogs[key]
 
     def load_bundle(self, source: BundleSource) -> LoadedBundle:
+        if self._bundles is None:
+            return self._load_bundle(source)
+        key = (source.path.resolve(), source.catalog_dir.resolve())
+        if key not in self._bundles:
+            self._bundles[key] = self._load_bundle(source)
+        return self._bundles[key]
+
+    def _load_bundle(self, source: BundleSource) -> LoadedBundle:
         loaded = load_file(source.path, source.display)
         diags = list(loaded.diagnostics)
         if loaded.data is None:
