@@ -7,12 +7,12 @@ Bump SCHEMA_VERSION on any incompatible change.
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 from pydantic_core import to_json
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "2.0"
 
 Label = dict[str, str]
 Answer = str | int | float | bool | None
@@ -20,6 +20,81 @@ Answer = str | int | float | bool | None
 
 class _Out(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+# --- issue 8 §2/§3 (items, metrics): facts that are null when unknown ----------------------
+
+
+class _KeepNull(_Out):
+    """An output whose ``nullable`` keys are written as ``null`` when unknown.
+
+    Manifests are dumped with ``exclude_none`` (absent = not applicable); a fact the source
+    does not give must still show, as null, so that a reader sees it is unknown.
+    """
+
+    nullable: ClassVar[tuple[str, ...]] = ()
+
+    @model_serializer(mode="wrap")
+    def _keep_null(self, handler: SerializerFunctionWrapHandler):  # no annotation: keeps the schema
+        data = handler(self)
+        for key in self.nullable:
+            data.setdefault(key, None)
+        return data
+
+
+class FeeOut(_KeepNull):
+    """One fee line; amount and unit null when the source does not give them."""
+
+    nullable: ClassVar[tuple[str, ...]] = ("amount", "unit")
+    amount: str | None = Field(default=None, description="CNY as exact decimal text; \"0\" = free (stated)")
+    unit: str | None = None
+    condition: Label | None = None
+    basis: str | None = None
+
+
+class AppointmentOut(_Out):
+    """An in-person appointment the one window cannot absorb: one trip of its own."""
+
+    item: str
+    kind: str
+    name: Label
+    place: Label | None = None
+    note: Label | None = None
+
+
+class RequirementOut(_Out):
+    """How this item needs a material, where it says more than the material list."""
+
+    material: str
+    in_person: bool = Field(description="this department wants the original shown (e.g. the physical ID card)")
+    note: Label | None = None
+    when: str | None = None
+
+
+class DroppedNeed(_Out):
+    """A `needs:` naming an item that is not in this compile: dropped from the plan."""
+
+    item: str
+    needs: str
+    reason: Literal["not_selected", "condition_false"]
+
+
+class OnlineCoverage(_Out):
+    """全程网办: items that can be handled fully online (the Artux plan targets ≥ 80%)."""
+
+    items: int
+    online: int = Field(description="handling_form includes online, no in-person material or appointment")
+    unknown: int = Field(description="items whose handling_form is not given (counted as not online)")
+    share: float = Field(description="online / items")
+
+
+class CommitmentOut(_KeepNull):
+    nullable: ClassVar[tuple[str, ...]] = ("consequence",)
+    text: Label
+    consequence: Label | None = Field(default=None, description="legal consequence of a false commitment")
+
+
+# --- end issue 8 §2/§3 --------------------------------------------------------------------
 
 
 class WindowOut(_Out):
@@ -111,15 +186,22 @@ class MaterialOut(_Out):
     originals: int
     copies: int
     tolerated: ToleratedOut | None = None
-    commitment: Label | None = None
+    commitment: CommitmentOut | None = None
     notes: Label | None = None
 
 
-class TimeLimitOut(_Out):
+class TimeLimitOut(_KeepNull):
+    """Both limits, each with its own unit; null = not given (unknown)."""
+
+    nullable: ClassVar[tuple[str, ...]] = (
+        "statutory", "statutory_unit", "committed", "committed_unit", "committed_working_days")
     statutory: int | None = None
+    statutory_unit: str | None = None
     committed: int | None = None
-    unit: str
-    committed_working_days: int = Field(description="committed (else statutory) limit in working days")
+    committed_unit: str | None = None
+    committed_working_days: int | None = Field(
+        default=None, description="committed (else statutory) limit in working days; null = unknown "
+        "(no limit, or none with a known unit)")
 
 
 class SpecialProcedureOut(_Out):
@@ -133,9 +215,12 @@ class StepInputs(_Out):
     fields: list[str]
     materials: list[str]
     upstream: dict[str, list[str]] = Field(description="direct predecessor → the materials it produces")
+    requirements: list[RequirementOut] = Field(
+        default=[], description="this item's requirements that are in person or carry a note")
 
 
-class Step(_Out):
+class Step(_KeepNull):
+    nullable: ClassVar[tuple[str, ...]] = ("fees", "nearby")
     name: Label
     type: str
     department: str
@@ -151,6 +236,10 @@ class Step(_Out):
     special_procedures: list[SpecialProcedureOut]
     steps: list[str]
     visits: int | None = None
+    fees: list[FeeOut] | None = Field(default=None, description="fee lines; null = unknown")
+    nearby: list[str] | None = Field(
+        default=None, description="就近办 levels (township, village); [] = city only; null = unknown")
+    appointments: list[AppointmentOut] = []
 
 
 class Plan(_Out):
@@ -160,10 +249,18 @@ class Plan(_Out):
     critical_path: list[str]
     committed_days: int
     unknown_limits: list[str] = Field(
-        description="items with neither a committed nor a statutory limit: counted as 0 days, so "
-        "committed_days is a lower bound while this list is not empty"
+        description="items with neither a committed nor a statutory limit known in days (a limit "
+        "without a unit is not): counted as 0 days, so committed_days is a lower bound while this "
+        "list is not empty"
     )
+    converted_limits: list[str] = Field(
+        default=[], description="items whose counted limit is in calendar days, converted at 5 working "
+        "days per 7 calendar days (rounded up): an estimate")
     special_procedures: list[SpecialProcedureOut]
+    appointments: list[AppointmentOut] = Field(
+        default=[], description="in-person appointments the window cannot absorb; each is a trip")
+    dropped_needs: list[DroppedNeed] = Field(
+        default=[], description="`needs:` naming an item outside this compile, dropped from the plan")
 
 
 class Figure(_Out):
@@ -178,6 +275,8 @@ class Metrics(_Out):
     trips: Figure
     days: Figure
     special_procedure_days: int = Field(description="published separately, not counted in days")
+    online: OnlineCoverage
+    tolerated_materials: int = Field(description="materials accepted missing at the window (容缺受理)")
 
 
 class ItemCompleteness(_Out):

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from onething.compiler.manifest import MaterialOut, ToleratedOut
+from onething.compiler.manifest import CommitmentOut, MaterialOut, ToleratedOut
 from onething.compiler.plan import Graph
 from onething.compiler.resolve import ResolvedBundle, ResolvedItem
 from onething.compiler.selection import Selection, conjoin, disjoin
@@ -94,7 +94,9 @@ def merge_materials(
             when = disjoin([x.residual for x in u if x.use.in_person])
         elif all(x.use.commitment for x in u):
             status = "commitment"
-            commitment = dict(u[0].use.commitment.text)  # type: ignore[union-attr]
+            c = u[0].use.commitment
+            commitment = CommitmentOut(  # type: ignore[union-attr]
+                text=dict(c.text), consequence=dict(c.consequence) if c.consequence else None)
         elif all(x.use.tolerated for x in u):
             status = "tolerated"
             t = min((x.use.tolerated for x in u), key=lambda t: t.supplement_days)  # type: ignore[union-attr]

@@ -6,8 +6,16 @@ bundled  = the same items through the one window. Definitions in docs/compiling.
 
 from __future__ import annotations
 
-from onething.compiler.manifest import Completeness, Figure, ItemCompleteness, MaterialOut, Metrics
+from onething.compiler.manifest import (
+    Completeness,
+    Figure,
+    ItemCompleteness,
+    MaterialOut,
+    Metrics,
+    OnlineCoverage,
+)
 from onething.compiler.plan import to_working_days, working_days
+from onething.compiler.resolve import ResolvedItem
 from onething.compiler.selection import Selection
 from onething.dsl.models.catalog import ItemDef
 
@@ -20,11 +28,14 @@ STANDARD_ELEMENTS: dict[str, object] = {
     "department": lambda m: bool(m.department),
     "acceptance_conditions": lambda m: bool(m.acceptance_conditions),
     "service_object": lambda m: bool(m.service_object),
-    "statutory_limit": lambda m: m.time_limit is not None and m.time_limit.statutory is not None,
+    # a limit without its unit is not known in days (issue 8 §2)
+    "statutory_limit": lambda m: m.time_limit is not None and m.time_limit.statutory is not None
+    and (m.time_limit.statutory == 0 or m.time_limit.unit_of("statutory") is not None),
     "result": lambda m: m.result is not None,
     "result_sample": lambda m: m.result is not None and bool(m.result.sample),
-    "fee": lambda m: m.fee is not None and m.fee.amount is not None,
-    "fee_basis": lambda m: m.fee is not None and bool(m.fee.basis),
+    # every fee line's amount known; every line that is not stated free has its basis
+    "fee": lambda m: m.fee is not None and all(f.amount is not None for f in m.fee),
+    "fee_basis": lambda m: m.fee is not None and all(f.basis or f.amount == 0 for f in m.fee),
     "materials": lambda m: bool(m.materials),
     "process": lambda m: bool(m.steps),
     "handling_form": lambda m: bool(m.handling_form),
@@ -60,10 +71,15 @@ def metrics(
     separate_fields = sum(len(item_fields.get(ri.id, [])) for ri in items)
     separate_steps = sum(len(ri.model.steps) if ri.model.steps else 3 for ri in items)
     separate_trips = sum(ri.model.visits if ri.model.visits is not None else 1 for ri in items)
-    fully_online = all(
+    # 跑动 (issue 8 §3): the window visit, none when every item is online and nothing must be
+    # shown in person, plus every in-person appointment the window cannot absorb
+    online = online_coverage(sel)
+    applied_online = all(
         ri.model.handling_form and "online" in ri.model.handling_form for ri in items
     ) and not any(m.in_person for m in materials)
-    bundled_trips = 0 if fully_online else 1
+    window_visit = 0 if applied_online else 1
+    appointments = sum(len(ri.model.appointments or []) for ri in items)
+    bundled_trips = window_visit + appointments
     separate_days = sum(working_days(ri.model.time_limit) for ri in items)
     special_days = sum(
         to_working_days(sp.days, sp.unit) for ri in items for sp in ri.model.special_procedures or []
@@ -75,5 +91,25 @@ def metrics(
         trips=Figure(separate=separate_trips, bundled=bundled_trips if items else 0),
         days=Figure(separate=separate_days, bundled=committed_days),
         special_procedure_days=special_days,
+        online=online,
+        tolerated_materials=sum(1 for m in materials if m.status == "tolerated"),
     )
+
+
+def is_online(sel: Selection, ri: ResolvedItem) -> bool:
+    """全程网办: offered online, nothing to show in person, no appointment of its own."""
+    m = ri.model
+    return (
+        bool(m.handling_form) and "online" in m.handling_form  # type: ignore[operator]
+        and not m.appointments
+        and not any(mu.in_person for _, mu, _ in sel.material_uses(ri))
+    )
+
+
+def online_coverage(sel: Selection) -> OnlineCoverage:
+    items = len(sel.items)
+    online = sum(1 for ri in sel.items if is_online(sel, ri))
+    unknown = sum(1 for ri in sel.items if not ri.model.handling_form)
+    return OnlineCoverage(items=items, online=online, unknown=unknown,
+                          share=round(online / items, 3) if items else 0.0)
 

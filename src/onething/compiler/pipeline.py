@@ -11,6 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from onething.compiler.form import merge_form
+from onething.compiler.item_facts import (
+    appointments_of,
+    dropped_needs,
+    fees_of,
+    limit_lints,
+    requirements_of,
+    time_limit_out,
+)
 from onething.compiler.manifest import (
     SCHEMA_VERSION,
     BundleInfo,
@@ -23,7 +31,6 @@ from onething.compiler.manifest import (
     SpecialProcedureOut,
     Step,
     StepInputs,
-    TimeLimitOut,
     WindowOut,
 )
 from onething.compiler.manifest import (
@@ -31,7 +38,7 @@ from onething.compiler.manifest import (
 )
 from onething.compiler.materials import merge_materials
 from onething.compiler.metrics import completeness, metrics
-from onething.compiler.plan import Graph, build_graph, critical_path, stages, working_days
+from onething.compiler.plan import Graph, build_graph, counted_limit, critical_path, stages, working_days
 from onething.compiler.resolve import ResolvedBundle, ResolvedItem
 from onething.compiler.selection import Selection, select
 from onething.dsl.diagnostics import Diagnostic, has_errors, make, sort_diagnostics
@@ -203,21 +210,20 @@ def _step(ri: ResolvedItem, sel: Selection, stage: int, preds: list[str], fields
             fields=fields,
             materials=materials,
             upstream={p: sorted(producers.get(p, [])) for p in preds},
+            requirements=requirements_of(ri, sel),
         ),
         outputs=list(m.produces or []),
         result=dict(m.result.name) if m.result else None,
-        time_limit=TimeLimitOut(
-            statutory=tl.statutory if tl else None,
-            committed=tl.committed if tl else None,
-            unit=tl.unit if tl else "working_days",
-            committed_working_days=working_days(tl),
-        ),
+        time_limit=time_limit_out(tl),
         special_procedures=[
             SpecialProcedureOut(item=ri.id, name=dict(sp.name), days=sp.days, unit=sp.unit)
             for sp in m.special_procedures or []
         ],
         steps=list(m.steps or []),
         visits=m.visits,
+        fees=fees_of(m),
+        nearby=list(m.nearby) if m.nearby is not None else None,
+        appointments=appointments_of(ri),
     )
 
 
@@ -237,6 +243,7 @@ def _analyse(rb: ResolvedBundle, chosen: list[str] | None, answers: dict[str, An
     lints: list[Lint] = [(d, items, []) for d, items in form_lints]
     lints += material_lints
     lints += step_lints(sel)
+    lints += limit_lints(sel)
     full_compile = chosen is None and not answers
     diags.extend(apply_suppressions(rb, sel, lints, check_unused=full_compile))
     return sel, gr, form, item_fields, materials
@@ -286,12 +293,14 @@ def compile_bundle(
         edges=gr.edges,
         critical_path=path,
         committed_days=days,
-        unknown_limits=[
+        unknown_limits=[ri.id for ri in sel.items if counted_limit(ri.model.time_limit) is None],
+        converted_limits=[
             ri.id for ri in sel.items
-            if ri.model.time_limit is None
-            or (ri.model.time_limit.committed is None and ri.model.time_limit.statutory is None)
+            if (c := counted_limit(ri.model.time_limit)) is not None and c[1] == "calendar_days" and c[0]
         ],
         special_procedures=[sp for s in steps.values() for sp in s.special_procedures],
+        appointments=[a for s in steps.values() for a in s.appointments],
+        dropped_needs=dropped_needs(rb, sel),
     )
     unique_fields = sum(len(s.fields) for s in form.sections if s.id != "situation")
     figures = metrics(sel, materials, item_fields, gr.item_materials, unique_fields, days)

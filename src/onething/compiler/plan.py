@@ -26,11 +26,32 @@ def to_working_days(days: int | None, unit: str) -> int:
     return days
 
 
-def working_days(limit: TimeLimit | None) -> int:
-    """Committed (else statutory) limit in working days."""
+def counted_limit(limit: TimeLimit | None) -> tuple[int, str] | None:
+    """The limit a plan counts: committed, else statutory, each only with a known unit.
+
+    (days, unit), or None when neither is known in days. 0 (即办) needs no unit.
+    """
     if limit is None:
-        return 0
-    return to_working_days(limit.committed if limit.committed is not None else limit.statutory, limit.unit)
+        return None
+    for which in ("committed", "statutory"):
+        days = getattr(limit, which)
+        unit = limit.unit_of(which)  # type: ignore[arg-type]
+        if days == 0:
+            return 0, unit or "working_days"
+        if days is not None and unit is not None:
+            return days, unit
+    return None
+
+
+def known_working_days(limit: TimeLimit | None) -> int | None:
+    """Committed (else statutory) limit in working days; None = unknown."""
+    counted = counted_limit(limit)
+    return None if counted is None else to_working_days(*counted)
+
+
+def working_days(limit: TimeLimit | None) -> int:
+    """Committed (else statutory) limit in working days; unknown counts 0 (a lower bound)."""
+    return known_working_days(limit) or 0
 
 
 @dataclass

@@ -191,11 +191,15 @@ def check_item_refs(
         if prod not in materials:
             diags.append(_unknown("E203", "material", prod, materials, ri.loc("produces", i)))
     tl = m.time_limit
-    if tl and tl.statutory is not None and tl.committed is not None and tl.committed > tl.statutory:
+    if (
+        tl and tl.statutory is not None and tl.committed is not None and tl.committed > tl.statutory
+        and tl.unit_of("statutory") == tl.unit_of("committed")  # both without a unit: as written, one unit
+    ):
+        unit = tl.unit_of("committed")
         diags.append(make(
             "E401",
-            f"item {ri.id!r}: committed limit {tl.committed} exceeds the statutory limit {tl.statutory} "
-            f"({tl.unit.replace('_', ' ')})",
+            f"item {ri.id!r}: committed limit {tl.committed} exceeds the statutory limit {tl.statutory}"
+            + (f" ({unit.replace('_', ' ')})" if unit else ""),
             ri.loc("time_limit", "committed"),
             "the committed (承诺) limit must be at most the statutory (法定) one",
         ))

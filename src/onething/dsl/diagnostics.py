@@ -92,6 +92,10 @@ REGISTRY: dict[str, CodeInfo] = {
         _c("W606", "form section without a title", "Add the section (the field key's first part) to the catalog's `sections:` with zh and en titles."),
         _c("W607", "bundle file named differently from its id", "Rename the file to <bundle id>.yaml (scenarios and manifests use the id)."),
         _c("W608", "scenario names a bundle by its file name", "Write the bundle's `bundle:` id under the scenario's `bundle:`."),
+        # W63x: facts with a missing half (issue 8 §2)
+        _c("W630", "time limit without a unit", "Write `statutory_unit:` / `committed_unit:` (working_days 工作日 or calendar_days 自然日) as the source says, or `unit:` for both."),
+        _c("W631", "commitment without the consequence of a false one", "Add `consequence:` under `commitment:`, as the published commitment letter states it."),
+        _c("W632", "committed limit certainly above statutory across units", "A committed limit in working days above a statutory one in calendar days exceeds it; check both numbers and units."),
     ]
 }
 

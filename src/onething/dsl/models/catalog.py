@@ -112,6 +112,9 @@ class Commitment(Strict):
     """告知承诺: the applicant signs this commitment instead of bringing the proof."""
 
     text: Label
+    consequence: Label | None = Field(
+        default=None, description="the legal consequence of a false commitment (虚假承诺的法律责任)"
+    )
 
 
 class MaterialDef(Strict):
@@ -177,13 +180,36 @@ MaterialUse = Annotated[_MaterialUse, _ref_shorthand("ref", _MaterialUse, Ident)
 
 
 class TimeLimit(Strict):
-    """法定 / 承诺办结时限; 0 = 即办 (on the spot)."""
+    """法定 / 承诺办结时限, each limit with its own unit; 0 = 即办 (on the spot).
+
+    A limit without a unit is unknown in days (no unit stands in for the source's silence):
+    ``unit:`` (the older form) gives both limits one unit, ``statutory_unit:`` /
+    ``committed_unit:`` give each its own.
+    """
 
     statutory: Annotated[int, Field(ge=0)] | None = None
+    statutory_unit: DayUnit | None = Field(default=None, description="unit of the statutory limit")
     committed: Annotated[int, Field(ge=0)] | None = None
-    unit: DayUnit = "working_days"
+    committed_unit: DayUnit | None = Field(default=None, description="unit of the committed limit")
+    unit: DayUnit | None = Field(default=None, description="unit of both limits (older form)")
     note: Label | None = None
 
+    @model_validator(mode="after")
+    def _one_unit_each(self) -> TimeLimit:
+        for own in ("statutory_unit", "committed_unit"):
+            mine = getattr(self, own)
+            if self.unit is not None and mine is not None and mine != self.unit:
+                raise PydanticCustomError(
+                    "unit_twice",
+                    "{own} ({mine}) contradicts unit ({unit}); keep one of them",
+                    {"own": own, "mine": mine, "unit": self.unit},
+                )
+        return self
+
+    def unit_of(self, which: Literal["statutory", "committed"]) -> DayUnit | None:
+        """The unit of one limit: its own, else the shared ``unit``; None = unknown."""
+        own = self.statutory_unit if which == "statutory" else self.committed_unit
+        return own if own is not None else self.unit
 
 class SpecialProcedure(Strict):
     """特别程序 (inspection, publicity, card making, mailing …): not counted in bundle days."""
@@ -193,9 +219,48 @@ class SpecialProcedure(Strict):
     unit: DayUnit = "working_days"
 
 
+# --- issue 8 §2 (items): fee lines, 就近办, in-person appointments -------------------------
+
+FeeUnit = Literal[
+    "per_case", "per_certificate", "per_extra_certificate", "per_person", "per_copy",
+    "per_square_metre", "per_year",
+]
+NearbyLevel = Literal["township", "village"]
+AppointmentKind = Literal["assessment", "inspection", "interview", "biometrics", "signing", "other"]
+
+
 class Fee(Strict):
-    amount: Number | None = Field(default=None, description="CNY; 0 = free")
-    basis: Text | None = None
+    """One fee line (收费): what is charged, per what, when, on which basis. Absent = unknown."""
+
+    amount: Number | None = Field(default=None, description="CNY; 0 = free (stated); absent = unknown")
+    unit: FeeUnit | None = Field(default=None, description="what the amount is charged per")
+    condition: Label | None = Field(default=None, description="when this line applies, in words")
+    basis: Text | None = Field(default=None, description="收费依据")
+
+
+def _fee_lines(value: Any) -> Any:
+    """`fee: {amount: 0}` (one line, the older form) is short for `fee: [{amount: 0}]`."""
+    return [value] if isinstance(value, dict) else value
+
+
+FeeLines = Annotated[
+    list[Fee],
+    Field(min_length=1),
+    BeforeValidator(_fee_lines, json_schema_input_type=Fee | list[Fee]),
+]
+
+
+class Appointment(Strict):
+    """An in-person appointment the one window cannot absorb (评残 at a designated hospital,
+    a site inspection the applicant attends): a trip of its own, whatever the bundle does."""
+
+    kind: AppointmentKind
+    name: Label
+    place: Label | None = Field(default=None, description="where, e.g. the designated hospital")
+    note: Label | None = None
+
+
+# --- end issue 8 §2 (items) -------------------------------------------------------------
 
 
 class Result(Strict):
@@ -222,7 +287,15 @@ class ItemBody(Strict):
     special_procedures: list[SpecialProcedure] | None = None
     steps: list[Text] | None = None
     visits: Annotated[int, Field(ge=0)] | None = None
-    fee: Fee | None = None
+    fee: FeeLines | None = Field(default=None, description="fee lines (收费); absent = unknown")
+    nearby: list[NearbyLevel] | None = Field(
+        default=None,
+        description="就近办: levels below the city that accept it (township = 乡镇(街道) 便民服务中心, "
+        "village = 村(社区) 便民服务站); [] = the city only; absent = unknown",
+    )
+    appointments: list[Appointment] | None = Field(
+        default=None, description="in-person appointments the one window cannot absorb"
+    )
     result: Result | None = None
     handling_form: list[HandlingForm] | None = None
     review_standard: Text | None = None
