@@ -13,7 +13,7 @@ import pytest
 from compile_support import FIXTURES, compile_case, form_fields, line_of, manifest, materials
 
 from onething.compiler.metrics import STANDARD_ELEMENTS, item_completeness
-from onething.compiler.plan import Graph, critical_path, working_days
+from onething.compiler.plan import Graph, critical_path, known_working_days, working_days
 from onething.dsl.models.catalog import ItemDef, TimeLimit
 
 # ---------------------------------------------------------------- selection
@@ -171,7 +171,8 @@ def test_tolerated_and_commitment_statuses():
     assert mats["residence_proof"].tolerated.model_dump() == {"supplement_days": 5, "unit": "working_days"}
     # benefit (which wants the statement itself) is out: insure's commitment stands
     assert mats["income_statement"].status == "commitment"
-    assert mats["income_statement"].commitment == {"zh": "本人承诺收入情况属实", "en": "I declare the income is true"}
+    assert mats["income_statement"].commitment.text == {"zh": "本人承诺收入情况属实", "en": "I declare the income is true"}
+    assert mats["income_statement"].commitment.consequence is None  # not given: unknown (W631)
     assert mats["income_statement"].required_by == ["insure"]
 
 
@@ -268,24 +269,40 @@ def test_stages_edges_and_critical_path():
 
 def test_calendar_days_convert_to_working_days_in_committed_days():
     tl = manifest("core").plan.steps["insure"].time_limit
-    assert (tl.committed, tl.unit, tl.committed_working_days) == (15, "calendar_days", 11)
+    assert (tl.committed, tl.committed_unit, tl.committed_working_days) == (15, "calendar_days", 11)
+    assert (tl.statutory, tl.statutory_unit) == (None, None)
     register = manifest("core").plan.steps["register"].time_limit
     assert (register.statutory, register.committed, register.committed_working_days) == (20, 10, 10)
 
 
+WD, CD = "working_days", "calendar_days"
+
+
 @pytest.mark.parametrize("limit, days", [
-    (None, 0),
-    (TimeLimit(committed=0), 0),
-    (TimeLimit(committed=10), 10),
-    (TimeLimit(statutory=20), 20),  # no committed limit: the statutory one
-    (TimeLimit(statutory=20, committed=5), 5),
-    (TimeLimit(committed=7, unit="calendar_days"), 5),
-    (TimeLimit(committed=15, unit="calendar_days"), 11),  # 10.71 rounds up
-    (TimeLimit(committed=1, unit="calendar_days"), 1),
-    (TimeLimit(statutory=30, unit="calendar_days"), 22),
+    (None, None),
+    (TimeLimit(committed=0), 0),  # 即办: 0 in any unit
+    (TimeLimit(committed=10, unit=WD), 10),
+    (TimeLimit(statutory=20, unit=WD), 20),  # no committed limit: the statutory one
+    (TimeLimit(statutory=20, committed=5, unit=WD), 5),
+    (TimeLimit(committed=7, unit=CD), 5),
+    (TimeLimit(committed=15, unit=CD), 11),  # 10.71 rounds up
+    (TimeLimit(committed=1, unit=CD), 1),
+    (TimeLimit(statutory=30, unit=CD), 22),
+    # each limit with its own unit
+    (TimeLimit(statutory=15, statutory_unit=CD, committed=3, committed_unit=WD), 3),
+    (TimeLimit(statutory=14, statutory_unit=CD, committed=12), 10),  # committed unit unknown: statutory
+    # a limit without a unit is not known in days: no default stands in for it
+    (TimeLimit(committed=10), None),
+    (TimeLimit(statutory=20, committed=5), None),
 ])
 def test_working_days(limit, days):
-    assert working_days(limit) == days
+    assert known_working_days(limit) == days
+    assert working_days(limit) == (days or 0)
+
+
+def test_a_unit_written_twice_differently_is_an_error():
+    with pytest.raises(ValueError, match="committed_unit \\(working_days\\) contradicts unit \\(calendar_days\\)"):
+        TimeLimit(committed=3, committed_unit=WD, unit=CD)
 
 
 def _graph(edges, nodes):
@@ -375,7 +392,20 @@ def test_completeness_per_item_and_bundle():
     full = ItemDef.model_validate({
         "id": "x", "code": "1", "name": {"zh": "x"}, "type": "公共服务", "department": "d", "legal_basis": "l",
         "acceptance_conditions": {"zh": "c"}, "service_object": ["natural_person"],
-        "time_limit": {"statutory": 1}, "result": {"name": {"zh": "r"}, "sample": "s"},
+        "time_limit": {"statutory": 1, "statutory_unit": "calendar_days"},
+        "result": {"name": {"zh": "r"}, "sample": "s"},
         "fee": {"amount": 0, "basis": "b"}, "materials": ["m"], "steps": ["受理"], "handling_form": ["window"],
         "review_standard": "r", "scope": "s"})
     assert item_completeness(full).model_dump() == {"score": 1.0, "missing": []}
+    # unknown is not a default: a statutory limit without its unit, a fee line without its
+    # amount, a charged line without its basis count as missing; a stated free line needs none
+    def with_(**elements):
+        return ItemDef.model_validate({**full.model_dump(exclude_none=True, mode="json"), **elements})
+
+    assert item_completeness(with_(time_limit={"statutory": 1})).missing == ["statutory_limit"]
+    assert item_completeness(with_(time_limit={"statutory": 0})).missing == []  # 即办 needs no unit
+    assert item_completeness(with_(fee=[{"amount": 0}, {"amount": 80, "unit": "per_case"}])).missing == [
+        "fee_basis"]
+    assert item_completeness(with_(fee=[{"amount": 0}, {"unit": "per_case", "basis": "b"}])).missing == [
+        "fee"]
+    assert item_completeness(with_(fee=[{"amount": 0}])).missing == []  # stated free: no basis needed

@@ -28,6 +28,7 @@ stage  item        事项                  department      limit (wd)    needs  
 3      card        社会保障卡申领        医疗保障局      0             register
 
 critical path: issue_cert → register → insure = 26 working days
+  estimated: insure in calendar days, counted as 5 working days per 7
 special procedures (not counted):
   card: 制卡 20 working days
 

@@ -28,7 +28,31 @@ def row(m: Manifest) -> dict[str, Any]:
         fig = getattr(m.metrics, name)
         r[f"{name}_separate"] = fig.separate
         r[f"{name}_bundled"] = fig.bundled
+    r.update(measured(m))
     return r
+
+
+# --- issue 8 §3: measured, not assumed -----------------------------------------------------
+
+ONLINE_TARGET = 0.8  # 阿政发〔2023〕6号: “全程网办”事项覆盖率达到80%以上
+
+
+def measured(m: Manifest) -> dict[str, Any]:
+    """全程网办 coverage (items fully online / items) and the count of tolerated (容缺) materials."""
+    on = m.metrics.online
+    return {
+        "online_items": on.online,
+        "online_share": on.share,
+        "tolerated": m.metrics.tolerated_materials,
+    }
+
+
+def _online_cell(r: dict[str, Any]) -> str:
+    mark = "" if r["online_share"] >= ONLINE_TARGET else " ⚠"
+    return f"{r['online_items']}/{r['items']} ({r['online_share']:.0%}){mark}"
+
+
+# --- end issue 8 §3 ------------------------------------------------------------------------
 
 
 def report_json(rows: list[dict[str, Any]]) -> str:
@@ -53,20 +77,28 @@ def report_md(rows: list[dict[str, Any]]) -> str:
         "separate → bundled: materials the applicant brings (材料), fields filled in (填写项), steps",
         "met (环节), trips to a window (跑动) and committed working days (时限, critical path;",
         "special procedures such as card making not counted). Definitions: docs/compiling.md.",
+        "Steps count what the applicant meets (one application at the one window); trips are the window",
+        "visit (none when everything is online) plus every in-person appointment the window cannot absorb.",
+        "全程网办 online: items that can be handled fully online over all items (⚠ below the Artux",
+        "plan's 80% target); 容缺 tolerated: materials that may be missing at acceptance.",
         "",
-        "| bundle | 一件事 | title | items | depts | stages | completeness | suppressed | 材料 materials | 填写项 fields | 环节 steps | 跑动 trips | 时限 days |",
-        "|---|---|---|---:|---:|---:|---:|---:|---|---|---|---|---|",
+        "| bundle | 一件事 | title | items | depts | stages | completeness | suppressed | 材料 materials | 填写项 fields | 环节 steps | 跑动 trips | 时限 days | 全程网办 online | 容缺 tolerated |",
+        "|---|---|---|---:|---:|---:|---:|---:|---|---|---|---|---|---:|---:|",
     ]
     for r in rows:
         figs = " | ".join(f"{r[f'{n}_separate']} → {r[f'{n}_bundled']}" for n in METRICS)
         lines.append(
             f"| `{r['bundle']}` | {r['title_zh']} | {r['title_en']} | {r['items']} | {r['departments']} | "
-            f"{r['stages']} | {r['completeness']:.0%} | {r['suppressed']} | {figs} |"
+            f"{r['stages']} | {r['completeness']:.0%} | {r['suppressed']} | {figs} | "
+            f"{_online_cell(r)} | {r['tolerated']} |"
         )
     if rows:
         total = {n: (sum(r[f"{n}_separate"] for r in rows), sum(r[f"{n}_bundled"] for r in rows)) for n in METRICS}
         lines.append(
             f"| **all {len(rows)}** | | | {sum(r['items'] for r in rows)} | | | | {sum(r['suppressed'] for r in rows)} | "
-            + " | ".join(f"{a} → {b}" for a, b in total.values()) + " |"
+            + " | ".join(f"{a} → {b}" for a, b in total.values()) + " | "
+            + _online_cell({"online_items": sum(r["online_items"] for r in rows), "items": sum(r["items"] for r in rows),
+                            "online_share": sum(r["online_items"] for r in rows) / max(1, sum(r["items"] for r in rows))})
+            + f" | {sum(r['tolerated'] for r in rows)} |"
         )
     return "\n".join(lines) + "\n"
