@@ -29,7 +29,7 @@ def test_one_bundle_prints_its_manifest_on_stdout():
     assert result.stdout == manifest("core").to_json()
     data = json.loads(result.stdout)
     assert list(data) == sorted(data)  # sorted keys
-    assert data["schema_version"] == "1.0"
+    assert data["schema_version"] == "2.0"
     assert data["bundle"]["source"] == "core.yaml"
     assert len(data["bundle"]["source_hash"]) == 64
     # the warning goes to stderr, with the path as the user typed it

@@ -172,7 +172,8 @@ def test_tolerated_and_commitment_statuses():
     # benefit (which wants the statement itself) is out: insure's commitment stands
     assert mats["income_statement"].status == "commitment"
     assert mats["income_statement"].commitment.text == {"zh": "本人承诺收入情况属实", "en": "I declare the income is true"}
-    assert mats["income_statement"].commitment.consequence is None  # not given: unknown (W631)
+    assert mats["income_statement"].commitment.consequence == {
+        "zh": "承诺不实的，撤销参保登记并依法追究责任", "en": "A false commitment voids the enrolment and is pursued by law"}
     assert mats["income_statement"].required_by == ["insure"]
 
 

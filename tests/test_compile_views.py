@@ -152,6 +152,7 @@ ROW = {
     "materials_separate": 14, "materials_bundled": 6, "fields_separate": 15, "fields_bundled": 8,
     "steps_separate": 14, "steps_bundled": 1, "trips_separate": 6, "trips_bundled": 1,
     "days_separate": 46, "days_bundled": 26,
+    "online_items": 0, "online_share": 0.0, "tolerated": 1,  # no item declares online handling
 }
 
 
@@ -175,8 +176,8 @@ def test_report_markdown_is_the_default():
     lines = result.stdout.splitlines()
     assert lines[0] == "# Bundles (一件事) at a glance"
     assert ("| `core` | 测试出生一件事 | Test birth bundle | 5 | 3 | 3 | 35% | 0 | "
-            "14 → 6 | 15 → 8 | 14 → 1 | 6 → 1 | 46 → 26 |") in lines
-    assert lines[-1] == "| **all 1** | | | 5 | | | | 0 | 14 → 6 | 15 → 8 | 14 → 1 | 6 → 1 | 46 → 26 |"
+            "14 → 6 | 15 → 8 | 14 → 1 | 6 → 1 | 46 → 26 | 0/5 (0%) ⚠ | 1 |") in lines
+    assert lines[-1] == "| **all 1** | | | 5 | | | | 0 | 14 → 6 | 15 → 8 | 14 → 1 | 6 → 1 | 46 → 26 | 0/5 (0%) ⚠ | 1 |"
 
 
 def test_report_counts_suppressed_lints():
