@@ -112,6 +112,7 @@ MODELS: dict[str, dict[str, typing.Any]] = {
     "TimeLimit": _own_fields(mc.TimeLimit),
     "SpecialProcedure": _own_fields(mc.SpecialProcedure),
     "Fee": _own_fields(mc.Fee),
+    "Appointment": _own_fields(mc.Appointment),
     "Result": _own_fields(mc.Result),
     "FieldUse": _own_fields(mc._FieldUse),
     "MaterialUse": _own_fields(mc._MaterialUse),

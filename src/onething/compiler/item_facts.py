@@ -122,7 +122,7 @@ def limit_lints(sel: Selection) -> list[Lint]:
                     "W631",
                     _("item {item!r}: the commitment replacing {material!r} does not state the legal "
                       "consequence of a false commitment").format(item=ri.id, material=mu.ref),
-                    ri.loc("materials", j, "commitment"),
+                    ri.loc("materials", j, "commitment", key=True),
                     _("add `consequence: {zh: …, en: …}` under `commitment:` as the published "
                       "commitment letter states it (告知承诺须明确违反承诺应承担的法律责任)"),
                 ), [ri.id], [(ri.id, j)]))

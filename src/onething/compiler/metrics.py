@@ -70,7 +70,11 @@ def metrics(
     bundled_materials = sum(1 for m in materials if m.status in ("submit", "tolerated"))
     separate_fields = sum(len(item_fields.get(ri.id, [])) for ri in items)
     separate_steps = sum(len(ri.model.steps) if ri.model.steps else 3 for ri in items)
-    separate_trips = sum(ri.model.visits if ri.model.visits is not None else 1 for ri in items)
+    # an item that does not give its visits: one window visit plus its own appointments
+    separate_trips = sum(
+        ri.model.visits if ri.model.visits is not None else 1 + len(ri.model.appointments or [])
+        for ri in items
+    )
     # 跑动 (issue 8 §3): the window visit, none when every item is online and nothing must be
     # shown in person, plus every in-person appointment the window cannot absorb
     online = online_coverage(sel)
