@@ -12,7 +12,16 @@ import json
 from pathlib import Path
 
 import pytest
-from compile_support import FIXTURES, ROOT, bundle_path, cli, compile_case, line_of, manifest, materials
+from compile_support import (
+    FIXTURES,
+    ROOT,
+    bundle_path,
+    cli,
+    compile_case,
+    line_of,
+    manifest,
+    materials,
+)
 
 from onething.compiler import compile_bundle
 from onething.compiler.workspace import Workspace

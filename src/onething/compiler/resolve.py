@@ -196,12 +196,15 @@ def check_item_refs(
         and tl.unit_of("statutory") == tl.unit_of("committed")  # both without a unit: as written, one unit
     ):
         unit = tl.unit_of("committed")
+        message = (
+            _("item {item!r}: committed limit {c} exceeds the statutory limit {s} ({unit})")
+            if unit else _("item {item!r}: committed limit {c} exceeds the statutory limit {s}")
+        )
         diags.append(make(
             "E401",
-            f"item {ri.id!r}: committed limit {tl.committed} exceeds the statutory limit {tl.statutory}"
-            + (f" ({unit.replace('_', ' ')})" if unit else ""),
+            message.format(item=ri.id, c=tl.committed, s=tl.statutory, unit=(unit or "").replace("_", " ")),
             ri.loc("time_limit", "committed"),
-            "the committed (承诺) limit must be at most the statutory (法定) one",
+            _("the committed (承诺) limit must be at most the statutory (法定) one"),
         ))
     return diags
 
