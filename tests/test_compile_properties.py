@@ -124,6 +124,11 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
         }
         if draw(st.booleans()):
             item["visits"] = draw(st.integers(0, 2))
+        if draw(st.booleans()):
+            item["handling_form"] = draw(st.sampled_from([["online"], ["window"], ["window", "online"]]))
+        n_appointments = draw(st.integers(0, 2))
+        if n_appointments:
+            item["appointments"] = [{"kind": "assessment", "name": {"zh": f"评定{k}"}} for k in range(n_appointments)]
         items.append(item)
     bundle_items = []
     for i in range(n_items):
@@ -375,6 +380,17 @@ def check(spec: dict[str, Any]) -> None:
             assert out.reason is None and out.waived_by is None
         assert out.originals == max(mdef["originals"] for _ in uses)
         assert out.copies == max(u.get("copies", mdef["copies"]) for _, u, _ in uses)
+
+    # trips: the window visit (none when every item is online and nothing is shown in person)
+    # plus every appointment of the compiled items; a `needs:` on an excluded item is dropped
+    applied_online = all("online" in items[i].get("handling_form", []) for i in selected) and not any(
+        u.get("in_person") for i in selected for u, _ in uses_of(i, "materials"))
+    appointments = sum(len(items[i].get("appointments", [])) for i in selected)
+    assert m.metrics.trips.bundled == (((0 if applied_online else 1) + appointments) if selected else 0)
+    assert len(m.plan.appointments) == appointments
+    assert [(d.item, d.needs) for d in m.plan.dropped_needs] == [
+        (bi["use"], need) for bi in spec["bundle"]["items"] if bi["use"] in selected
+        for need in bi.get("needs", []) if need not in selected]
 
     # metrics that follow directly from the lists
     assert m.metrics.fields.bundled == len(form)
