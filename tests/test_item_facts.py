@@ -231,3 +231,15 @@ def test_plan_text_shows_units_dropped_needs_and_appointments(tmp_path: Path):
     data = json.loads(cli("plan", FACTS, "--answers", answers, "--format", "json").stdout)
     assert data["plan"]["dropped_needs"] == [{"item": "withdraw", "needs": "inspect", "reason": "condition_false"}]
     assert data["plan"]["steps"]["assess"]["time_limit"]["committed_unit"] is None
+
+
+def test_an_error_inside_a_single_fee_mapping_points_at_the_value(tmp_path: Path):
+    (tmp_path / "catalog").mkdir()
+    (tmp_path / "catalog" / "catalog.yaml").write_text(
+        "departments:\n  - {id: d, name: {zh: 部门}}\n"
+        "items:\n  - id: x\n    name: {zh: 事项}\n    type: 其他\n    department: d\n"
+        "    fee: {amount: 5, unit: per_cse}\n", encoding="utf-8")
+    (tmp_path / "b.yaml").write_text(
+        'bundle: b\nversion: "1"\ntitle: {zh: 测试}\nlead: d\nitems:\n  - use: x\n', encoding="utf-8")
+    out = cli("validate", tmp_path).stdout
+    assert "catalog.yaml:8:28: error E104: items.0.fee.0.unit: " in out, out

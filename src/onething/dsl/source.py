@@ -75,6 +75,8 @@ def locate(data: Any, path: tuple[Any, ...], *, key: bool = False) -> Location |
         elif isinstance(node, YList) and isinstance(step, int) and 0 <= step < len(node):
             best = node.item_locs[step]
             node = node[step]
+        elif isinstance(node, YMap) and step == 0 and not isinstance(step, bool):
+            continue  # one mapping written for a one-element list (`fee: {amount: 0}`)
         elif isinstance(node, YMap) and isinstance(step, str) and last and key is False:
             # a key that is missing: point at the mapping that lacks it
             return node.loc
