@@ -246,7 +246,7 @@ def _fee_lines(value: Any) -> Any:
 FeeLines = Annotated[
     list[Fee],
     Field(min_length=1),
-    BeforeValidator(_fee_lines, json_schema_input_type=Fee | list[Fee]),
+    BeforeValidator(_fee_lines, json_schema_input_type=Fee | Annotated[list[Fee], Field(min_length=1)]),
 ]
 
 
