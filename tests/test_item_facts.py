@@ -225,7 +225,7 @@ def test_plan_text_shows_units_dropped_needs_and_appointments(tmp_path: Path):
     answers.write_text("has_site: false\n", encoding="utf-8")
     out = cli("plan", FACTS, "--answers", answers).stdout
     assert "3 (法定 15d)" in out and "6 (法定 5d)" in out
-    assert "  unit not given (d?): assess\n" in out
+    assert "  limit without a unit (W630), not counted in days: assess\n" in out
     assert "needs dropped (the needed item is not in this plan):\n  withdraw needs inspect: its condition is false\n" in out
     assert "in-person appointments (each a trip of its own):\n  assess: 指定医疗机构评残 (assessment) @ 指定医疗机构\n" in out
     data = json.loads(cli("plan", FACTS, "--answers", answers, "--format", "json").stdout)

@@ -85,7 +85,7 @@ def _facts_lines(m: Manifest) -> list[str]:
                if (p.steps[i].time_limit.committed or p.steps[i].time_limit.statutory)
                and None in (_given_units(p.steps[i].time_limit))]
     if no_unit:
-        lines.append(_("  unit not given (d?): {items}").format(items=", ".join(no_unit)))
+        lines.append(_("  limit without a unit (W630), not counted in days: {items}").format(items=", ".join(no_unit)))
     if p.dropped_needs:
         lines.append(_("needs dropped (the needed item is not in this plan):"))
         for d in p.dropped_needs:
