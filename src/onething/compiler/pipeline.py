@@ -38,7 +38,14 @@ from onething.compiler.manifest import (
 )
 from onething.compiler.materials import merge_materials
 from onething.compiler.metrics import completeness, metrics
-from onething.compiler.plan import Graph, build_graph, counted_limit, critical_path, stages, working_days
+from onething.compiler.plan import (
+    Graph,
+    build_graph,
+    counted_limit,
+    critical_path,
+    stages,
+    working_days,
+)
 from onething.compiler.resolve import ResolvedBundle, ResolvedItem
 from onething.compiler.selection import Selection, select
 from onething.dsl.diagnostics import Diagnostic, has_errors, make, sort_diagnostics
