@@ -23,8 +23,10 @@ import pytest
 from pydantic import BaseModel
 
 from onething.dsl.models import bundle as mb
+from onething.dsl.models import bundle_facts as mfacts
 from onething.dsl.models import catalog as mc
 from onething.dsl.models import common as mcommon
+from onething.dsl.models import provenance as mprov
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "authoring.md"
 TEXT = DOC.read_text(encoding="utf-8")
@@ -123,6 +125,14 @@ MODELS: dict[str, dict[str, typing.Any]] = {
     "Question": _own_fields(mb.Question),
     "BundleItem": _own_fields(mb.BundleItem, mc.ItemBody),  # the item keys are in ItemDef's table
     "Suppression": _own_fields(mcommon.Suppression),
+    # facts about the bundle itself and provenance (issue 8 §2)
+    "Assistance": _own_fields(mfacts.Assistance),
+    "BundleRequirements": _own_fields(mfacts.BundleRequirements),
+    "Published": _own_fields(mfacts.Published),
+    "PublishedFigure": _own_fields(mfacts.PublishedFigure),
+    "PublishedDays": _own_fields(mfacts.PublishedDays, mfacts.PublishedFigure),
+    "NoTolerance": _own_fields(mfacts.NoTolerance),
+    "Source": _own_fields(mprov.Source),
 }
 
 

@@ -72,6 +72,13 @@ CASES: list[Case] = [
     Case("not_a_bundle.yaml", "E107", "bad/not_a_bundle.yaml", 2, 1, "bundle: <id>"),
     Case("bundle_in_catalog/bundle.yaml", "E107", "bundle_in_catalog/catalog/stray_bundle.yaml", 2, 1,
          "move it out of catalog/"),
+    Case("tolerated_in_no_tolerance_bundle/bundle.yaml", "E108", "tolerated_in_no_tolerance_bundle/bundle.yaml",
+         11, 33, "`no_tolerance:`"),
+    Case("generated_not_form/bundle.yaml", "E109", "generated_not_form/catalog/catalog.yaml", 13, 16,
+         "set `kind: form`"),
+    Case("original_without_originals/bundle.yaml", "E110", "original_without_originals/bundle.yaml", 9, 52),
+    Case("bundle_id_is_item_id/bundle.yaml", "E111", "bundle_id_is_item_id/bundle.yaml", 9, 10,
+         "rename the bundle"),
     # references and identity (E2xx)
     Case("unknown_department/bundle.yaml", "E201", "unknown_department/bundle.yaml", 5, 7,
          "did you mean 'health'?"),

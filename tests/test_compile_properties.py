@@ -84,8 +84,16 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
             "kind": draw(st.sampled_from(["certificate", "proof", "form", "id_document"])),
             "issued_by": draw(st.sampled_from(["g1", "g2", "inst", "applicant"])),
             "e_certificate": draw(st.sampled_from([False, False, True])),
-            "originals": draw(st.integers(0, 2)), "copies": draw(st.integers(0, 2)),
         }
+        # unknown is not a default: a material may leave its numbers and handling out
+        for key, values in (("originals", st.integers(0, 2)), ("copies", st.integers(0, 2)),
+                            ("original", st.sampled_from(["kept", "returned"]))):
+            if draw(st.booleans()):
+                m[key] = draw(values)
+        if m.get("originals") == 0:
+            m.pop("original", None)
+        if m["kind"] == "form" and draw(st.booleans()):
+            m["generated"] = False  # signed separately: not waived as generated
         materials.append(m)
     mids = [m["id"] for m in materials]
     n_items = draw(st.integers(1, 5))
@@ -105,6 +113,10 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
                 use["commitment"] = {"text": {"zh": "承诺"}}
             if draw(st.booleans()):
                 use["copies"] = draw(st.integers(0, 3))
+            if draw(st.booleans()):
+                use["originals"] = draw(st.integers(0, 2))
+            if draw(st.booleans()) and use.get("originals") != 0:
+                use["original"] = draw(st.sampled_from(["kept", "returned"]))
             uses.append(use)
         field_uses = []
         for f in draw(st.lists(st.sampled_from([f["key"] for f in fields]), max_size=4, unique=True)):
@@ -360,7 +372,7 @@ def check(spec: dict[str, Any]) -> None:
             if mid in items[p]["produces"] and p not in consumers
             and all(item_when[p] is None or item_when[p] in parts for _, _, parts in uses)
         ]
-        if mdef["kind"] == "form":
+        if mdef["kind"] == "form" and mdef.get("generated") is not False:
             assert (out.status, out.reason, out.waived_by) == ("waived", "generated", "combined_form")
         elif valid_producers:
             assert (out.status, out.reason, out.waived_by) == ("waived", "produced", valid_producers[0])
@@ -378,8 +390,20 @@ def check(spec: dict[str, Any]) -> None:
             assert out.status == "submit"
         if out.status != "waived":
             assert out.reason is None and out.waived_by is None
-        assert out.originals == max(mdef["originals"] for _ in uses)
-        assert out.copies == max(u.get("copies", mdef["copies"]) for _, u, _ in uses)
+        # the most of the numbers given (a requirement's own, else the material's); None when none is
+        originals_each = [u.get("originals", mdef.get("originals")) for _, u, _ in uses]
+        copies_each = [u.get("copies", mdef.get("copies")) for _, u, _ in uses]
+        assert out.originals == max((n for n in originals_each if n is not None), default=None)
+        assert out.copies == max((n for n in copies_each if n is not None), default=None)
+        # the original: kept if any requirement bringing one keeps it, returned if all return it
+        handling = [u.get("original", mdef.get("original")) for (_, u, _), n in zip(uses, originals_each, strict=True)
+                    if n != 0]
+        if out.originals == 0 or not handling:
+            assert out.original is None
+        elif "kept" in handling:
+            assert out.original == "kept"
+        else:
+            assert out.original == ("returned" if all(h == "returned" for h in handling) else None)
 
     # trips: the window visit (none when every item is online and nothing is shown in person)
     # plus every appointment of the compiled items; a `needs:` on an excluded item is dropped

@@ -153,11 +153,19 @@ ROW = {
     "steps_separate": 14, "steps_bundled": 1, "trips_separate": 6, "trips_bundled": 1,
     "days_separate": 46, "days_bundled": 26,
     "online_items": 0, "online_share": 0.0, "tolerated": 1,  # no item declares online handling
+    # bundle facts: none given in the core fixture, so unknown
+    "code": None, "area": None, "batch": None, "sourced_items": 0.0,
+    "published_steps_before": None, "published_steps_after": None,
+    "published_materials_before": None, "published_materials_after": None,
+    "published_trips_before": None, "published_trips_after": None,
+    "published_days_before": None, "published_days_after": None, "published_days_unit": None,
 }
 
 
 def test_report_json():
-    assert cli_json("report", FIXTURES / "core", "--format", "json") == {"bundles": [ROW]}
+    data = cli_json("report", FIXTURES / "core", "--format", "json")
+    assert data["bundles"] == [ROW]
+    assert len(data["areas"]) == 18 and all(a["bundles"] == [] for a in data["areas"])
 
 
 def test_report_csv():
@@ -166,7 +174,22 @@ def test_report_csv():
     header, row, *rest = result.stdout.splitlines()
     assert rest == []
     assert header.split(",") == list(ROW)
-    assert row.split(",") == [str(v) for v in ROW.values()]
+    assert row.split(",") == ["" if v is None else str(v) for v in ROW.values()]  # unknown: an empty cell
+
+
+def test_report_shows_published_figures_beside_ours_and_the_32_areas():
+    data = cli_json("report", FIXTURES / "bundle_facts", "--format", "json")
+    [row] = data["bundles"]
+    assert (row["area"], row["batch"], row["code"]) == ("newborn", "2024-1", None)
+    assert row["sourced_items"] == 0.333  # register names a source; record and inline_check do not
+    assert (row["published_steps_before"], row["published_steps_after"]) == (7, 1)
+    assert row["published_materials_before"] is None
+    [newborn] = [a for a in data["areas"] if a["area"] == "newborn"]
+    assert newborn["bundles"] == [{"bundle": "bundle_facts", "batch": "2024-1"}]
+    md = cli("report", FIXTURES / "bundle_facts").stdout.splitlines()
+    assert "| `bundle_facts` | 9 → 1 | 7 → 1 | 9 → 8 | — | 3 → 1 | — | 0 → 0 | 72 → 5 |" in md
+    assert "| 8 | 个人 individual | 新生儿出生 Newborn birth | `newborn` | `bundle_facts` (2024-1) |" in md
+    assert "| 2 | 企业 enterprise | 工程建设 Construction projects | `construction_project` | — |" in md
 
 
 def test_report_markdown_is_the_default():
@@ -175,9 +198,10 @@ def test_report_markdown_is_the_default():
     assert result.stdout == cli("report", FIXTURES / "core", "--format", "md").stdout
     lines = result.stdout.splitlines()
     assert lines[0] == "# Bundles (一件事) at a glance"
-    assert ("| `core` | 测试出生一件事 | Test birth bundle | 5 | 3 | 3 | 35% | 0 | "
+    assert ("| `core` | 测试出生一件事 | Test birth bundle | 5 | 3 | 3 | 35% | 0% | 0 | "
             "14 → 6 | 15 → 8 | 14 → 1 | 6 → 1 | 46 → 26 | 0/5 (0%) ⚠ | 1 |") in lines
-    assert lines[-1] == "| **all 1** | | | 5 | | | | 0 | 14 → 6 | 15 → 8 | 14 → 1 | 6 → 1 | 46 → 26 | 0/5 (0%) ⚠ | 1 |"
+    assert "| **all 1** | | | 5 | | | | | 0 | 14 → 6 | 15 → 8 | 14 → 1 | 6 → 1 | 46 → 26 | 0/5 (0%) ⚠ | 1 |" in lines
+    assert "Area and batch unknown: `core`." in lines
 
 
 def test_report_counts_suppressed_lints():

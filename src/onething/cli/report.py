@@ -23,7 +23,8 @@ from onething.dsl.diagnostics import has_errors
 @click.option("--format", "fmt", type=click.Choice(["md", "json", "csv"]), default="md", show_default=True)
 @click.option("--catalog", type=click.Path(path_type=Path, file_okay=False), help="Catalog folder.")
 def report_cmd(bundles_dir: Path, fmt: str, catalog: Path | None) -> None:
-    """One row per bundle: items, departments, stages, completeness, suppressed lints, savings.
+    """One row per bundle: items, departments, stages, completeness, sourced items, suppressed
+    lints, savings; then the published figures beside ours and the 国办发〔2022〕32号 area table.
 
     \b
     Examples:

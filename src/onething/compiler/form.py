@@ -8,7 +8,7 @@ from collections import defaultdict
 
 from onething.compiler.manifest import Form, FormField, OptionOut, Section
 from onething.compiler.resolve import ResolvedBundle
-from onething.compiler.selection import Selection, disjoin
+from onething.compiler.selection import Selection, conjoin, disjoin
 from onething.dsl.diagnostics import Diagnostic, make
 from onething.dsl.entries import Entry
 from onething.dsl.models.catalog import FieldDef
@@ -76,6 +76,13 @@ def merge_form(
     order: list[str] = []
     uses: dict[str, list[tuple[str, bool, str | None]]] = defaultdict(list)
     item_fields: dict[str, list[str]] = {}
+    # the bundle's own form first (`requires: fields:`): used_by names the bundle
+    for _i, fu, parts in sel.requirement_fields:
+        if fu.key not in rb.fields:
+            continue
+        if fu.key not in uses:
+            order.append(fu.key)
+        uses[fu.key].append((rb.bundle.bundle, fu.required, conjoin(list(parts))))
     for ri in sel.items:
         keys: list[str] = []
         for i, fu in enumerate(ri.model.fields or []):
@@ -103,10 +110,11 @@ def merge_form(
         )
         for q in rb.bundle.questions
     ]
+    rank = {owner: i for i, owner in enumerate([rb.bundle.bundle, *(ri.id for ri in sel.items)])}
     for key in order:
         fdef = rb.fields[key].model
         u = uses[key]
-        used_by = sorted({item for item, _, _ in u}, key=[ri.id for ri in sel.items].index)
+        used_by = sorted({item for item, _, _ in u}, key=rank.__getitem__)
         required = any(req for _, req, _ in u)
         when = disjoin([residual for _, _, residual in u])
         sections[fdef.subject].append(_field_out(fdef, rb.fields, required, used_by, when))

@@ -97,15 +97,67 @@ class CommitmentOut(_KeepNull):
 # --- end issue 8 §2/§3 --------------------------------------------------------------------
 
 
+# --- issue 8 §2 (bundle facts): provenance, the bundle's own facts, help at the window ----
+
+
+class SourceOut(_Out):
+    title: str | None = None
+    number: str | None = None
+    issuer: str | None = None
+    date: str | None = None
+    url: str | None = None
+    origin: Literal["local", "national", "other_province"]
+
+
+class PublishedFigureOut(_KeepNull):
+    nullable: ClassVar[tuple[str, ...]] = ("before", "after")
+    before: int | None
+    after: int | None
+
+
+class PublishedDaysOut(PublishedFigureOut):
+    nullable: ClassVar[tuple[str, ...]] = ("before", "after", "unit")
+    unit: str | None
+
+
+class PublishedOut(_KeepNull):
+    """The figures the bundle's owners announced; each null when not announced."""
+
+    nullable: ClassVar[tuple[str, ...]] = ("steps", "materials", "days", "trips")
+    steps: PublishedFigureOut | None
+    materials: PublishedFigureOut | None
+    days: PublishedDaysOut | None
+    trips: PublishedFigureOut | None
+    sources: list[SourceOut]
+
+
+class AssistanceOut(_KeepNull):
+    nullable: ClassVar[tuple[str, ...]] = ("free",)
+    free: bool | None
+    note: Label | None = None
+
+
+class MaterialCompleteness(_Out):
+    score: float = Field(description="share of the facts known over the materials the applicant brings")
+    missing: dict[str, list[str]] = Field(
+        description="material id → unknown facts (originals, copies, original) of a material to bring")
+
+
+# --- end issue 8 §2 (bundle facts) ---------------------------------------------------------
+
+
 class WindowOut(_Out):
     name: Label
     address: str | None = None
     hours: str | None = None
     phone: str | None = None
     online: str | None = None
+    assistance: AssistanceOut | None = Field(default=None, description="帮办代办")
+    hotline: str | None = None
 
 
-class BundleInfo(_Out):
+class BundleInfo(_KeepNull):
+    nullable: ClassVar[tuple[str, ...]] = ("code", "area", "batch", "published")
     id: str
     version: str
     title: Label
@@ -118,6 +170,13 @@ class BundleInfo(_Out):
     e_certificate_sharing: bool
     source: str = Field(description="bundle file, relative to the bundles folder")
     source_hash: str = Field(description="sha256 of the bundle file and the catalog entries it uses")
+    # bundle facts (issue 8 §2): null = unknown
+    code: str | None = Field(description="一件事编码")
+    area: str | None = Field(description="the 国办发〔2022〕32号 area it serves (see docs/authoring.md)")
+    batch: str | None = Field(description="the national batch it comes from")
+    published: PublishedOut | None = Field(description="the savings announced for it")
+    no_tolerance: Label | None = Field(default=None, description="why no material may be tolerated (容缺)")
+    sources: list[SourceOut] = []
 
 
 class ExcludedItem(_Out):
@@ -172,7 +231,8 @@ class ToleratedOut(_Out):
     unit: str
 
 
-class MaterialOut(_Out):
+class MaterialOut(_KeepNull):
+    nullable: ClassVar[tuple[str, ...]] = ("originals", "copies", "original")
     id: str
     name: Label
     kind: str
@@ -183,11 +243,14 @@ class MaterialOut(_Out):
     waived_by: str | None = Field(default=None, description="producing item, issuing department, or combined_form")
     when: str | None = None
     in_person: bool = False
-    originals: int
-    copies: int
+    originals: int | None = Field(description="the most originals any requirement asks; null when none says")
+    copies: int | None = Field(description="the most copies any requirement asks; null when none says")
+    original: Literal["kept", "returned"] | None = Field(
+        description="kept when any requirement keeps the original; returned when every one hands it back; else null")
     tolerated: ToleratedOut | None = None
     commitment: CommitmentOut | None = None
     notes: Label | None = None
+    sources: list[SourceOut] | None = None
 
 
 class TimeLimitOut(_KeepNull):
@@ -220,9 +283,9 @@ class StepInputs(_Out):
 
 
 class Step(_KeepNull):
-    nullable: ClassVar[tuple[str, ...]] = ("fees", "nearby")
+    nullable: ClassVar[tuple[str, ...]] = ("fees", "nearby", "type")
     name: Label
-    type: str
+    type: str | None = Field(description="事项类型; null when unknown")
     department: str
     partners: list[str]
     stage: int
@@ -240,6 +303,7 @@ class Step(_KeepNull):
     nearby: list[str] | None = Field(
         default=None, description="就近办 levels (township, village); [] = city only; null = unknown")
     appointments: list[AppointmentOut] = []
+    sources: list[SourceOut] | None = Field(default=None, description="documents the item's facts come from")
 
 
 class Plan(_Out):
@@ -287,6 +351,7 @@ class ItemCompleteness(_Out):
 class Completeness(_Out):
     score: float = Field(description="share of standard elements filled over the bundle's items")
     items: dict[str, ItemCompleteness]
+    materials: MaterialCompleteness
 
 
 class DiagnosticOut(_Out):

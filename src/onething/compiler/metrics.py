@@ -10,6 +10,7 @@ from onething.compiler.manifest import (
     Completeness,
     Figure,
     ItemCompleteness,
+    MaterialCompleteness,
     MaterialOut,
     Metrics,
     OnlineCoverage,
@@ -50,11 +51,11 @@ def item_completeness(model: ItemDef) -> ItemCompleteness:
     return ItemCompleteness(score=round((total - len(missing)) / total, 3), missing=missing)
 
 
-def completeness(sel: Selection) -> Completeness:
+def completeness(sel: Selection, materials: MaterialCompleteness) -> Completeness:
     items = {ri.id: item_completeness(ri.model) for ri in sel.items}
     total = len(STANDARD_ELEMENTS) * len(items)
     filled = sum(len(STANDARD_ELEMENTS) - len(c.missing) for c in items.values())
-    return Completeness(score=round(filled / total, 3) if total else 0.0, items=items)
+    return Completeness(score=round(filled / total, 3) if total else 0.0, items=items, materials=materials)
 
 
 def metrics(

@@ -10,6 +10,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from onething.compiler.facts import (
+    bundle_facts,
+    material_completeness,
+    sources_out,
+    unused_definitions,
+    window_out,
+)
 from onething.compiler.form import merge_form
 from onething.compiler.item_facts import (
     appointments_of,
@@ -31,7 +38,6 @@ from onething.compiler.manifest import (
     SpecialProcedureOut,
     Step,
     StepInputs,
-    WindowOut,
 )
 from onething.compiler.manifest import (
     Selection as SelectionOut,
@@ -95,6 +101,10 @@ def _suppression_lists(rb: ResolvedBundle, sel: Selection) -> list[tuple[list[Su
             if mu.suppress:
                 out.append((mu.suppress, lambda k, ri=ri, j=j: ri.loc("materials", j, "suppress", k),
                             "material", ri.id, j))
+    for j, mu in enumerate(rb.bundle.requires.materials if rb.bundle.requires else []):
+        if mu.suppress:  # what the bundle itself asks: its lints carry the bundle's id as owner
+            out.append((mu.suppress, lambda k, j=j: rb.entry.loc("requires", "materials", j, "suppress", k),
+                        "material", rb.bundle.bundle, j))
     return out
 
 
@@ -149,9 +159,17 @@ def source_hash(rb: ResolvedBundle, bundle_bytes: bytes) -> str:
         for d in [ri.model.department, *(ri.model.partners or [])]:
             if d in rb.catalog.departments:
                 used[("department", d)] = rb.catalog.departments[d].model
+    req = rb.bundle.requires
+    for fu in req.fields if req else []:  # what the bundle itself asks
+        if fu.key in rb.catalog.fields:
+            used[("field", fu.key)] = rb.catalog.fields[fu.key].model
+    for mu in req.materials if req else []:
+        if mu.ref in rb.catalog.materials:
+            used[("material", mu.ref)] = rb.catalog.materials[mu.ref].model
     # what else shapes the manifest: group members, form sections (titles, order), the
     # bundle's own departments and material issuers (names; their kind decides W604)
     fields = [rb.fields[fu.key].model for ri in rb.items for fu in ri.model.fields or [] if fu.key in rb.fields]
+    fields += [rb.fields[fu.key].model for fu in (req.fields if req else []) if fu.key in rb.fields]
     for fdef in fields:
         for member in fdef.fields or []:
             if member in rb.catalog.fields:
@@ -162,6 +180,7 @@ def source_hash(rb: ResolvedBundle, bundle_bytes: bytes) -> str:
     issuers = [rb.materials[ref].model.issued_by for ri in rb.items
                for ref in [mu.ref for mu in ri.model.materials or []] + list(ri.model.produces or [])
                if ref in rb.materials]
+    issuers += [rb.materials[mu.ref].model.issued_by for mu in (req.materials if req else []) if mu.ref in rb.materials]
     for d in [rb.bundle.lead, *rb.bundle.cooperating, *issuers]:
         if d in rb.catalog.departments:
             used[("department", d)] = rb.catalog.departments[d].model
@@ -208,6 +227,7 @@ def _step(ri: ResolvedItem, sel: Selection, stage: int, preds: list[str], fields
         name=dict(m.name),
         type=m.type,
         department=m.department,
+        sources=sources_out(m.sources),
         partners=list(m.partners or []),
         stage=stage,
         optional=ri.optional,
@@ -251,6 +271,7 @@ def _analyse(rb: ResolvedBundle, chosen: list[str] | None, answers: dict[str, An
     lints += material_lints
     lints += step_lints(sel)
     lints += limit_lints(sel)
+    lints += [(d, [], []) for d in unused_definitions(rb)]
     full_compile = chosen is None and not answers
     diags.extend(apply_suppressions(rb, sel, lints, check_unused=full_compile))
     return sel, gr, form, item_fields, materials
@@ -325,10 +346,11 @@ def compile_bundle(
         lead=b.lead,
         cooperating=list(b.cooperating),
         departments={d: dict(rb.departments[d].model.name) for d in sorted(set(involved)) if d in rb.departments},
-        window=WindowOut(**{**b.window.model_dump(), "name": dict(b.window.name)}) if b.window else None,
+        window=window_out(b.window) if b.window else None,
         e_certificate_sharing=b.e_certificate_sharing,
         source=Path(os.path.relpath(bundle_path.resolve(), root.resolve())).as_posix(),
         source_hash=source_hash(rb, bundle_path.read_bytes()),
+        **bundle_facts(b),
     )
     selection = SelectionOut(
         items=[ri.id for ri in sel.items],
@@ -346,7 +368,7 @@ def compile_bundle(
         materials=materials,
         plan=plan,
         metrics=figures,
-        completeness=completeness(sel),
+        completeness=completeness(sel, material_completeness(materials)),
         diagnostics=[_diag_out(d, conv) for d in diags],
     )
     return CompileResult(manifest, diags)

@@ -69,6 +69,9 @@ class ResolvedBundle:
     materials: dict[str, Entry[MaterialDef]]
     departments: dict[str, Entry[Department]]
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # what the bundle itself asks (`requires:`): parsed conditions by requirement index
+    requirement_field_when: dict[int, cond.Condition] = field(default_factory=dict)
+    requirement_material_when: dict[int, cond.Condition] = field(default_factory=dict)
 
     @property
     def item_map(self) -> dict[str, ResolvedItem]:
@@ -79,6 +82,7 @@ class ResolvedBundle:
         (selected or not) and of the bundle itself, with the members of their groups."""
         todo = [fu.key for ri in self.items for fu in ri.model.fields or []]
         todo += [f.key for f in self.bundle.fields]
+        todo += [fu.key for fu in self.bundle.requires.fields] if self.bundle.requires else []
         keys: set[str] = set()
         while todo:
             key = todo.pop()
@@ -164,8 +168,12 @@ def check_item_refs(
     materials: dict[str, Any],
     departments: dict[str, Any],
     questions: dict[str, Question] | None,
+    invalid: set[tuple[str, str]] | frozenset[tuple[str, str]] = frozenset(),
 ) -> list[Diagnostic]:
-    """References, time limits and conditions of one item; questions None = catalog level."""
+    """References, time limits and conditions of one item; questions None = catalog level.
+
+    ``invalid``: catalog entries left out for their own errors, not reported again as unknown.
+    """
     diags: list[Diagnostic] = []
     m = ri.model
     if m.department not in departments:
@@ -181,7 +189,7 @@ def check_item_refs(
             if c:
                 ri.field_when[i] = c
     for i, mu in enumerate(m.materials or []):
-        if mu.ref not in materials:
+        if mu.ref not in materials and ("materials", mu.ref) not in invalid:  # else its own errors say why
             diags.append(_unknown("E203", "material", mu.ref, materials, ri.loc("materials", i, "ref")))
         if mu.when:
             c = parse_condition(mu.when, ri.loc("materials", i, "when"), questions, diags)
@@ -246,7 +254,8 @@ def check_catalog(catalog: Catalog) -> list[Diagnostic]:
     diags: list[Diagnostic] = []
     for ident, entry in catalog.items.items():
         ri = ResolvedItem(ident, entry.model, None, entry)
-        diags.extend(check_item_refs(ri, catalog.fields, catalog.materials, catalog.departments, None))
+        diags.extend(check_item_refs(ri, catalog.fields, catalog.materials, catalog.departments, None,
+                                     catalog.invalid))
     for _key, entry in catalog.fields.items():
         for i, member in enumerate(entry.model.fields or []):
             if member not in catalog.fields:
@@ -334,10 +343,11 @@ def resolve(bundle: Bundle, entry: Entry[Bundle], catalog: Catalog) -> ResolvedB
                                   bentry.loc("id"), f"write `use: {bi.id}` to use the catalog item, or rename",
                                   related=(catalog.items[bi.id].loc("id"),)))
                 continue
-            missing = [k for k in ("name", "type", "department") if getattr(bi, k) is None]
+            # `type` may be unknown (absent): completeness counts it missing, nothing invents it
+            missing = [k for k in ("name", "department") if getattr(bi, k) is None]
             if missing:
                 diags.append(make("E207", f"inline item {bi.id!r} lacks {', '.join(missing)}",
-                                  bentry.loc(), "give an inline item name, type and department, or `use:` a catalog item"))
+                                  bentry.loc(), "give an inline item name and department, or `use:` a catalog item"))
                 continue
             merged = ItemDef.model_validate({"id": bi.id, **overrides})
         rid = bi.item_id
@@ -350,7 +360,7 @@ def resolve(bundle: Bundle, entry: Entry[Bundle], catalog: Catalog) -> ResolvedB
         ri = ResolvedItem(rid, merged, bentry, centry, frozenset(overrides), bi.optional, None, tuple(bi.needs))
         if bi.when:
             ri.when = parse_condition(bi.when, bentry.loc("when"), questions, diags)
-        diags.extend(check_item_refs(ri, fields, materials, departments, questions))
+        diags.extend(check_item_refs(ri, fields, materials, departments, questions, catalog.invalid))
         items.append(ri)
 
     ids = {ri.id for ri in items}
@@ -361,4 +371,65 @@ def resolve(bundle: Bundle, entry: Entry[Bundle], catalog: Catalog) -> ResolvedB
                 diags.append(make("E206", f"item {ri.id!r} needs {need!r}, which is not an item of this bundle",
                                   ri.bundle_entry.loc("needs", j) if ri.bundle_entry else ri.anchor,
                                   f"did you mean {guess!r}?" if guess else "list only items of this bundle"))
-    return ResolvedBundle(bundle, entry, catalog, items, questions, fields, materials, departments, diags)
+    rb = ResolvedBundle(bundle, entry, catalog, items, questions, fields, materials, departments, diags)
+    _check_bundle_facts(rb)
+    return rb
+
+
+# --- what the bundle itself asks and states (issue 8 §2) ---
+
+
+def _check_bundle_facts(rb: ResolvedBundle) -> None:
+    """References and conditions of `requires:`, and the `no_tolerance:` statement against every requirement."""
+    bundle, entry, diags = rb.bundle, rb.entry, rb.diagnostics
+    req = bundle.requires
+    if req is not None:
+        for i, fu in enumerate(req.fields):
+            if fu.key not in rb.fields:
+                diags.append(_unknown("E202", "field", fu.key, rb.fields, entry.loc("requires", "fields", i, "key")))
+            if fu.when:
+                c = parse_condition(fu.when, entry.loc("requires", "fields", i, "when"), rb.questions, diags)
+                if c:
+                    rb.requirement_field_when[i] = c
+        for i, mu in enumerate(req.materials):
+            if mu.ref not in rb.materials and ("materials", mu.ref) not in rb.catalog.invalid:
+                diags.append(_unknown("E203", "material", mu.ref, rb.materials,
+                                      entry.loc("requires", "materials", i, "ref")))
+            if mu.when:
+                c = parse_condition(mu.when, entry.loc("requires", "materials", i, "when"), rb.questions, diags)
+                if c:
+                    rb.requirement_material_when[i] = c
+        if req.fields or req.materials:
+            for ri in rb.items:
+                if ri.id == bundle.bundle:
+                    diags.append(make(
+                        "E111",
+                        _("item {item!r} has the bundle's id: `required_by` could not tell the item from the "
+                          "bundle's own requirements").format(item=ri.id),
+                        ri.bundle_entry.loc("use" if ri.bundle_entry.model.use else "id") if ri.bundle_entry
+                        else ri.anchor,
+                        _("rename the bundle or use another item"),
+                        related=(entry.loc("bundle"),),
+                    ))
+    if bundle.no_tolerance is not None:
+        statement = entry.loc("no_tolerance")
+        hint = _("remove `tolerated:`, or the bundle's `no_tolerance:` statement if it does not hold")
+        in_catalog = _("the catalog's item tolerates it: restate the item's `materials:` in the bundle without "
+                       "`tolerated:`, or remove the bundle's `no_tolerance:` statement if it does not hold")
+        for ri in rb.items:
+            from_catalog = ri.catalog_entry is not None and "materials" not in ri.overridden
+            for j, mu in enumerate(ri.model.materials or []):
+                if mu.tolerated is not None:
+                    diags.append(make(
+                        "E108",
+                        _("material {material!r} of item {item!r} is tolerated (容缺), but the bundle states that "
+                          "no material may be tolerated").format(material=mu.ref, item=ri.id),
+                        ri.loc("materials", j, "tolerated"), in_catalog if from_catalog else hint,
+                        related=(statement,)))
+        for j, mu in enumerate(req.materials if req else []):
+            if mu.tolerated is not None:
+                diags.append(make(
+                    "E108",
+                    _("material {material!r} the bundle asks is tolerated (容缺), but the bundle states that "
+                      "no material may be tolerated").format(material=mu.ref),
+                    entry.loc("requires", "materials", j, "tolerated"), hint, related=(statement,)))

@@ -42,6 +42,9 @@ class Selection:
     undecided: list[str]
     diagnostics: list[Diagnostic] = field(default_factory=list)
     _material_uses: dict[str, list[tuple[int, Any, tuple[str, ...]]]] = field(default_factory=dict, repr=False)
+    # what the bundle itself asks (`requires:`) and applies: (index, requirement, residual conjuncts)
+    requirement_fields: list[tuple[int, Any, tuple[str, ...]]] = field(default_factory=list)
+    requirement_materials: list[tuple[int, Any, tuple[str, ...]]] = field(default_factory=list)
 
     def material_uses(self, ri: ResolvedItem) -> list[tuple[int, Any, tuple[str, ...]]]:
         """The material requirements of ``ri`` that apply: (index, requirement, residual conjuncts).
@@ -113,6 +116,27 @@ def select(
         for c in [ri.when, *ri.field_when.values(), *ri.material_when.values()]:
             if c is not None:
                 used |= c.names
+    for c in [*rb.requirement_field_when.values(), *rb.requirement_material_when.values()]:
+        used |= c.names
     undecided = sorted(n for n in used if n not in answers)
     chosen_list = [i for i in optional if chosen is None or i in chosen]
-    return Selection(items, item_when, excluded, chosen_list, answers, undecided, diags)
+    sel = Selection(items, item_when, excluded, chosen_list, answers, undecided, diags)
+    req = rb.bundle.requires
+    if req is not None:
+        sel.requirement_fields = _applying(req.fields, rb.requirement_field_when, answers)
+        sel.requirement_materials = _applying(req.materials, rb.requirement_material_when, answers)
+    return sel
+
+
+def _applying(
+    uses: list[Any], when: dict[int, Condition], answers: dict[str, Any]
+) -> list[tuple[int, Any, tuple[str, ...]]]:
+    """The bundle's own requirements the answers do not rule out, with their residual condition."""
+    out = []
+    for j, use in enumerate(uses):
+        c = when.get(j)
+        verdict = c.evaluate(answers) if c is not None else True
+        if verdict is False:
+            continue
+        out.append((j, use, () if verdict else (c.residual(answers),)))  # type: ignore[union-attr]
+    return out

@@ -57,6 +57,11 @@ REGISTRY: dict[str, CodeInfo] = {
         _c("E105", "code-like value without quotes", "Quote it (code: \"000107001000\") so every YAML tool reads it as text."),
         _c("E106", "label without zh text", "Add a zh (Chinese) text to the label; en is expected too."),
         _c("E107", "document of the wrong shape", "A bundle file starts with `bundle:`; a catalog file with departments:, fields:, materials: or items:."),
+        # facts about materials and bundles (issue 8 §2)
+        _c("E108", "tolerated material in a bundle that tolerates none", "Remove `tolerated:` from the requirement, or the bundle's `no_tolerance:` statement if it is not true."),
+        _c("E109", "`generated` on a material that is not a form", "Only a form (kind: form) is printed from the combined form; remove `generated:` or set `kind: form`."),
+        _c("E110", "`original` given while no original is brought", "Remove `original:` or give the number of originals (`originals: 1`)."),
+        _c("E111", "an item has the bundle's id", "Rename the item or the bundle: `required_by` names the bundle for what it asks itself (`requires:`)."),
         # E2xx: references and identity
         _c("E201", "unknown department", "Use a department id from the catalog (see the hint), or add the department."),
         _c("E202", "unknown field", "Use a field key from the catalog's field dictionary, or add the field."),
@@ -64,7 +69,7 @@ REGISTRY: dict[str, CodeInfo] = {
         _c("E204", "unknown item", "Use an item id from the catalog (or an inline item of the bundle)."),
         _c("E205", "duplicate id", "Give each department, field, material, item, question and bundle its own id."),
         _c("E206", "needs names an item not in the bundle", "List only items of this bundle under `needs:`."),
-        _c("E207", "incomplete inline item", "An inline item (`id:`) needs name, type and department."),
+        _c("E207", "incomplete inline item", "An inline item (`id:`) needs name and department (its type may be left out: unknown)."),
         _c("E208", "unknown answer key", "Answer the bundle's questions and its items' field keys only; see the hint.",
            needs_answers=True),
         _c("E209", "scenario expects an unknown id", "Name items, materials and field keys that exist in the bundle or catalog."),
@@ -92,6 +97,7 @@ REGISTRY: dict[str, CodeInfo] = {
         _c("W606", "form section without a title", "Add the section (the field key's first part) to the catalog's `sections:` with zh and en titles."),
         _c("W607", "bundle file named differently from its id", "Rename the file to <bundle id>.yaml (scenarios and manifests use the id)."),
         _c("W608", "scenario names a bundle by its file name", "Write the bundle's `bundle:` id under the scenario's `bundle:`."),
+        _c("W620", "bundle defines a field or material nothing asks", "To ask it at the bundle level, list it under `requires:` (`requires: {materials: [id]}`); else remove the definition."),
         # W63x: facts with a missing half (issue 8 §2)
         _c("W630", "time limit without a unit", "Write `statutory_unit:` / `committed_unit:` (working_days 工作日 or calendar_days 自然日) as the source says, or `unit:` for both."),
         _c("W631", "commitment without the consequence of a false one", "Add `consequence:` under `commitment:`, as the published commitment letter states it."),

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from onething.dsl.diagnostics import Diagnostic, make
+from onething.dsl.i18n import _
 from onething.dsl.source import Location, locate
 
 _TYPE_CODES = {
@@ -16,7 +17,21 @@ _TYPE_CODES = {
     "missing": "E103",
     "unquoted_code": "E105",
     "missing_zh": "E106",
+    # facts authors write about materials (issue 8 §2)
+    "generated_not_form": "E109",
+    "original_without_originals": "E110",
 }
+# errors about one key that a model-level check finds: reported at that key, with a hint
+_AT_KEY = {"generated_not_form": "generated", "original_without_originals": "original"}
+
+
+def _key_hint(etype: str) -> str | None:
+    if etype == "generated_not_form":
+        return _("remove `generated:`, or set `kind: form` if it is a form")
+    if etype == "original_without_originals":
+        return _("remove `original:`, or give the number of originals brought (`originals: 1`)")
+    return None
+
 _WRONG_TYPE = {
     "string_type", "int_type", "int_parsing", "int_from_float", "float_type", "float_parsing",
     "bool_type", "bool_parsing", "list_type", "dict_type", "model_type", "model_attributes_type",
@@ -84,8 +99,10 @@ def pydantic_diagnostics(
     out: list[Diagnostic] = []
     for err in exc.errors(include_url=False):
         loc_path = tuple(err["loc"])
-        full = prefix + loc_path
         etype = err["type"]
+        if etype in _AT_KEY:
+            loc_path += (_AT_KEY[etype],)
+        full = prefix + loc_path
         code = _TYPE_CODES.get(etype) or ("E102" if etype in _WRONG_TYPE else "E104")
         if etype == "string_type" and isinstance(err.get("input"), int):
             # a plain 110107001000 or true where text belongs: YAML made it a number or
@@ -124,5 +141,6 @@ def pydantic_diagnostics(
         else:
             location = locate(data, loc_path) or Location(file)
             message = f"{dotted}: {err['msg'].rstrip('.')}"
+            hint = _key_hint(etype)
         out.append(make(code, message, location, hint))
     return out

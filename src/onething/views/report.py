@@ -7,8 +7,11 @@ import io
 from typing import Any
 
 from onething.compiler.manifest import Manifest, dumps
+from onething.dsl.i18n import _
+from onething.dsl.models.bundle_facts import AREAS, BATCHES
 
 METRICS = ("materials", "fields", "steps", "trips", "days")
+PUBLISHED = ("steps", "materials", "trips", "days")  # the figures announcements carry (no fields)
 
 
 def row(m: Manifest) -> dict[str, Any]:
@@ -29,6 +32,7 @@ def row(m: Manifest) -> dict[str, Any]:
         r[f"{name}_separate"] = fig.separate
         r[f"{name}_bundled"] = fig.bundled
     r.update(measured(m))
+    r.update(_facts(m))
     return r
 
 
@@ -55,8 +59,103 @@ def _online_cell(r: dict[str, Any]) -> str:
 # --- end issue 8 §3 ------------------------------------------------------------------------
 
 
+# --- bundle facts (issue 8 §2): code, 32号 area, batch, provenance, published figures ---
+
+
+def _facts(m: Manifest) -> dict[str, Any]:
+    """The bundle's own facts as report columns; None (an empty CSV cell) = unknown."""
+    b = m.bundle
+    steps = m.plan.steps.values()
+    r: dict[str, Any] = {
+        "code": b.code,
+        "area": b.area,
+        "batch": b.batch,
+        "sourced_items": round(sum(1 for s in steps if s.sources) / len(steps), 3) if steps else 0.0,
+    }
+    p = b.published
+    for name in PUBLISHED:
+        fig = getattr(p, name) if p else None
+        r[f"published_{name}_before"] = fig.before if fig else None
+        r[f"published_{name}_after"] = fig.after if fig else None
+    r["published_days_unit"] = p.days.unit if p and p.days else None
+    return r
+
+
+def _arrow(before: Any, after: Any) -> str:
+    if before is None and after is None:
+        return "—"
+    return f"{'?' if before is None else before} → {'?' if after is None else after}"
+
+
+def published_md(rows: list[dict[str, Any]]) -> list[str]:
+    """Published figures beside ours, one row per bundle."""
+    unit = {"working_days": " wd", "calendar_days": " cd", None: ""}
+    lines = [
+        "",
+        _("## Published figures beside ours (公布数据对照)"),
+        "",
+        _("What the bundle's owners announced (`published:` in the bundle file), before → after, beside"),
+        _("our figures (separate → bundled). — = not announced (unknown); ? = one side not announced."),
+        _("Published days are in the unit announced (wd working days, cd calendar days; none = not said)."),
+        "",
+        _("| bundle | 环节 steps | published | 材料 materials | published | 跑动 trips | published | 时限 days | published |"),
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        cells = []
+        for n in PUBLISHED:
+            theirs = _arrow(r[f"published_{n}_before"], r[f"published_{n}_after"])
+            if n == "days" and theirs != "—":
+                theirs += unit[r["published_days_unit"]]
+            cells += [f"{r[f'{n}_separate']} → {r[f'{n}_bundled']}", theirs]
+        lines.append(f"| `{r['bundle']}` | " + " | ".join(cells) + " |")
+    return lines
+
+
+def area_table(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each 国办发〔2022〕32号 area with the bundles serving it (and their later batch, if any)."""
+    return [
+        {"area": a, "zh": zh, "en": en, "sector": sector,
+         "bundles": [{"bundle": r["bundle"], "batch": r["batch"]} for r in rows if r["area"] == a]}
+        for a, (zh, en, sector) in AREAS.items()
+    ]
+
+
+def areas_md(rows: list[dict[str, Any]]) -> list[str]:
+    sector = {"enterprise": _("企业 enterprise"), "person": _("个人 individual")}
+    lines = [
+        "",
+        _("## 国办发〔2022〕32号 areas (领域对照)"),
+        "",
+        _("The 18 areas of 国办发〔2022〕32号 and the bundles that serve them (`area:` in the bundle file)."),
+        _("A bundle also on a later national list carries its batch (`batch:`) in brackets."),
+        "",
+        _("| # | sector | area (领域) | id | bundles |"),
+        "|---:|---|---|---|---|",
+    ]
+    for i, a in enumerate(area_table(rows), 1):
+        bundles = ", ".join(
+            f"`{b['bundle']}`" + (f" ({b['batch']})" if b["batch"] else "") for b in a["bundles"]) or "—"
+        lines.append(f"| {i} | {sector[a['sector']]} | {a['zh']} {a['en']} | `{a['area']}` | {bundles} |")
+    later = [r for r in rows if r["area"] is None and r["batch"] is not None]
+    if later:
+        lines += ["", _("Bundles from a later national batch, no 32号 area given:"), "",
+                  _("| batch | list | bundles |"), "|---|---|---|"]
+        for batch, (zh, _en) in BATCHES.items():
+            names = [f"`{r['bundle']}`" for r in later if r["batch"] == batch]
+            if names:
+                lines.append(f"| {batch} | {zh} | {', '.join(names)} |")
+    unknown = [f"`{r['bundle']}`" for r in rows if r["area"] is None and r["batch"] is None]
+    if unknown:
+        lines += ["", _("Area and batch unknown: {bundles}.").format(bundles=", ".join(unknown))]
+    return lines
+
+
+# ---
+
+
 def report_json(rows: list[dict[str, Any]]) -> str:
-    return dumps({"bundles": rows})
+    return dumps({"bundles": rows, "areas": area_table(rows)})
 
 
 def report_csv(rows: list[dict[str, Any]]) -> str:
@@ -82,23 +181,28 @@ def report_md(rows: list[dict[str, Any]]) -> str:
         "全程网办 online: items that can be handled fully online over all items (⚠ below the Artux",
         "plan's 80% target); 容缺 tolerated: materials that may be missing at acceptance.",
         "",
-        "| bundle | 一件事 | title | items | depts | stages | completeness | suppressed | 材料 materials | 填写项 fields | 环节 steps | 跑动 trips | 时限 days | 全程网办 online | 容缺 tolerated |",
-        "|---|---|---|---:|---:|---:|---:|---:|---|---|---|---|---|---:|---:|",
+        _("Sourced: the share of items that name a source (`sources:`)."),
+        "",
+        "| bundle | 一件事 | title | items | depts | stages | completeness | sourced | suppressed | 材料 materials | 填写项 fields | 环节 steps | 跑动 trips | 时限 days | 全程网办 online | 容缺 tolerated |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---|---|---|---|---|---:|---:|",
     ]
     for r in rows:
         figs = " | ".join(f"{r[f'{n}_separate']} → {r[f'{n}_bundled']}" for n in METRICS)
         lines.append(
             f"| `{r['bundle']}` | {r['title_zh']} | {r['title_en']} | {r['items']} | {r['departments']} | "
-            f"{r['stages']} | {r['completeness']:.0%} | {r['suppressed']} | {figs} | "
+            f"{r['stages']} | {r['completeness']:.0%} | {r['sourced_items']:.0%} | {r['suppressed']} | {figs} | "
             f"{_online_cell(r)} | {r['tolerated']} |"
         )
     if rows:
         total = {n: (sum(r[f"{n}_separate"] for r in rows), sum(r[f"{n}_bundled"] for r in rows)) for n in METRICS}
         lines.append(
-            f"| **all {len(rows)}** | | | {sum(r['items'] for r in rows)} | | | | {sum(r['suppressed'] for r in rows)} | "
+            f"| **all {len(rows)}** | | | {sum(r['items'] for r in rows)} | | | | | {sum(r['suppressed'] for r in rows)} | "
             + " | ".join(f"{a} → {b}" for a, b in total.values()) + " | "
             + _online_cell({"online_items": sum(r["online_items"] for r in rows), "items": sum(r["items"] for r in rows),
                             "online_share": sum(r["online_items"] for r in rows) / max(1, sum(r["items"] for r in rows))})
             + f" | {sum(r['tolerated'] for r in rows)} |"
         )
+    if rows:
+        lines += published_md(rows)
+        lines += areas_md(rows)
     return "\n".join(lines) + "\n"

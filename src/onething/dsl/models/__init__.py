@@ -1,6 +1,7 @@
 """The typed source: pydantic models of catalog files, bundles and their parts."""
 
 from onething.dsl.models.bundle import Bundle, BundleItem, Question, Window
+from onething.dsl.models.bundle_facts import AREAS, BATCHES, BundleRequirements, Published
 from onething.dsl.models.catalog import (
     CatalogFile,
     Department,
@@ -11,9 +12,13 @@ from onething.dsl.models.catalog import (
     MaterialUse,
 )
 from onething.dsl.models.common import Label, Suppression
+from onething.dsl.models.provenance import Source
 
 __all__ = [
+    "AREAS",
+    "BATCHES",
     "Bundle",
+    "BundleRequirements",
     "BundleItem",
     "CatalogFile",
     "Department",
@@ -23,7 +28,9 @@ __all__ = [
     "Label",
     "MaterialDef",
     "MaterialUse",
+    "Published",
     "Question",
+    "Source",
     "Suppression",
     "Window",
 ]

@@ -7,8 +7,17 @@ from typing import Literal
 from pydantic import ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from onething.dsl.models.bundle_facts import (
+    Area,
+    Assistance,
+    Batch,
+    BundleRequirements,
+    NoTolerance,
+    Published,
+)
 from onething.dsl.models.catalog import FieldDef, ItemBody, MaterialDef, Option
 from onething.dsl.models.common import Condition, Ident, Label, Strict, Suppression, Text
+from onething.dsl.models.provenance import Source
 
 QuestionType = Literal["boolean", "enum", "integer", "string"]
 
@@ -39,6 +48,9 @@ class Window(Strict):
     hours: Text | None = None
     phone: Text | None = None
     online: Text | None = None
+    # --- help at the window (issue 8 §2) ---
+    assistance: Assistance | None = Field(default=None, description="帮办代办")
+    hotline: Text | None = Field(default=None, description="the 12345 service hotline, or the number to call")
 
 
 class BundleItem(ItemBody):
@@ -82,4 +94,12 @@ class Bundle(Strict):
     fields: list[FieldDef] = Field(default=[], description="fields only this bundle uses")
     materials: list[MaterialDef] = Field(default=[], description="materials only this bundle uses")
     suppress: list[Suppression] = []
+    # --- facts about the bundle itself (issue 8 §2); absent = unknown ---
+    code: Text | None = Field(default=None, description="一件事编码; unknown when absent")
+    area: Area | None = Field(default=None, description="the 国办发〔2022〕32号 area it serves")
+    batch: Batch | None = Field(default=None, description="the national batch it comes from")
+    published: Published | None = None
+    no_tolerance: NoTolerance | None = Field(default=None, description="no material may be tolerated (容缺), and why")
+    requires: BundleRequirements | None = Field(default=None, description="what the bundle itself asks")
+    sources: list[Source] = Field(default=[], description="documents the bundle is written from")
 

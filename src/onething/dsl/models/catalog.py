@@ -17,6 +17,7 @@ from onething.dsl.models.common import (
     Suppression,
     Text,
 )
+from onething.dsl.models.provenance import Source
 
 # Exact decimals (money); the schema is spelled out so it does not change with pydantic's version.
 Number = Annotated[
@@ -43,6 +44,7 @@ FieldType = Literal[
 MaterialKind = Literal["certificate", "id_document", "proof", "form", "photo", "contract", "other"]
 ItemType = Literal["行政许可", "行政确认", "行政给付", "行政裁决", "行政奖励", "行政备案", "公共服务", "其他"]
 DayUnit = Literal["working_days", "calendar_days"]
+OriginalHandling = Literal["kept", "returned"]
 HandlingForm = Literal["window", "online", "mail", "home", "self_service"]
 ServiceObject = Literal["natural_person", "legal_person"]
 
@@ -128,9 +130,39 @@ class MaterialDef(Strict):
         description="department id of the issuer, or 'applicant' / 'third_party'",
     )
     e_certificate: bool = False
-    originals: Annotated[int, Field(ge=0)] = 0
-    copies: Annotated[int, Field(ge=0)] = 1
+    # --- unknown is not a default (issue 8 §2): absent = unknown, null in the manifest ---
+    originals: Annotated[int, Field(ge=0)] | None = Field(default=None, description="originals to show; unknown when absent")
+    copies: Annotated[int, Field(ge=0)] | None = Field(default=None, description="copies to hand over; unknown when absent")
+    original: OriginalHandling | None = Field(
+        default=None, description="kept: the department keeps the original (收取原件); returned: shown and handed back (核验后退回)"
+    )
+    generated: bool | None = Field(
+        default=None,
+        description="only for kind form: false = the applicant signs this form separately, it is not printed "
+        "from the combined form; absent = generated (一表申请)",
+    )
+    sources: list[Source] | None = None
+    # ---
     notes: Label | None = None
+
+    @model_validator(mode="after")
+    def _facts(self) -> MaterialDef:
+        if self.generated is not None and self.kind != "form":
+            raise PydanticCustomError(
+                "generated_not_form",
+                "`generated` is only for forms (kind: form): only a form is printed from the combined form",
+            )
+        _original_needs_originals(self.originals, self.original)
+        return self
+
+
+def _original_needs_originals(originals: int | None, original: str | None) -> None:
+    if originals == 0 and original is not None:
+        raise PydanticCustomError(
+            "original_without_originals",
+            "`original: {original}` says what happens to the original, but `originals: 0` brings none",
+            {"original": original},
+        )
 
 
 def _ref_shorthand(key: str, model: Any, short: Any) -> BeforeValidator:
@@ -162,6 +194,7 @@ class _MaterialUse(Strict):
     commitment: Commitment | None = None
     originals: Annotated[int, Field(ge=0)] | None = None
     copies: Annotated[int, Field(ge=0)] | None = None
+    original: OriginalHandling | None = Field(default=None, description="overrides the material's `original`")
     note: Label | None = None
     suppress: list[Suppression] = []
 
@@ -172,6 +205,7 @@ class _MaterialUse(Strict):
                 "tolerated_and_commitment",
                 "a material is either tolerated (容缺) or replaced by a commitment (告知承诺), not both",
             )
+        _original_needs_originals(self.originals, self.original)
         return self
 
 
@@ -304,16 +338,17 @@ class ItemBody(Strict):
     materials: list[MaterialUse] | None = None
     produces: list[Ident] | None = None
     suppress: list[Suppression] | None = None
+    # --- provenance (issue 8 §2) ---
+    sources: list[Source] | None = Field(default=None, description="documents the item's facts come from")
 
 
 class ItemDef(ItemBody):
-    """A service item (事项) as the catalog defines it."""
+    """A service item (事项) as the catalog defines it; its `type` may be unknown (absent)."""
 
     model_config = ConfigDict(defer_build=False)
 
     id: Ident
     name: Label
-    type: ItemType
     department: Ident
 
 
