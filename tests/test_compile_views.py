@@ -19,26 +19,41 @@ SCENARIOS = FIXTURES / "core" / "scenario_files"
 PLAN_TEXT = """\
 测试出生一件事 / Test birth bundle  (core 2024.1)
 
-stage  item        事项                  department      limit (wd)    needs       when
------  ----------  --------------------  --------------  ------------  ----------  --------
-1      issue_cert  出生医学证明签发      卫生健康委员会  5             -
-2      register    出生登记              公安局          10 (法定 20)  issue_cert
-2      benefit     生育津贴申领          医疗保障局      20 (法定 30)  issue_cert  employed
-3      insure      城乡居民医保参保登记  医疗保障局      11            register
-3      card        社会保障卡申领        医疗保障局      0             register
+ stage  item                     department               limit (wd)       when
+ --------------------------------------------------------------------------------------------------
+ 1      Issue of the medical     Health Commission        5
+        birth certificate
+        issue_cert
+
+ 2      Birth registration       Public Security Bureau   10
+        register                                          statutory 20 wd
+        needs: issue_cert
+ 2      Maternity benefit        Medical Insurance        20               Is the mother
+        benefit                  Bureau                   statutory 30 wd  employee-insured = yes
+        needs: issue_cert
+
+ 3      Resident medical         Medical Insurance        11
+        insurance                Bureau
+        insure
+        needs: register
+ 3      Social security card     Medical Insurance        0
+        (optional)               Bureau
+        card
+        needs: register
 
 critical path: issue_cert → register → insure = 26 working days
   estimated: insure in calendar days, counted as 5 working days per 7
 special procedures (not counted):
-  card: 制卡 20 working days
+  card: Card making 20 working days
+optional items (联办, chosen with --select): card
 
-metric          separate  bundled  saved
---------------  --------  -------  -----
-materials 材料  14        6        8
-fields 填写项   15        8        7
-steps 环节      14        1        13
-trips 跑动      6         1        5
-days 时限       46        26       20
+ metric     separate  bundled  saved
+ ------------------------------------
+ materials  14        6        8
+ fields     15        8        7
+ steps      14        1        13
+ trips      6         1        5
+ days       46        26       20
 """
 
 
@@ -212,7 +227,9 @@ def test_report_counts_suppressed_lints():
 def test_report_of_a_bad_bundle_exits_1():
     result = cli("report", FIXTURES / "cycle", "--format", "json")
     assert result.exit_code == 1
-    assert "error E502: dependency cycle" in result.stderr
+    assert [d["code"] for d in json.loads(result.stderr)] == ["E502"]  # JSON asked, JSON diagnostics
+    text = cli("report", FIXTURES / "cycle")
+    assert text.exit_code == 1 and "error E502: dependency cycle" in text.stderr
     assert result.stdout == ""  # no partial report when a bundle fails
 
 

@@ -24,17 +24,36 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
 
 
-def emit_diagnostics(diags: list[Diagnostic], fmt: str, err: bool = False) -> None:
-    """Diagnostics on stdout (validate: they are its output) or stderr (commands with other output)."""
+def emit_diagnostics(diags: list[Diagnostic], fmt: str, err: bool = False, verbose: bool = False,
+                     strict: bool = False, counts: bool = True) -> None:
+    """Diagnostics on stdout (validate: they are its output) or stderr (commands with other output).
+
+    JSON lists every diagnostic. Text shows a warning that a reviewed suppression silences
+    only with ``verbose``; otherwise they are counted in one line, so the problems that need
+    attention are not lost among reviewed ones. ``strict`` marks the warnings --strict fails on.
+    """
+    from onething.dsl.i18n import ngettext
+
     diags = sort_diagnostics(diags)
     if fmt == "json":
         click.echo(json.dumps([d.to_json() for d in diags], ensure_ascii=False, indent=2), err=err)
         return
+    hidden = 0
     for d in diags:
-        click.echo(d.render(), err=err)
-    errors = sum(1 for d in diags if d.is_error)
-    warnings = sum(1 for d in diags if not d.is_error and not d.suppressed)
-    click.echo(f"{errors} error(s), {warnings} warning(s)", err=True)
+        if d.suppressed and not verbose:
+            hidden += 1
+            continue
+        head, nl, rest = d.render().partition("\n")  # the marker goes on the diagnostic's own line
+        mark = " [--strict]" if strict and not d.is_error and not d.suppressed else ""
+        click.echo(head + mark + nl + rest, err=err)
+    if hidden:
+        click.echo(ngettext("{n} suppressed warning not shown (reviewed; -v shows it)",
+                            "{n} suppressed warnings not shown (reviewed; -v shows them)", hidden).format(n=hidden),
+                   err=True)
+    if counts:
+        errors = sum(1 for d in diags if d.is_error)
+        warnings = sum(1 for d in diags if not d.is_error and not d.suppressed)
+        click.echo(f"{errors} error(s), {warnings} warning(s)", err=True)
 
 
 
@@ -44,7 +63,9 @@ def find_sources(paths: tuple[Path, ...], catalog: Path | None) -> tuple[list[Bu
 
     if catalog is not None and not catalog.is_dir():
         raise UsageError(f"catalog folder does not exist: {catalog}")
-    return find_bundles(list(paths) or [Path("bundles")], catalog)
+    from onething.dsl.discovery import project_path
+
+    return find_bundles(list(paths) or [project_path("bundles")], catalog)
 
 
 def split_select(value: str | None) -> list[str] | None:
@@ -83,7 +104,8 @@ def compile_sources(sources: list[BundleSource], select: list[str] | None, answe
         yield source, result
 
 
-def compile_one(path: Path, catalog: Path | None, select_: str | None, answers: Path | None):
+def compile_one(path: Path, catalog: Path | None, select_: str | None, answers: Path | None,
+                fmt: str = "text", verbose: bool = False):
     """Compile a single bundle for a view; exits with the right status on failure."""
     from onething.dsl.discovery import UsageError
 
@@ -100,17 +122,21 @@ def compile_one(path: Path, catalog: Path | None, select_: str | None, answers: 
         sys.exit(EXIT_USAGE)
     for _, result in compile_sources(sources, split_select(select_), answers):
         if result.manifest is None or has_errors(result.diagnostics):
-            emit_diagnostics(result.diagnostics, "text", err=True)
+            emit_diagnostics(result.diagnostics, fmt, err=True, verbose=verbose)
             sys.exit(EXIT_ERRORS)
         return result.manifest
     sys.exit(EXIT_ERRORS)  # pragma: no cover
 
+
+VERBOSE = click.option("-v", "--verbose", is_flag=True,
+                       help="Also show the warnings that reviewed suppressions silence.")
 
 ONE_BUNDLE_OPTIONS = [
     click.argument("bundle", type=click.Path(path_type=Path)),
     click.option("--select", "select_", metavar="ITEM,...", help="Optional items to include (default: all)."),
     click.option("--answers", type=click.Path(path_type=Path, dir_okay=False), help="Applicant's answers file."),
     click.option("--catalog", type=click.Path(path_type=Path, file_okay=False), help="Catalog folder."),
+    VERBOSE,
 ]
 
 

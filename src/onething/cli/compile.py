@@ -13,13 +13,16 @@ from onething.cli.common import (
     EXIT_ERRORS,
     EXIT_OK,
     EXIT_USAGE,
+    VERBOSE,
     compile_sources,
+    emit_diagnostics,
     find_sources,
     split_select,
 )
 from onething.dsl.diagnostics import has_errors, sort_diagnostics
 
 if TYPE_CHECKING:
+    from onething.dsl.diagnostics import Diagnostic
     from onething.dsl.discovery import BundleSource
 
 
@@ -37,12 +40,14 @@ if TYPE_CHECKING:
               help="Catalog folder (default: catalog/ beside each bundle).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Format of diagnostics and the -o summary (manifests are always JSON).")
+@VERBOSE
 def compile_cmd(paths: tuple[Path, ...], output: Path | None, select_: str | None, answers: Path | None,
-                check: bool, force: bool, strict: bool, catalog: Path | None, fmt: str) -> None:
+                check: bool, force: bool, strict: bool, catalog: Path | None, fmt: str, verbose: bool) -> None:
     """Compile bundles into manifests: one form, one material list, one dispatch plan.
 
     \b
     One bundle without -o: its manifest on stdout. Several: a JSON object id → manifest.
+    On a terminal (not piped) stdout gets a summary instead: pipe it or use -o for the JSON.
     With -o DIR: one DIR/<bundle>.json each. A bundle whose inputs (bundle, catalog,
     answers, onething itself) and manifest are unchanged since the last run is not
     compiled again; its diagnostics are replayed (state kept in ~/.cache/onething).
@@ -92,11 +97,18 @@ def compile_cmd(paths: tuple[Path, ...], output: Path | None, select_: str | Non
             continue
         diags.extend(fresh.diagnostics)
         summary.append({"bundle": fresh.bundle_id, "status": "ok", "compiled": False})
-    progress = output is not None and len(to_compile) > 1 and fmt == "text"
-    for n, (source, result) in enumerate(compile_sources(to_compile, select, answers), 1):
-        if progress:
-            click.echo(f"[{n}/{len(to_compile)}] {source.display}", err=True)
+    from onething.cli.terminal import is_tty, progress
+    from onething.dsl.i18n import _
+
+    # to a terminal, a person reads the result: a summary instead of pages of JSON
+    for_person = output is None and fmt == "text" and is_tty()
+    overview: list[tuple[str, Any, list[Diagnostic]]] = []  # (bundle, manifest or None, diagnostics)
+    for source, result in compile_sources(progress(to_compile, _("compile")), select, answers):
         diags.extend(result.diagnostics)
+        if for_person:
+            ok = result.manifest is not None and not has_errors(result.diagnostics)
+            overview.append((result.manifest.bundle.id if ok else source.display,
+                             result.manifest if ok else None, result.diagnostics))
         if result.manifest is None or has_errors(result.diagnostics):
             failed = True
             summary.append({"bundle": source.display, "status": "error"})
@@ -121,10 +133,13 @@ def compile_cmd(paths: tuple[Path, ...], output: Path | None, select_: str | Non
             if errors:
                 click.echo(json.dumps(errors, ensure_ascii=False, indent=2), err=True)
         else:
-            for d in sort_diagnostics(diags):
-                head, nl, rest = d.render().partition("\n")  # the marker goes on the diagnostic's own line
-                mark = " [--strict]" if strict and not d.is_error and not d.suppressed else ""
-                click.echo(head + mark + nl + rest, err=True)
+            emit_diagnostics(diags, fmt, err=True, verbose=verbose, strict=strict, counts=False)
+    if for_person:
+        from onething.cli.terminal import render
+        from onething.views.summary import compile_summary
+
+        click.echo(render(compile_summary(overview, [str(p) for p in paths])), nl=False)
+        sys.exit(EXIT_ERRORS if failed else EXIT_OK)
     if output is None:
         if len(sources) == 1 and manifests:
             click.echo(next(iter(manifests.values())), nl=False)

@@ -15,29 +15,37 @@ from onething.cli.common import (
 @click.command(name="plan")
 @with_bundle_options
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def plan_cmd(bundle: Path, select_: str | None, answers: Path | None, catalog: Path | None, fmt: str) -> None:
+def plan_cmd(bundle: Path, select_: str | None, answers: Path | None, catalog: Path | None, verbose: bool,
+             fmt: str) -> None:
     """Show a bundle's dispatch plan: stages, departments, time limits and the savings.
+
+    \b
+    The table fits the terminal's width (100 display cells when piped); optional items are
+    marked, and conditions are shown in words with the questions' labels.
 
     \b
     Examples:
       onething plan bundles/birth.yaml
       onething plan bundles/birth.yaml --answers answers.yaml --format json
     """
+    from onething.cli.terminal import render
     from onething.compiler.manifest import dumps
-    from onething.views.plan_graph import plan_text
 
-    m = compile_one(bundle, catalog, select_, answers)
+    m = compile_one(bundle, catalog, select_, answers, fmt, verbose)
     if fmt == "json":
         click.echo(dumps({"plan": m.plan.model_dump(mode="json", exclude_none=True),
                           "metrics": m.metrics.model_dump(mode="json")}), nl=False)
     else:
-        click.echo(plan_text(m), nl=False)
+        from onething.views.plan_table import plan_renderables
+
+        click.echo(render(plan_renderables(m)), nl=False)
 
 
 @click.command(name="graph")
 @with_bundle_options
 @click.option("--format", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid", show_default=True)
-def graph_cmd(bundle: Path, select_: str | None, answers: Path | None, catalog: Path | None, fmt: str) -> None:
+def graph_cmd(bundle: Path, select_: str | None, answers: Path | None, catalog: Path | None, verbose: bool,
+              fmt: str) -> None:
     """Emit a bundle's dependency graph: items grouped by department, materials on the edges.
 
     \b
@@ -47,7 +55,7 @@ def graph_cmd(bundle: Path, select_: str | None, answers: Path | None, catalog: 
     """
     from onething.views.plan_graph import graph_dot, graph_mermaid
 
-    m = compile_one(bundle, catalog, select_, answers)
+    m = compile_one(bundle, catalog, select_, answers, verbose=verbose)
     click.echo(graph_mermaid(m) if fmt == "mermaid" else graph_dot(m), nl=False)
 
 

@@ -19,12 +19,17 @@ from onething.dsl.diagnostics import has_errors
 
 
 @click.command(name="report")
-@click.argument("bundles_dir", required=False, type=click.Path(path_type=Path), default=Path("bundles"))
+@click.argument("bundles_dir", required=False, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["md", "json", "csv"]), default="md", show_default=True)
 @click.option("--catalog", type=click.Path(path_type=Path, file_okay=False), help="Catalog folder.")
+<<<<<<< HEAD
 def report_cmd(bundles_dir: Path, fmt: str, catalog: Path | None) -> None:
     """One row per bundle: items, departments, stages, completeness, sourced items, suppressed
     lints, savings; then the published figures beside ours and the 国办发〔2022〕32号 area table.
+=======
+def report_cmd(bundles_dir: Path | None, fmt: str, catalog: Path | None) -> None:
+    """One row per bundle: items, departments, stages, completeness, suppressed lints, savings.
+>>>>>>> 302b9a3 (Terminal output through rich: plan fits the terminal (100 display cells when piped), marks optional items and shows conditions in words with the questions' labels; compile prints a summary on a terminal; progress bars on stderr; suppressed warnings are one line unless -v; --format json diagnostics everywhere; default paths found from the project root)
 
     \b
     Examples:
@@ -32,17 +37,19 @@ def report_cmd(bundles_dir: Path, fmt: str, catalog: Path | None) -> None:
       onething report bundles --format md > docs/bundles.md
       onething report bundles --format csv > bundles.csv
     """
+    from onething.cli.terminal import progress
     from onething.dsl.discovery import UsageError
+    from onething.dsl.i18n import _
     from onething.views.report import report_csv, report_json, report_md, row
 
     try:
-        sources, diags = find_sources((bundles_dir,), catalog)
+        sources, diags = find_sources((bundles_dir,) if bundles_dir is not None else (), catalog)
     except UsageError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_USAGE)
     rows = []
     failed = has_errors(diags)
-    for _source, result in compile_sources(sources, None, None):
+    for _source, result in compile_sources(progress(sources, _("report")), None, None):
         if result.manifest is None or has_errors(result.diagnostics):
             failed = True
             diags.extend(result.diagnostics)
@@ -50,7 +57,7 @@ def report_cmd(bundles_dir: Path, fmt: str, catalog: Path | None) -> None:
         rows.append(row(result.manifest))
     rows.sort(key=lambda r: r["bundle"])
     if failed:  # no partial report: a pipeline writing it to a file must not commit half a table
-        emit_diagnostics([d for d in diags if d.is_error], "text", err=True)
+        emit_diagnostics([d for d in diags if d.is_error], "json" if fmt == "json" else "text", err=True)
         sys.exit(EXIT_ERRORS)
     click.echo({"md": report_md, "json": report_json, "csv": report_csv}[fmt](rows), nl=False)
     sys.exit(EXIT_OK)

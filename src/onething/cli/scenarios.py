@@ -32,18 +32,21 @@ def test_cmd(paths: tuple[Path, ...], catalog: Path | None, fmt: str, quiet: boo
       onething test bundles/scenarios/birth.yaml
       onething test --format json | jq '.failed'
     """
+    from onething.cli.terminal import progress
     from onething.compiler.manifest import dumps
     from onething.compiler.scenarios import find_scenario_files, render_outcome, run_file
     from onething.compiler.workspace import Workspace
+    from onething.dsl.discovery import project_path
+    from onething.dsl.i18n import _
 
-    targets = list(paths) or [Path("bundles/scenarios")]
+    targets = list(paths) or [project_path("bundles/scenarios")]
     for t in targets:
         if not t.exists():
             click.echo(f"error: path does not exist: {t}", err=True)
             sys.exit(EXIT_USAGE)
     files = find_scenario_files(targets)
     ws = Workspace()
-    runs = [run_file(ws, f, catalog) for f in files]
+    runs = [run_file(ws, f, catalog) for f in progress(files, _("test"))]
     outcomes = [o for r in runs for o in r.outcomes]
     load_errors = [d for r in runs for d in r.diagnostics if d.is_error]
     passed = sum(o.passed for o in outcomes)

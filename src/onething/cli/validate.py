@@ -12,6 +12,7 @@ from onething.cli.common import (
     EXIT_ERRORS,
     EXIT_OK,
     EXIT_USAGE,
+    VERBOSE,
     emit_diagnostics,
 )
 from onething.dsl.diagnostics import Diagnostic, has_errors, make
@@ -27,7 +28,8 @@ if TYPE_CHECKING:
 @click.option("--catalog", type=click.Path(path_type=Path, file_okay=False),
               help="Catalog folder (default: catalog/ beside each bundle).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def validate(paths: tuple[Path, ...], catalog: Path | None, fmt: str) -> None:
+@VERBOSE
+def validate(paths: tuple[Path, ...], catalog: Path | None, fmt: str, verbose: bool) -> None:
     """Check bundle files and their catalog; print every problem with file:line:col.
 
     \b
@@ -44,14 +46,16 @@ def validate(paths: tuple[Path, ...], catalog: Path | None, fmt: str) -> None:
       onething validate bundles/catalog/fields.yaml
       onething validate --format json bundles/ | jq '.[].code'
     """
+    from onething.cli.terminal import progress
     from onething.compiler.workspace import Workspace
-    from onething.dsl.discovery import UsageError, file_kind, find_bundles
+    from onething.dsl.discovery import UsageError, file_kind, find_bundles, project_path
+    from onething.dsl.i18n import _
 
     ws = Workspace(remember_bundles=True)
     bundle_paths: list[Path] = []
     catalog_dirs: list[Path] = []
     scenario_files: list[Path] = []
-    for p in list(paths) or [Path("bundles")]:
+    for p in list(paths) or [project_path("bundles")]:
         kind = file_kind(p) if p.is_file() else None
         if kind == "catalog":
             catalog_dirs.append(catalog or p.parent)
@@ -78,7 +82,7 @@ def validate(paths: tuple[Path, ...], catalog: Path | None, fmt: str) -> None:
         for f in scenario_files:
             diags.extend(check_file(ws, f, catalog))
     catalogs_seen: set[Path] = {d.resolve() for d in catalog_dirs}
-    for source in sources:
+    for source in progress(sources, _("validate")):
         loaded = ws.load_bundle(source)
         diags.extend(loaded.diagnostics)
         if loaded.resolved is not None:
@@ -93,7 +97,7 @@ def validate(paths: tuple[Path, ...], catalog: Path | None, fmt: str) -> None:
         if key not in catalogs_seen and source.catalog_dir.is_dir():
             catalogs_seen.add(key)
             diags.extend(ws.catalog(source.catalog_dir).diagnostics)
-    emit_diagnostics(diags, fmt)
+    emit_diagnostics(diags, fmt, verbose=verbose)
     sys.exit(EXIT_ERRORS if has_errors(diags) else EXIT_OK)
 
 

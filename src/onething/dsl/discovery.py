@@ -20,6 +20,29 @@ class UsageError(Exception):
     """Bad command-line input (exit 2): a path that does not exist, and the like."""
 
 
+def find_project_root(start: Path | None = None) -> Path | None:
+    """The nearest folder, from ``start`` (the working folder) upward, that holds ``bundles/catalog/``."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "bundles" / "catalog").is_dir():
+            return folder
+    return None
+
+
+def project_path(relative: str, start: Path | None = None) -> Path:
+    """A default path (``bundles``, ``bundles/scenarios``) of the project the working folder is in.
+
+    Relative to the working folder, so it is shown as the user would type it (``bundles`` at
+    the root, ``../bundles`` one level down); as given when no project root is found (the
+    command then reports that the path does not exist). Explicit paths never come here:
+    they stay relative to the working folder.
+    """
+    root = find_project_root(start)
+    if root is None:
+        return Path(relative)
+    return Path(os.path.relpath(root / relative, (start or Path.cwd()).resolve()))
+
+
 def display_path(path: Path) -> str:
     """The path as the user sees it: relative to the working directory when inside it."""
     try:

@@ -1,0 +1,96 @@
+"""The dispatch plan for a terminal: stages, items, departments, limits, conditions in words.
+
+Built as rich renderables so that it fits the width it is drawn at (CJK characters take two
+display cells; long cells wrap inside their column) and colours only where the console has
+them. Text goes in as ``rich.text.Text``, never as markup: a title holding ``[bold]`` is
+shown as written.
+"""
+
+from __future__ import annotations
+
+from rich import box
+from rich.console import RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from onething.compiler.manifest import Manifest
+from onething.dsl.i18n import _
+from onething.views.words import condition_words, label_text, questions_of
+
+# SIMPLE_HEAD drawn with "-": box-drawing characters are of ambiguous width, two cells wide
+# on many CJK terminals, which would break the columns there.
+ASCII_HEAD = box.Box(
+    "    \n"
+    "    \n"
+    " -- \n"
+    "    \n"
+    "    \n"
+    "    \n"
+    "    \n"
+    "    \n",
+    ascii=True,
+)
+
+
+def _table(*headers: str) -> Table:
+    # show_edge and pad_edge stay on: without them rich 15 miscounts the edge and crops a
+    # wrapped CJK character at the end or start of a line (the edges are spaces anyway)
+    table = Table(box=ASCII_HEAD, header_style="bold", expand=False, padding=(0, 1, 0, 0))
+    for h in headers:
+        table.add_column(h, overflow="fold")
+    return table
+
+
+def plan_renderables(m: Manifest) -> list[RenderableType]:
+    """The plan table, the critical path, special procedures and the savings table."""
+    b = m.bundle
+    qs = questions_of(m)
+    names = [n for n in ((b.title or {}).get("zh"), (b.title or {}).get("en")) if n] or [b.id]
+    title = Text(f"{' / '.join(names)}  ({b.id} {b.version})", style="bold")
+    out: list[RenderableType] = [title]
+
+    table = _table(_("stage"), _("item"), _("department"), _("limit (wd)"), _("when"))
+    ids = [i for st in m.plan.stages for i in st]
+    table.columns[0].no_wrap = True
+    table.columns[1].min_width = min(max((len(i) for i in ids), default=4), 30)
+    for n, stage in enumerate(m.plan.stages, 1):
+        if n > 1:
+            table.add_section()
+        for item in stage:
+            s = m.plan.steps[item]
+            tl = s.time_limit
+            limit = str(tl.committed_working_days)
+            if tl.statutory is not None:
+                unit = _("{days} calendar days") if tl.unit == "calendar_days" else _("{days} wd")
+                limit += "\n" + _("statutory {limit}").format(limit=unit.format(days=tl.statutory))
+            cell = Text(label_text(s.name) or item)
+            if s.optional:
+                cell.append(" " + _("(optional)"), style="cyan")
+            cell.append("\n" + item, style="dim")
+            if s.needs:
+                cell.append("\n" + _("needs: {items}").format(items=", ".join(s.needs)), style="dim")
+            when = condition_words(s.when, qs) if s.when else ""
+            table.add_row(Text(str(n)), cell, Text(label_text(b.departments.get(s.department)) or s.department),
+                          Text(limit), Text(when, style="yellow"))
+    out.append(table)  # the box's edges are the blank lines around it
+    out.append(Text(_("critical path: {path} = {days} working days").format(
+        path=" → ".join(m.plan.critical_path), days=m.plan.committed_days)))
+    if m.plan.unknown_limits:
+        out.append(Text("  " + _("at least: no time limit known for {items} (counted as 0)").format(
+            items=", ".join(m.plan.unknown_limits))))
+    if m.plan.special_procedures:
+        out.append(Text(_("special procedures (not counted):")))
+        for sp in m.plan.special_procedures:
+            days = str(sp.days) if sp.days is not None else "?"
+            unit = _("{days} calendar days") if sp.unit == "calendar_days" else _("{days} working days")
+            out.append(Text(f"  {sp.item}: {label_text(sp.name)} {unit.format(days=days)}"))
+    optional = [i for st in m.plan.stages for i in st if m.plan.steps[i].optional]
+    if optional:
+        out.append(Text(_("optional items (联办, chosen with --select): {items}").format(items=", ".join(optional))))
+    mt = m.metrics
+    metrics = _table(_("metric"), _("separate"), _("bundled"), _("saved"))
+    for fig, name in ((mt.materials, _("materials")), (mt.fields, _("fields")), (mt.steps, _("steps")),
+                      (mt.trips, _("trips")), (mt.days, _("days"))):
+        metrics.add_row(name, str(fig.separate), str(fig.bundled), str(fig.separate - fig.bundled))
+    out.append(metrics)
+    return out
