@@ -19,25 +19,25 @@ SCENARIOS = FIXTURES / "core" / "scenario_files"
 PLAN_TEXT = """\
 测试出生一件事 / Test birth bundle  (core 2024.1)
 
- stage  item                     department               limit (wd)       when
+ stage  item                      department                limit (wd)    when
  --------------------------------------------------------------------------------------------------
- 1      Issue of the medical     Health Commission        5
+ 1      Issue of the medical      Health Commission         5
         birth certificate
         issue_cert
 
- 2      Birth registration       Public Security Bureau   10
-        register                                          statutory 20 wd
+ 2      Birth registration        Public Security Bureau    10
+        register                                            statutory 20
         needs: issue_cert
- 2      Maternity benefit        Medical Insurance        20               Is the mother
-        benefit                  Bureau                   statutory 30 wd  employee-insured = yes
+ 2      Maternity benefit         Medical Insurance Bureau  20            Is the mother
+        benefit                                             statutory 30  employee-insured = yes
         needs: issue_cert
 
- 3      Resident medical         Medical Insurance        11
-        insurance                Bureau
+ 3      Resident medical          Medical Insurance Bureau  11
+        insurance
         insure
         needs: register
- 3      Social security card     Medical Insurance        0
-        (optional)               Bureau
+ 3      Social security card      Medical Insurance Bureau  0
+        (optional)
         card
         needs: register
 

@@ -135,10 +135,10 @@ def compile_cmd(paths: tuple[Path, ...], output: Path | None, select_: str | Non
         else:
             emit_diagnostics(diags, fmt, err=True, verbose=verbose, strict=strict, counts=False)
     if for_person:
-        from onething.cli.terminal import render
+        from onething.cli.terminal import render, width
         from onething.views.summary import compile_summary
 
-        click.echo(render(compile_summary(overview, [str(p) for p in paths])), nl=False)
+        click.echo(render(compile_summary(overview, [str(p) for p in paths], width())), nl=False)
         sys.exit(EXIT_ERRORS if failed else EXIT_OK)
     if output is None:
         if len(sources) == 1 and manifests:

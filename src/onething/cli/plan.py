@@ -28,7 +28,7 @@ def plan_cmd(bundle: Path, select_: str | None, answers: Path | None, catalog: P
       onething plan bundles/birth.yaml
       onething plan bundles/birth.yaml --answers answers.yaml --format json
     """
-    from onething.cli.terminal import render
+    from onething.cli.terminal import render, width
     from onething.compiler.manifest import dumps
 
     m = compile_one(bundle, catalog, select_, answers, fmt, verbose)
@@ -38,7 +38,7 @@ def plan_cmd(bundle: Path, select_: str | None, answers: Path | None, catalog: P
     else:
         from onething.views.plan_table import plan_renderables
 
-        click.echo(render(plan_renderables(m)), nl=False)
+        click.echo(render(plan_renderables(m, width())), nl=False)
 
 
 @click.command(name="graph")

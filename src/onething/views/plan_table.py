@@ -9,6 +9,7 @@ shown as written.
 from __future__ import annotations
 
 from rich import box
+from rich.cells import cell_len
 from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -33,16 +34,46 @@ ASCII_HEAD = box.Box(
 
 
 def _table(*headers: str) -> Table:
-    # show_edge and pad_edge stay on: without them rich 15 miscounts the edge and crops a
-    # wrapped CJK character at the end or start of a line (the edges are spaces anyway)
     table = Table(box=ASCII_HEAD, header_style="bold", expand=False, padding=(0, 1, 0, 0))
     for h in headers:
         table.add_column(h, overflow="fold")
     return table
 
 
-def plan_renderables(m: Manifest) -> list[RenderableType]:
-    """The plan table, the critical path, special procedures and the savings table."""
+def fit_table(table: Table, width: int, minimum: int = 4) -> Table:
+    """Fix each column's width so that the table fits ``width`` display cells.
+
+    Every column gets its natural width (its longest line); while the sum is too wide the
+    widest column gives up a cell, never below ``minimum`` or a no-wrap column's width.
+    rich can shrink columns itself, but with CJK text its second measuring pass can end
+    wider than the console, which then crops the last column's lines (a character lost at
+    every wrap); fixed widths leave it nothing to guess.
+    """
+    n = len(table.columns)
+    overhead = 2 + (n - 1) + n  # the two edges, the dividers, each column's right padding
+    natural = []
+    for column in table.columns:
+        lines = [column.header if isinstance(column.header, str) else str(column.header)]
+        for cell in column.cells:
+            lines += (cell.plain if isinstance(cell, Text) else str(cell)).split("\n")
+        longest = max(cell_len(line) for line in lines)
+        natural.append(min(longest, column.max_width) if column.max_width else longest)
+    widths = list(natural)
+    floors = [w if c.no_wrap else min(w, minimum) for w, c in zip(natural, table.columns, strict=True)]
+    while sum(widths) + overhead > width:
+        candidates = [i for i in range(n) if widths[i] > floors[i]]
+        if not candidates:
+            break  # too narrow for anything readable: rich folds what it must
+        widest = max(candidates, key=lambda i: (widths[i], -i))
+        widths[widest] -= 1
+    for column, w in zip(table.columns, widths, strict=True):
+        column.width = w
+    return table
+
+
+def plan_renderables(m: Manifest, width: int = 100) -> list[RenderableType]:
+    """The plan table (fitted to ``width`` display cells), the critical path, special procedures
+    and the savings table."""
     b = m.bundle
     qs = questions_of(m)
     names = [n for n in ((b.title or {}).get("zh"), (b.title or {}).get("en")) if n] or [b.id]
@@ -50,9 +81,8 @@ def plan_renderables(m: Manifest) -> list[RenderableType]:
     out: list[RenderableType] = [title]
 
     table = _table(_("stage"), _("item"), _("department"), _("limit (wd)"), _("when"))
-    ids = [i for st in m.plan.stages for i in st]
     table.columns[0].no_wrap = True
-    table.columns[1].min_width = min(max((len(i) for i in ids), default=4), 30)
+    table.columns[3].max_width = 14  # "statutory 60" fits, "calendar days" goes below it
     for n, stage in enumerate(m.plan.stages, 1):
         if n > 1:
             table.add_section()
@@ -61,8 +91,9 @@ def plan_renderables(m: Manifest) -> list[RenderableType]:
             tl = s.time_limit
             limit = str(tl.committed_working_days)
             if tl.statutory is not None:
-                unit = _("{days} calendar days") if tl.unit == "calendar_days" else _("{days} wd")
-                limit += "\n" + _("statutory {limit}").format(limit=unit.format(days=tl.statutory))
+                # working days, as the header says; calendar days are named
+                days = _("{days} calendar days") if tl.unit == "calendar_days" else "{days}"
+                limit += "\n" + _("statutory {limit}").format(limit=days.format(days=tl.statutory))
             cell = Text(label_text(s.name) or item)
             if s.optional:
                 cell.append(" " + _("(optional)"), style="cyan")
@@ -72,7 +103,7 @@ def plan_renderables(m: Manifest) -> list[RenderableType]:
             when = condition_words(s.when, qs) if s.when else ""
             table.add_row(Text(str(n)), cell, Text(label_text(b.departments.get(s.department)) or s.department),
                           Text(limit), Text(when, style="yellow"))
-    out.append(table)  # the box's edges are the blank lines around it
+    out.append(fit_table(table, width))  # the box's edges are the blank lines around it
     out.append(Text(_("critical path: {path} = {days} working days").format(
         path=" → ".join(m.plan.critical_path), days=m.plan.committed_days)))
     if m.plan.unknown_limits:
@@ -92,5 +123,5 @@ def plan_renderables(m: Manifest) -> list[RenderableType]:
     for fig, name in ((mt.materials, _("materials")), (mt.fields, _("fields")), (mt.steps, _("steps")),
                       (mt.trips, _("trips")), (mt.days, _("days"))):
         metrics.add_row(name, str(fig.separate), str(fig.bundled), str(fig.separate - fig.bundled))
-    out.append(metrics)
+    out.append(fit_table(metrics, width))
     return out

@@ -17,7 +17,7 @@ from rich.text import Text
 from onething.compiler.manifest import Manifest
 from onething.dsl.diagnostics import Diagnostic
 from onething.dsl.i18n import _
-from onething.views.plan_table import ASCII_HEAD
+from onething.views.plan_table import ASCII_HEAD, fit_table
 
 
 def _before_after(fig) -> str:
@@ -25,7 +25,7 @@ def _before_after(fig) -> str:
 
 
 def compile_summary(rows: Sequence[tuple[str, Manifest | None, list[Diagnostic]]],
-                    args: Sequence[str]) -> list[RenderableType]:
+                    args: Sequence[str], width: int = 100) -> list[RenderableType]:
     """One row per bundle (a failed one by its path), then how to get the manifests as JSON."""
     table = Table(box=ASCII_HEAD, header_style="bold", padding=(0, 1, 0, 0))
     for header in (_("bundle"), _("materials"), _("fields"), _("days"), _("errors"), _("warnings")):
@@ -46,4 +46,4 @@ def compile_summary(rows: Sequence[tuple[str, Manifest | None, list[Diagnostic]]
         Text(f"  onething compile {shown} -o DIR"),
         Text(f"  onething compile {shown} | jq ."),
     ]
-    return [table, Text(""), *how]
+    return [fit_table(table, width), *how]

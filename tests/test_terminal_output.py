@@ -1,0 +1,300 @@
+"""Output for people: plan fits 100 display cells, conditions in words, colours and bars only
+on a terminal, reviewed warnings folded, JSON diagnostics when JSON is asked, the project
+root found from a subfolder, and compile's terminal summary."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import unicodedata
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from compile_support import FIXTURES, bundle_path, cli, manifest
+from rich.cells import cell_len
+
+from onething.cli import terminal
+from onething.dsl import i18n
+from onething.views.words import condition_words, questions_of
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = sorted((ROOT / "bundles").glob("*.yaml"))  # whatever bundles exist, not a fixed list
+CORE = bundle_path("core")
+
+
+@pytest.fixture
+def lang():
+    """Switch the language for one test; always back to English after it."""
+    yield i18n.set_language
+    i18n.set_language("en")
+
+
+@pytest.fixture
+def piped(monkeypatch):
+    monkeypatch.setenv("ONETHING_TTY", "0")
+
+
+@pytest.fixture
+def tty(monkeypatch):
+    """A terminal without a terminal: the decision is injectable through ONETHING_TTY."""
+    monkeypatch.setenv("ONETHING_TTY", "1")
+    monkeypatch.setenv("NO_COLOR", "1")
+
+
+def _east_asian_width(line: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+
+
+# ---------------------------------------------------------------- plan fits 100 cells
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+@pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
+def test_plan_of_every_shipped_bundle_fits_100_display_cells(path, language, lang, piped, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    lang(language)
+    result = cli("plan", path.relative_to(ROOT))
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) > 10
+    too_wide = [(cell_len(line), line) for line in lines if max(cell_len(line), _east_asian_width(line)) > 100]
+    assert too_wide == []
+    # wrapping loses nothing: every CJK character of every step's name and department is there
+    m = manifest_of(path)
+    wanted = Counter()
+    qs = questions_of(m)
+    for step in m.plan.steps.values():
+        texts = [step.name.get(language) or step.name.get("zh", ""),
+                 condition_words(step.when, qs) if step.when else ""]
+        for text in texts:
+            wanted.update(ch for ch in text if unicodedata.east_asian_width(ch) in "WF")
+    got = Counter(ch for ch in result.stdout if unicodedata.east_asian_width(ch) in "WF")
+    assert wanted - got == Counter()
+
+
+def manifest_of(path: Path):
+    from onething.compiler import compile_bundle
+    from onething.compiler.workspace import Workspace
+    from onething.dsl.discovery import find_bundles
+
+    sources, _ = find_bundles([path], None)
+    return compile_bundle(Workspace().load_bundle(sources[0]).resolved, sources[0].path).manifest
+
+
+def test_birth_plan_in_chinese_shows_its_condition_with_the_question_label(lang, tty, monkeypatch):
+    lang("zh")
+    monkeypatch.setenv("COLUMNS", "200")  # a wide terminal: nothing wraps
+    out = cli("plan", ROOT / "bundles" / "birth.yaml").stdout
+    assert "母亲是否参加职工基本医疗保险(生育保险) = " + i18n._("yes") in out
+    assert "mother_employee_insured" not in out
+    # optional items are marked beside their names, and listed once below
+    assert "社会保障卡申领 (optional)" in out
+    assert "optional items (联办, chosen with --select): parenting_guidance, childbirth_registration, ssc_apply" in out
+
+
+def test_plan_width_follows_the_terminal(tty, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "60")
+    out = cli("plan", ROOT / "bundles" / "birth.yaml").stdout
+    assert max(cell_len(line) for line in out.splitlines()) <= 60
+    assert max(cell_len(line) for line in out.splitlines()) > 50  # it used the width it has
+    monkeypatch.setenv("ONETHING_TTY", "0")  # piped: 100 whatever the terminal says
+    out = cli("plan", ROOT / "bundles" / "birth.yaml").stdout
+    assert 60 < max(cell_len(line) for line in out.splitlines()) <= 100
+
+
+# ---------------------------------------------------------------- conditions in words
+
+
+@pytest.fixture(scope="module")
+def birth_questions():
+    return questions_of(manifest_of(ROOT / "bundles" / "birth.yaml"))
+
+
+@pytest.mark.parametrize(("source", "words"), [
+    ("parents_married", "Are the parents married = yes"),
+    ("not parents_married", "Are the parents married = no"),
+    ("applicant_parent == 'father'", "Which parent applies = The father (with the mother's authorization)"),
+    ("'father' == applicant_parent", "Which parent applies = The father (with the mother's authorization)"),
+    ("hukou_follows != 'mother'", "Whose household the child joins is not The mother's"),
+    ("hukou_follows in ['father', 'mother']", "Whose household the child joins is one of The father's / The mother's"),
+    ("parents_married and (ethnicities_differ or joins_other_household)",
+     "Are the parents married = yes and (Do the parents' ethnicities differ = yes or Does the child join a "
+     "household headed by someone other than the parent = yes)"),
+    ("not (parents_married and ethnicities_differ)",
+     "not (Are the parents married = yes and Do the parents' ethnicities differ = yes)"),
+    ("parents_married == false", "Are the parents married = no"),
+    ("unknown_key", "unknown_key = yes"),  # never in a manifest (E3xx), but shown as written
+    ("a ==", "a =="),  # not a condition: as written
+])
+def test_conditions_in_words(source, words, birth_questions):
+    assert condition_words(source, birth_questions) == words
+
+
+def test_conditions_in_words_take_the_labels_of_the_language(birth_questions, lang):
+    lang("zh")
+    assert condition_words("parents_married", birth_questions).startswith("父母是否已办理结婚登记 = ")
+    assert condition_words("hukou_follows == 'father'", birth_questions) == "新生儿随父还是随母落户 = 随父落户"
+
+
+# ---------------------------------------------------------------- colours and progress bars
+
+
+def test_colours_only_on_a_terminal_and_never_with_no_color(monkeypatch):
+    from rich.text import Text
+
+    styled = [Text("x", style="red")]
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    monkeypatch.setenv("ONETHING_TTY", "0")
+    assert terminal.render(styled) == "x\n"
+    monkeypatch.setenv("ONETHING_TTY", "1")
+    assert "\x1b[" in terminal.render(styled)
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert terminal.render(styled) == "x\n"
+
+
+def test_a_progress_bar_only_on_a_terminal_and_only_for_several(monkeypatch, capsys):
+    monkeypatch.setenv("ONETHING_TTY", "0")
+    items = ["a", "b", "c"]
+    assert terminal.progress(items, "compile") is items  # untouched: no bar, nothing printed
+    monkeypatch.setenv("ONETHING_TTY", "1")
+    assert terminal.progress(["a"], "compile") == ["a"]
+    assert list(terminal.progress(items, "compile")) == items
+    assert "compile" in capsys.readouterr().err  # drawn on stderr
+    assert capsys.readouterr().out == ""
+
+
+def test_compile_over_a_folder_shows_progress_only_on_a_terminal(tmp_path, monkeypatch):
+    monkeypatch.setenv("ONETHING_TTY", "0")
+    result = cli("compile", FIXTURES / "core", bundle_path("producers"), "-o", tmp_path / "a")
+    assert result.exit_code == 0
+    assert "2/2" not in result.stderr and "wrote 2 manifest(s)" in result.stderr  # no progress in a log
+    monkeypatch.setenv("ONETHING_TTY", "1")
+    result = cli("compile", FIXTURES / "core", bundle_path("producers"), "-o", tmp_path / "b")
+    assert result.exit_code == 0 and "2/2" in result.stderr
+
+
+# ---------------------------------------------------------------- JSON diagnostics
+
+
+def test_plan_with_format_json_reports_errors_as_json():
+    result = cli("plan", bundle_path("cycle"), "--format", "json")
+    assert result.exit_code == 1 and result.stdout == ""
+    [error] = json.loads(result.stderr)
+    assert error["code"] == "E502" and error["location"]["file"].endswith("cycle/catalog/catalog.yaml")
+
+
+def test_compile_to_a_folder_with_format_json_reports_diagnostics_as_json(tmp_path):
+    result = cli("compile", CORE, bundle_path("cycle"), "-o", tmp_path, "--format", "json")
+    assert result.exit_code == 1
+    codes = [d["code"] for d in json.loads(result.stderr)]
+    assert codes.count("E502") == 1 and "W604" in codes
+    summary = json.loads(result.stdout)
+    assert [b["status"] for b in summary["bundles"]] == ["ok", "error"]
+
+
+def test_validate_folds_reviewed_warnings_unless_verbose(tmp_path):
+    shutil.copytree(FIXTURES / "suppressed", tmp_path / "s")
+    result = cli("compile", tmp_path / "s" / "suppressed.yaml", "-o", tmp_path / "out")
+    assert "2 suppressed warnings not shown (reviewed; -v shows them)" in result.stderr
+    assert "warning (suppressed)" not in result.stderr
+    verbose = cli("compile", tmp_path / "s" / "suppressed.yaml", "-o", tmp_path / "out", "-v")
+    assert verbose.stderr.count("warning (suppressed)") == 2
+
+
+# ---------------------------------------------------------------- the project root
+
+
+@pytest.fixture
+def project(tmp_path):
+    """A copy of the project's bundles (what a clean clone has), with a subfolder to work in."""
+    shutil.copytree(ROOT / "bundles", tmp_path / "bundles")
+    (tmp_path / "docs" / "notes").mkdir(parents=True)
+    return tmp_path
+
+
+def test_commands_work_from_a_subfolder(project, monkeypatch, piped):
+    monkeypatch.chdir(project / "docs" / "notes")
+    n = len(list((project / "bundles").glob("*.yaml")))
+    v = cli("validate")
+    assert v.exit_code == 0, v.stdout + v.stderr
+    c = cli("compile", "-o", "out")
+    assert c.exit_code == 0, c.stderr
+    # the default bundles/ is the project's; an explicit path (-o out) stays where the user is
+    assert len(list((project / "docs" / "notes" / "out").glob("*.json"))) == n
+    assert not (project / "out").exists()
+    t = cli("test", "-q")
+    assert t.exit_code == 0, t.stdout
+    assert "failed" in t.stdout and ", 0 failed" in t.stdout
+    r = cli("report", "--format", "json")
+    assert r.exit_code == 0 and len(json.loads(r.stdout)["bundles"]) == n
+    # explicit paths are relative to the working folder, and shown as typed
+    e = cli("plan", "../../bundles/birth.yaml")
+    assert e.exit_code == 0
+    assert cli("plan", "bundles/birth.yaml").exit_code == 2  # there is no bundles/ here
+
+
+def test_from_inside_bundles_the_defaults_still_mean_the_project(project, monkeypatch, piped):
+    monkeypatch.chdir(project / "bundles" / "scenarios")
+    assert cli("validate").exit_code == 0
+    assert cli("test", "-q").exit_code == 0
+
+
+def test_outside_any_project_the_default_is_reported_missing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = cli("validate")
+    assert result.exit_code == 2
+    assert "path does not exist: bundles" in result.stderr
+
+
+# ---------------------------------------------------------------- compile: summary on a terminal
+
+
+def test_compile_to_a_terminal_prints_a_summary_and_how_to_get_the_json(tty):
+    result = cli("compile", CORE, bundle_path("producers"))
+    assert result.exit_code == 0
+    assert "{" not in result.stdout
+    lines = result.stdout.splitlines()
+    header = next(line for line in lines if "materials" in line).split()
+    assert header == ["bundle", "materials", "fields", "days", "errors", "warnings"]
+    m = manifest("core")
+    row = next(line for line in lines if line.strip().startswith("core ")).split()
+    mt = m.metrics
+    assert row == ["core", str(mt.materials.separate), "→", str(mt.materials.bundled),
+                   str(mt.fields.separate), "→", str(mt.fields.bundled),
+                   str(mt.days.separate), "→", str(mt.days.bundled), "0", "1"]  # W604 of core
+    text = " ".join(result.stdout.split())
+    assert "-o DIR" in text and "| jq ." in text
+
+
+def test_compile_to_a_terminal_shows_a_failed_bundle(tty):
+    result = cli("compile", CORE, bundle_path("cycle"))
+    assert result.exit_code == 1
+    row = next(line for line in result.stdout.splitlines() if "cycle" in line)
+    assert "not compiled" in row and row.split()[-2:] == ["1", "0"]
+    assert "error E502" in result.stderr
+
+
+def test_compile_piped_writes_json_as_before(piped):
+    assert json.loads(cli("compile", CORE).stdout)["bundle"]["id"] == "core"
+
+
+def test_compile_with_format_json_writes_json_even_to_a_terminal(tty):
+    assert json.loads(cli("compile", CORE, "--format", "json").stdout)["bundle"]["id"] == "core"
+
+
+def test_without_the_override_the_stream_decides(monkeypatch):
+    import io
+    import sys
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.delenv("ONETHING_TTY", raising=False)
+    monkeypatch.setattr(sys, "stdout", Terminal())
+    assert terminal.is_tty() is True
+    monkeypatch.setattr(sys, "stdout", io.StringIO())
+    assert terminal.is_tty() is False
+    assert terminal.width() == 100
