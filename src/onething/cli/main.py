@@ -9,6 +9,7 @@ import click
 from onething import __version__
 from onething.cli.compile import compile_cmd
 from onething.cli.plan import graph_cmd, plan_cmd
+from onething.cli.questions import questions_cmd
 from onething.cli.reference import codes, schema
 from onething.cli.report import report_cmd
 from onething.cli.scenarios import test_cmd
@@ -36,5 +37,5 @@ def main() -> None:
 
 
 
-for _command in (validate, compile_cmd, plan_cmd, graph_cmd, test_cmd, report_cmd, schema, codes):
+for _command in (validate, compile_cmd, plan_cmd, graph_cmd, questions_cmd, test_cmd, report_cmd, schema, codes):
     main.add_command(_command)

@@ -3,7 +3,8 @@
 Shape: one mapping (YAML or JSON) with flat keys — question keys (``parents_married``)
 and dotted field keys (``child.name``; a nested ``child: {name: …}`` reads the same). The
 compiler uses and records only the answers to the bundle's questions; field values are for
-forms and submission, never manifests. Any other key is an error (E208): a misspelt
+forms and submission, never manifests. A key left blank (null, as in the template of
+``onething questions --format yaml``) is not answered. Any other key is an error (E208): a misspelt
 question would otherwise leave its condition undecided and the material list wrong.
 """
 
@@ -76,6 +77,8 @@ def check_answers(data: YMap, questions: dict[str, Question], fields: Collection
             if key not in known:
                 diags.append(unknown_answer(key, questions, fields, bundle_id, loc))
             continue  # a form field value: for forms and submission, never the manifest
+        if value is None:
+            continue  # left blank (a template's `key:`): not answered, so its conditions stay undecided
         coerced, problem = _coerce(q, value)
         if problem:
             diags.append(make("E504", problem, loc, _("see the bundle's questions")))
