@@ -61,14 +61,63 @@ def test_links_inside_the_page_point_at_headings():
         assert target in anchors, f"#{target} is not a heading of docs/compiling.md"
 
 
-def test_the_ci_job_is_yaml_and_runs_the_three_checks():
+def _ci_job() -> dict:
     block = re.search(r"^```yaml\nname: bundles\n(.*?)^```", TEXT, re.M | re.S)
     assert block, "the CI example is missing"
-    job = yaml.safe_load("name: bundles\n" + block.group(1))
-    runs = [step.get("run", "") for step in job["jobs"]["bundles"]["steps"]]
+    return yaml.safe_load("name: bundles\n" + block.group(1))
+
+
+def test_the_ci_job_is_yaml_and_runs_the_checks():
+    runs = [step.get("run", "") for step in _ci_job()["jobs"]["bundles"]["steps"]]
     assert any(r.startswith("onething validate") for r in runs)
     assert any(r.startswith("onething compile") and "--strict" in r for r in runs)
     assert any(r.startswith("onething compile") and "--check" in r for r in runs)
+    assert any(r.startswith("onething test") for r in runs)
+
+
+def _clean_clone(target: Path) -> None:
+    """What `git clone` gives: the tracked files only (no build/, no build state, no caches)."""
+    import shutil
+    import subprocess
+
+    root = DOC.parent.parent
+    try:
+        listed = subprocess.run(["git", "ls-files", "-z"], cwd=root, capture_output=True, check=True,
+                                timeout=60).stdout.decode("utf-8").split("\0")
+    except (OSError, subprocess.CalledProcessError):  # not a git checkout (an unpacked sdist)
+        listed = [str(p.relative_to(root)) for p in (root / "bundles").rglob("*") if p.is_file()]
+    for name in filter(None, listed):
+        if (root / name).is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(root / name, target / name)
+
+
+def test_the_ci_job_works_as_written_on_a_clean_clone(tmp_path, monkeypatch):
+    """Every `onething` step of the recipe, in order, in a fresh copy of the project: status 0."""
+    import shlex
+
+    from click.testing import CliRunner
+
+    from onething.cli.main import main
+
+    clone = tmp_path / "clone"
+    _clean_clone(clone)
+    assert not (clone / "manifests").exists() and not (clone / "build").exists()
+    monkeypatch.chdir(clone)
+    monkeypatch.setenv("ONETHING_TTY", "0")  # a CI log, not a terminal
+    ran = []
+    for step in _ci_job()["jobs"]["bundles"]["steps"]:
+        command = step.get("run")
+        if command is None or command == "pip install .":
+            continue  # actions, and the install (this test runs the onething under test)
+        args = shlex.split(command)
+        assert args[0] == "onething", f"a step the test does not know how to run: {command}"
+        result = CliRunner().invoke(main, args[1:], catch_exceptions=False)
+        assert result.exit_code == 0, f"{command}\n{result.stdout}{result.stderr}"
+        ran.append(command)
+    assert len(ran) == 4
+    assert sorted(p.stem for p in (clone / "build" / "manifests").glob("*.json")) == sorted(
+        p.stem for p in (clone / "bundles").glob("*.yaml"))
 
 
 def test_the_golden_manifests_section_is_kept():
