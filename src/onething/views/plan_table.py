@@ -102,7 +102,7 @@ def plan_renderables(m: Manifest, width: int = 100) -> list[RenderableType]:
                 cell.append("\n" + _("needs: {items}").format(items=", ".join(s.needs)), style="dim")
             when = condition_words(s.when, qs) if s.when else ""
             table.add_row(Text(str(n)), cell, Text(label_text(b.departments.get(s.department)) or s.department),
-                          Text(limit), Text(when, style="yellow"))
+                          Text(limit), Text(when, style="yellow" if when else ""))
     out.append(fit_table(table, width))  # the box's edges are the blank lines around it
     out.append(Text(_("critical path: {path} = {days} working days").format(
         path=" → ".join(m.plan.critical_path), days=m.plan.committed_days)))
