@@ -224,10 +224,21 @@ def test_plan_text_shows_units_dropped_needs_and_appointments(tmp_path: Path):
     answers = tmp_path / "a.yaml"
     answers.write_text("has_site: false\n", encoding="utf-8")
     out = cli("plan", FACTS, "--answers", answers).stdout
-    assert "3 (法定 15d)" in out and "6 (法定 5d)" in out
+    lines = out.splitlines()
+
+    def limit_cell(item: str) -> list[str]:
+        """The limit column beside an item: its row's last word, then the lines below it."""
+        n = next(i for i, line in enumerate(lines) if line.split()[:1] == [item])
+        return [lines[n - 1].split()[-1], " ".join(lines[n].split()[-2:]), lines[n + 1].strip()]
+
+    assert limit_cell("register") == ["3", "statutory 15", "calendar days"]
+    withdraw = limit_cell("withdraw")
+    assert withdraw[:2] == ["6", "statutory 5"] and withdraw[2].endswith("calendar days")
+    assert next(line for line in lines if "Disability assessment" in line).split()[-1] == "?"
     assert "  limit without a unit (W630), not counted in days: assess\n" in out
     assert "needs dropped (the needed item is not in this plan):\n  withdraw needs inspect: its condition is false\n" in out
-    assert "in-person appointments (each a trip of its own):\n  assess: 指定医疗机构评残 (assessment) @ 指定医疗机构\n" in out
+    assert ("in-person appointments (each a trip of its own):\n"
+            "  assess: Assessment at the designated hospital (assessment) @ The designated hospital\n") in out
     data = json.loads(cli("plan", FACTS, "--answers", answers, "--format", "json").stdout)
     assert data["plan"]["dropped_needs"] == [{"item": "withdraw", "needs": "inspect", "reason": "condition_false"}]
     assert data["plan"]["steps"]["assess"]["time_limit"]["committed_unit"] is None

@@ -129,7 +129,8 @@ def test_every_shipped_bundle_has_a_template_that_answers_accept(path, tmp_path)
     assert list(data)[: len(questions)] == questions
     answers = tmp_path / "answers.yaml"
     answers.write_text(text, encoding="utf-8")
-    got, diags = read_answers(answers, "answers.yaml", resolved(path).questions)
+    rb = resolved(path)
+    got, diags = read_answers(answers, "answers.yaml", rb.questions, rb.field_keys(), rb.bundle.bundle)
     assert (got, diags) == ({}, [])
 
 

@@ -49,7 +49,6 @@ def validate(paths: tuple[Path, ...], catalog: Path | None, fmt: str, verbose: b
     from onething.cli.terminal import progress
     from onething.compiler.workspace import Workspace
     from onething.dsl.discovery import UsageError, file_kind, find_bundles, project_path
-    from onething.dsl.i18n import _
 
     ws = Workspace(remember_bundles=True)
     bundle_paths: list[Path] = []

@@ -14,7 +14,7 @@ from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from onething.compiler.manifest import Manifest
+from onething.compiler.manifest import Manifest, TimeLimitOut
 from onething.dsl.i18n import _
 from onething.views.words import condition_words, label_text, questions_of
 
@@ -89,11 +89,9 @@ def plan_renderables(m: Manifest, width: int = 100) -> list[RenderableType]:
         for item in stage:
             s = m.plan.steps[item]
             tl = s.time_limit
-            limit = str(tl.committed_working_days)
+            limit = "?" if tl.committed_working_days is None else str(tl.committed_working_days)
             if tl.statutory is not None:
-                # working days, as the header says; calendar days are named
-                days = _("{days} calendar days") if tl.unit == "calendar_days" else "{days}"
-                limit += "\n" + _("statutory {limit}").format(limit=days.format(days=tl.statutory))
+                limit += "\n" + _("statutory {limit}").format(limit=_days(tl.statutory, tl.statutory_unit))
             cell = Text(label_text(s.name) or item)
             if s.optional:
                 cell.append(" " + _("(optional)"), style="cyan")
@@ -109,6 +107,7 @@ def plan_renderables(m: Manifest, width: int = 100) -> list[RenderableType]:
     if m.plan.unknown_limits:
         out.append(Text("  " + _("at least: no time limit known for {items} (counted as 0)").format(
             items=", ".join(m.plan.unknown_limits))))
+    out += [Text(line) for line in _facts_lines(m)]
     if m.plan.special_procedures:
         out.append(Text(_("special procedures (not counted):")))
         for sp in m.plan.special_procedures:
@@ -125,3 +124,41 @@ def plan_renderables(m: Manifest, width: int = 100) -> list[RenderableType]:
         metrics.add_row(name, str(fig.separate), str(fig.bundled), str(fig.separate - fig.bundled))
     out.append(fit_table(metrics, width))
     return out
+
+
+def _days(days: int, unit: str | None) -> str:
+    """Working days bare (the column's unit), calendar days named, a missing unit said (0 needs none)."""
+    if unit == "calendar_days":
+        return _("{days} calendar days").format(days=days)
+    if unit is None and days:
+        return _("{days}, unit unknown").format(days=days)
+    return str(days)
+
+
+def _facts_lines(m: Manifest) -> list[str]:
+    """Estimated limits, limits without a unit, needs dropped from the plan, appointments."""
+    p = m.plan
+    lines = []
+    if p.converted_limits:
+        lines.append(_("  estimated: {items} in calendar days, counted as 5 working days per 7")
+                     .format(items=", ".join(p.converted_limits)))
+    no_unit = [i for st in p.stages for i in st
+               if (p.steps[i].time_limit.committed or p.steps[i].time_limit.statutory)
+               and None in (_given_units(p.steps[i].time_limit))]
+    if no_unit:
+        lines.append(_("  limit without a unit (W630), not counted in days: {items}").format(items=", ".join(no_unit)))
+    if p.dropped_needs:
+        lines.append(_("needs dropped (the needed item is not in this plan):"))
+        for d in p.dropped_needs:
+            why = _("its condition is false") if d.reason == "condition_false" else _("not selected")
+            lines.append(_("  {item} needs {needs}: {why}").format(item=d.item, needs=d.needs, why=why))
+    if p.appointments:
+        lines.append(_("in-person appointments (each a trip of its own):"))
+        for a in p.appointments:
+            place = f" @ {label_text(a.place)}" if a.place else ""
+            lines.append(f"  {a.item}: {label_text(a.name)} ({a.kind}){place}")
+    return lines
+
+
+def _given_units(tl: TimeLimitOut) -> tuple[str | None, ...]:
+    return tuple(u for days, u in ((tl.statutory, tl.statutory_unit), (tl.committed, tl.committed_unit)) if days)
