@@ -193,13 +193,22 @@ def test_compile_to_a_folder_with_format_json_reports_diagnostics_as_json(tmp_pa
     assert [b["status"] for b in summary["bundles"]] == ["ok", "error"]
 
 
-def test_validate_folds_reviewed_warnings_unless_verbose(tmp_path):
+def test_compile_and_validate_fold_reviewed_warnings_unless_verbose(tmp_path):
     shutil.copytree(FIXTURES / "suppressed", tmp_path / "s")
     result = cli("compile", tmp_path / "s" / "suppressed.yaml", "-o", tmp_path / "out")
     assert "2 suppressed warnings not shown (reviewed; -v shows them)" in result.stderr
     assert "warning (suppressed)" not in result.stderr
     verbose = cli("compile", tmp_path / "s" / "suppressed.yaml", "-o", tmp_path / "out", "-v")
     assert verbose.stderr.count("warning (suppressed)") == 2
+    # validate runs the lints too: its output (stdout) has no reviewed warning, stderr counts them
+    v = cli("validate", tmp_path / "s" / "suppressed.yaml")
+    assert v.exit_code == 0 and v.stdout == ""
+    assert v.stderr == "2 suppressed warnings not shown (reviewed; -v shows them)\n0 error(s), 0 warning(s)\n"
+    v = cli("validate", tmp_path / "s" / "suppressed.yaml", "-v")
+    assert v.stdout.count("warning (suppressed)") == 2 and "not shown" not in v.stderr
+    # JSON lists them all, suppressed or not
+    j = cli("validate", tmp_path / "s" / "suppressed.yaml", "--format", "json")
+    assert [d["suppressed"] is not None for d in json.loads(j.stdout)] == [True, True]
 
 
 # ---------------------------------------------------------------- the project root
