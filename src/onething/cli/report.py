@@ -22,14 +22,9 @@ from onething.dsl.diagnostics import has_errors
 @click.argument("bundles_dir", required=False, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["md", "json", "csv"]), default="md", show_default=True)
 @click.option("--catalog", type=click.Path(path_type=Path, file_okay=False), help="Catalog folder.")
-<<<<<<< HEAD
-def report_cmd(bundles_dir: Path, fmt: str, catalog: Path | None) -> None:
+def report_cmd(bundles_dir: Path | None, fmt: str, catalog: Path | None) -> None:
     """One row per bundle: items, departments, stages, completeness, sourced items, suppressed
     lints, savings; then the published figures beside ours and the 国办发〔2022〕32号 area table.
-=======
-def report_cmd(bundles_dir: Path | None, fmt: str, catalog: Path | None) -> None:
-    """One row per bundle: items, departments, stages, completeness, suppressed lints, savings.
->>>>>>> 302b9a3 (Terminal output through rich: plan fits the terminal (100 display cells when piped), marks optional items and shows conditions in words with the questions' labels; compile prints a summary on a terminal; progress bars on stderr; suppressed warnings are one line unless -v; --format json diagnostics everywhere; default paths found from the project root)
 
     \b
     Examples:
