@@ -39,7 +39,7 @@ def test_each_limit_keeps_its_own_unit():
     tl = manifest("facts").plan.steps["register"].time_limit
     assert tl.model_dump() == {
         "statutory": 15, "statutory_unit": "calendar_days",
-        "committed": 3, "committed_unit": "working_days", "committed_working_days": 3,
+        "committed": 3, "committed_unit": "working_days", "committed_working_days": 3, "alternatives": None,
     }
 
 
@@ -105,8 +105,9 @@ def test_fee_lines_with_unit_condition_and_basis():
     steps = manifest("facts").plan.steps
     assert [f.model_dump() for f in steps["register"].fees] == [
         {"amount": "80", "unit": "per_case", "condition": {"zh": "住宅", "en": "Residential"},
-         "basis": "发改价格规〔2016〕2559号"},
-        {"amount": "10.5", "unit": "per_extra_certificate", "condition": None, "basis": "发改价格规〔2016〕2559号"},
+         "basis": "发改价格规〔2016〕2559号", "when": None},
+        {"amount": "10.5", "unit": "per_extra_certificate", "condition": None, "basis": "发改价格规〔2016〕2559号",
+         "when": None},
     ]
 
 

@@ -34,7 +34,7 @@ def plan_cmd(bundle: Path, select_: str | None, answers: Path | None, catalog: P
     m = compile_one(bundle, catalog, select_, answers, fmt, verbose)
     if fmt == "json":
         click.echo(dumps({"plan": m.plan.model_dump(mode="json", exclude_none=True),
-                          "metrics": m.metrics.model_dump(mode="json")}), nl=False)
+                          "metrics": m.metrics.model_dump(mode="json", exclude_none=True)}), nl=False)
     else:
         from onething.views.plan_table import plan_renderables
 

@@ -7,11 +7,14 @@ The lints beside them (W630–W632) ask the author for the missing half of a fac
 
 from __future__ import annotations
 
+from onething.compiler.conditional_facts import choose_limit
 from onething.compiler.manifest import (
     AppointmentOut,
     DroppedNeed,
     FeeOut,
+    LimitAlternativeOut,
     RequirementOut,
+    SpecialProcedureOut,
     TimeLimitOut,
 )
 from onething.compiler.plan import known_working_days
@@ -19,17 +22,17 @@ from onething.compiler.resolve import ResolvedBundle, ResolvedItem
 from onething.compiler.selection import Selection
 from onething.dsl.diagnostics import Diagnostic, make
 from onething.dsl.i18n import _
-from onething.dsl.models.catalog import ItemDef, TimeLimit
+from onething.dsl.models.catalog import TimeLimit
 
 Lint = tuple[Diagnostic, list[str], list[tuple[str, int]]]
 
 UNIT_WORDS = {"working_days": "working days", "calendar_days": "calendar days"}
 
 
-def time_limit_out(tl: TimeLimit | None) -> TimeLimitOut:
+def _limit_fields(tl: TimeLimit | None) -> dict[str, int | str | None]:
     if tl is None:
-        return TimeLimitOut()
-    return TimeLimitOut(
+        return {}
+    return dict(
         statutory=tl.statutory,
         statutory_unit=tl.unit_of("statutory") if tl.statutory is not None else None,
         committed=tl.committed,
@@ -38,28 +41,55 @@ def time_limit_out(tl: TimeLimit | None) -> TimeLimitOut:
     )
 
 
-def fees_of(m: ItemDef) -> list[FeeOut] | None:
-    if m.fee is None:
+def time_limit_out(ri: ResolvedItem, sel: Selection) -> TimeLimitOut:
+    """The limit that applies; while the answers leave the choice open, null limits and the
+    alternatives still possible, each with its condition (issue 15)."""
+    choice = choose_limit(ri, sel.answers)
+    if choice.decided:
+        return TimeLimitOut(**_limit_fields(choice.limit))  # type: ignore[arg-type]
+    return TimeLimitOut(alternatives=[
+        LimitAlternativeOut(**_limit_fields(tl), when=when)  # type: ignore[arg-type]
+        for _i, tl, when in choice.candidates
+    ])
+
+
+def fees_of(ri: ResolvedItem, sel: Selection) -> list[FeeOut] | None:
+    """The fee lines that apply (null = unknown); an undecided line keeps its condition."""
+    if ri.model.fee is None:
         return None
-    return [
-        FeeOut(
-            amount=None if f.amount is None else format(f.amount, "f"),
-            unit=f.unit,
-            condition=dict(f.condition) if f.condition else None,
-            basis=f.basis,
-        )
-        for f in m.fee
-    ]
+    out = []
+    for i, f in enumerate(ri.model.fee):
+        applies, when = sel.decide_own(ri, "fee", i)
+        if applies:
+            out.append(FeeOut(
+                amount=None if f.amount is None else format(f.amount, "f"),
+                unit=f.unit,
+                condition=dict(f.condition) if f.condition else None,
+                basis=f.basis,
+                when=when,
+            ))
+    return out
 
 
-def appointments_of(ri: ResolvedItem) -> list[AppointmentOut]:
-    return [
-        AppointmentOut(
-            item=ri.id, kind=a.kind, name=dict(a.name),
-            place=dict(a.place) if a.place else None, note=dict(a.note) if a.note else None,
-        )
-        for a in ri.model.appointments or []
-    ]
+def appointments_of(ri: ResolvedItem, sel: Selection) -> list[AppointmentOut]:
+    out = []
+    for i, a in enumerate(ri.model.appointments or []):
+        applies, when = sel.decide_own(ri, "appointments", i)
+        if applies:
+            out.append(AppointmentOut(
+                item=ri.id, kind=a.kind, name=dict(a.name),
+                place=dict(a.place) if a.place else None, note=dict(a.note) if a.note else None, when=when,
+            ))
+    return out
+
+
+def special_procedures_of(ri: ResolvedItem, sel: Selection) -> list[SpecialProcedureOut]:
+    out = []
+    for i, sp in enumerate(ri.model.special_procedures or []):
+        applies, when = sel.decide_own(ri, "special_procedures", i)
+        if applies:
+            out.append(SpecialProcedureOut(item=ri.id, name=dict(sp.name), days=sp.days, unit=sp.unit, when=when))
+    return out
 
 
 def requirements_of(ri: ResolvedItem, sel: Selection) -> list[RequirementOut]:
@@ -90,8 +120,8 @@ def limit_lints(sel: Selection) -> list[Lint]:
     across units; W631: a commitment (告知承诺) that does not state the consequence of a false one."""
     out: list[Lint] = []
     for ri in sel.items:
-        tl = ri.model.time_limit
-        if tl is not None:
+        alternatives = ri.model.time_limit or []
+        for i, tl in enumerate(alternatives):
             for which in ("statutory", "committed"):
                 days = getattr(tl, which)
                 if days and tl.unit_of(which) is None:  # type: ignore[arg-type]
@@ -99,7 +129,7 @@ def limit_lints(sel: Selection) -> list[Lint]:
                         "W630",
                         _("item {item!r}: the {which} limit {days} has no unit, so it is not counted in "
                           "working days").format(item=ri.id, which=which, days=days),
-                        ri.loc("time_limit", which),
+                        ri.loc("time_limit", i, which),
                         _("write `{which}_unit: working_days` (工作日) or `{which}_unit: calendar_days` "
                           "(自然日) beside it, as the source says; `unit:` gives both limits one unit")
                         .format(which=which),
@@ -112,7 +142,7 @@ def limit_lints(sel: Selection) -> list[Lint]:
                     _("item {item!r}: committed limit {c} working days exceeds the statutory limit {s} "
                       "calendar days ({c} working days span at least {c} calendar days)")
                     .format(item=ri.id, c=tl.committed, s=tl.statutory),
-                    ri.loc("time_limit", "committed"),
+                    ri.loc("time_limit", i, "committed"),
                     _("the committed (承诺) limit must be within the statutory (法定) one; check both "
                       "numbers and units against the source"),
                 ), [ri.id], []))

@@ -50,6 +50,8 @@ class FeeOut(_KeepNull):
     unit: str | None = None
     condition: Label | None = None
     basis: str | None = None
+    when: str | None = Field(default=None, description="what is left of the line's condition (issue 15); "
+                             "absent = it applies")
 
 
 class AppointmentOut(_Out):
@@ -60,6 +62,8 @@ class AppointmentOut(_Out):
     name: Label
     place: Label | None = None
     note: Label | None = None
+    when: str | None = Field(default=None, description="what is left of its condition (issue 15); "
+                             "absent = it takes place; an undecided one is not counted in trips")
 
 
 class RequirementOut(_Out):
@@ -95,6 +99,37 @@ class CommitmentOut(_KeepNull):
 
 
 # --- end issue 8 §2/§3 --------------------------------------------------------------------
+
+# --- issue 15 (conditional facts) ---------------------------------------------------------
+
+
+class Span(_Out):
+    """What a figure can still become once the missing answers are given: min ≤ it ≤ max."""
+
+    min: int
+    max: int
+
+
+class FigureRange(_Out):
+    separate: Span
+    bundled: Span
+
+
+class LimitAlternativeOut(_KeepNull):
+    """A time-limit alternative still possible under the answers, with what is left of its
+    condition (absent: it holds whenever the ones before it do not)."""
+
+    nullable: ClassVar[tuple[str, ...]] = (
+        "statutory", "statutory_unit", "committed", "committed_unit", "committed_working_days")
+    statutory: int | None = None
+    statutory_unit: str | None = None
+    committed: int | None = None
+    committed_unit: str | None = None
+    committed_working_days: int | None = None
+    when: str | None = None
+
+
+# --- end issue 15 -------------------------------------------------------------------------
 
 
 # --- issue 8 §2 (bundle facts): provenance, the bundle's own facts, help at the window ----
@@ -265,6 +300,10 @@ class TimeLimitOut(_KeepNull):
     committed_working_days: int | None = Field(
         default=None, description="committed (else statutory) limit in working days; null = unknown "
         "(no limit, or none with a known unit)")
+    alternatives: list[LimitAlternativeOut] | None = Field(
+        default=None, description="issue 15: present when the answers do not decide which alternative "
+        "applies (the limits above are then null): the ones still possible, in order; the first whose "
+        "condition holds applies")
 
 
 class SpecialProcedureOut(_Out):
@@ -272,6 +311,8 @@ class SpecialProcedureOut(_Out):
     name: Label
     days: int | None = None
     unit: str
+    when: str | None = Field(default=None, description="what is left of its condition (issue 15); "
+                             "absent = it takes place; an undecided one is not counted")
 
 
 class StepInputs(_Out):
@@ -325,11 +366,18 @@ class Plan(_Out):
         default=[], description="in-person appointments the window cannot absorb; each is a trip")
     dropped_needs: list[DroppedNeed] = Field(
         default=[], description="`needs:` naming an item outside this compile, dropped from the plan")
+    conditional_limits: list[str] = Field(
+        default=[], description="issue 15: items whose time limit the answers do not decide (their "
+        "`time_limit.alternatives`): counted as 0 days; metrics.days.range gives the span")
 
 
 class Figure(_Out):
     separate: int
     bundled: int
+    range: FigureRange | None = Field(
+        default=None, description="issue 15: present when unanswered questions decide conditional facts "
+        "(limits, special procedures, appointments) this figure counts: what each side can become; the "
+        "figures above count only what is decided")
 
 
 class Metrics(_Out):
@@ -339,6 +387,8 @@ class Metrics(_Out):
     trips: Figure
     days: Figure
     special_procedure_days: int = Field(description="published separately, not counted in days")
+    special_procedure_days_range: Span | None = Field(
+        default=None, description="issue 15: the span when unanswered questions decide special procedures")
     online: OnlineCoverage
     tolerated_materials: int = Field(description="materials accepted missing at the window (容缺受理)")
 

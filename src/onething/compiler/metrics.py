@@ -6,16 +6,18 @@ bundled  = the same items through the one window. Definitions in docs/compiling.
 
 from __future__ import annotations
 
+from onething.compiler.conditional_facts import Figures, Ranges
 from onething.compiler.manifest import (
     Completeness,
     Figure,
+    FigureRange,
     ItemCompleteness,
     MaterialCompleteness,
     MaterialOut,
     Metrics,
     OnlineCoverage,
+    Span,
 )
-from onething.compiler.plan import to_working_days, working_days
 from onething.compiler.resolve import ResolvedItem
 from onething.compiler.selection import Selection
 from onething.dsl.models.catalog import ItemDef
@@ -30,8 +32,10 @@ STANDARD_ELEMENTS: dict[str, object] = {
     "acceptance_conditions": lambda m: bool(m.acceptance_conditions),
     "service_object": lambda m: bool(m.service_object),
     # a limit without its unit is not known in days (issue 8 §2)
-    "statutory_limit": lambda m: m.time_limit is not None and m.time_limit.statutory is not None
-    and (m.time_limit.statutory == 0 or m.time_limit.unit_of("statutory") is not None),
+    # (every alternative of a limit by situation: issue 15)
+    "statutory_limit": lambda m: m.time_limit is not None and all(
+        tl.statutory is not None and (tl.statutory == 0 or tl.unit_of("statutory") is not None)
+        for tl in m.time_limit),
     "result": lambda m: m.result is not None,
     "result_sample": lambda m: m.result is not None and bool(m.result.sample),
     # every fee line's amount known; every line that is not stated free has its basis
@@ -64,41 +68,52 @@ def metrics(
     item_fields: dict[str, list[str]],
     item_materials: dict[str, list[str]],
     unique_fields: int,
-    committed_days: int,
+    decided: Figures,
+    spans: Ranges | None,
 ) -> Metrics:
+    """The figures; conditional facts (issue 15) count as ``decided`` says, ``spans`` their range."""
     items = sel.items
     separate_materials = sum(len(item_materials.get(ri.id, [])) for ri in items)
     bundled_materials = sum(1 for m in materials if m.status in ("submit", "tolerated"))
     separate_fields = sum(len(item_fields.get(ri.id, [])) for ri in items)
     separate_steps = sum(len(ri.model.steps) if ri.model.steps else 3 for ri in items)
-    # an item that does not give its visits: one window visit plus its own appointments
-    separate_trips = sum(
-        ri.model.visits if ri.model.visits is not None else 1 + len(ri.model.appointments or [])
-        for ri in items
-    )
     # 跑动 (issue 8 §3): the window visit, none when every item is online and nothing must be
-    # shown in person, plus every in-person appointment the window cannot absorb
+    # shown in person, plus every in-person appointment the window cannot absorb (issue 15: the
+    # decided ones; an item without `visits:` counts 1 plus its decided appointments alone)
     online = online_coverage(sel)
     applied_online = all(
         ri.model.handling_form and "online" in ri.model.handling_form for ri in items
     ) and not any(m.in_person for m in materials)
     window_visit = 0 if applied_online else 1
-    appointments = sum(len(ri.model.appointments or []) for ri in items)
-    bundled_trips = window_visit + appointments
-    separate_days = sum(working_days(ri.model.time_limit) for ri in items)
-    special_days = sum(
-        to_working_days(sp.days, sp.unit) for ri in items for sp in ri.model.special_procedures or []
-    )
+    bundled_trips = window_visit + decided.appointments if items else 0
+    trips_range = days_range = special_range = None
+    if spans is not None:
+        trips_range = FigureRange(separate=spans.trips_separate, bundled=Span(
+            min=window_visit + spans.appointments.min if items else 0,
+            max=window_visit + spans.appointments.max if items else 0))
+        days_range = FigureRange(separate=spans.days_separate, bundled=spans.days_bundled)
+        special_range = spans.special_days
     return Metrics(
         materials=Figure(separate=separate_materials, bundled=bundled_materials),
         fields=Figure(separate=separate_fields, bundled=unique_fields),
         steps=Figure(separate=separate_steps, bundled=1 if items else 0),
-        trips=Figure(separate=separate_trips, bundled=bundled_trips if items else 0),
-        days=Figure(separate=separate_days, bundled=committed_days),
-        special_procedure_days=special_days,
+        trips=Figure(separate=decided.trips_separate, bundled=bundled_trips,
+                     range=_changing(trips_range, decided.trips_separate, bundled_trips)),
+        days=Figure(separate=decided.days_separate, bundled=decided.days_bundled,
+                    range=_changing(days_range, decided.days_separate, decided.days_bundled)),
+        special_procedure_days=decided.special_days,
+        special_procedure_days_range=None if special_range is None or (
+            special_range.min == special_range.max == decided.special_days) else special_range,
         online=online,
         tolerated_materials=sum(1 for m in materials if m.status == "tolerated"),
     )
+
+
+def _changing(r: FigureRange | None, separate: int, bundled: int) -> FigureRange | None:
+    """A range only where the missing answers can make a side of the figure other than it is."""
+    if r is None or (r.separate.min == r.separate.max == separate and r.bundled.min == r.bundled.max == bundled):
+        return None
+    return r
 
 
 def is_online(sel: Selection, ri: ResolvedItem) -> bool:
@@ -106,7 +121,8 @@ def is_online(sel: Selection, ri: ResolvedItem) -> bool:
     m = ri.model
     return (
         bool(m.handling_form) and "online" in m.handling_form  # type: ignore[operator]
-        and not m.appointments
+        # an appointment whose condition is false does not take place (issue 15)
+        and not any(sel.decide_own(ri, "appointments", i)[0] for i in range(len(m.appointments or [])))
         and not any(mu.in_person for _, mu, _ in sel.material_uses(ri))
     )
 

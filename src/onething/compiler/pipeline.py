@@ -10,6 +10,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from onething.compiler.conditional_facts import (
+    alternative_lints,
+    choose_limit,
+    conditional_limits,
+    decided_weight,
+    figures,
+    ranges,
+)
 from onething.compiler.facts import (
     bundle_facts,
     material_completeness,
@@ -24,6 +32,7 @@ from onething.compiler.item_facts import (
     fees_of,
     limit_lints,
     requirements_of,
+    special_procedures_of,
     time_limit_out,
 )
 from onething.compiler.manifest import (
@@ -35,7 +44,6 @@ from onething.compiler.manifest import (
     Manifest,
     MaterialOut,
     Plan,
-    SpecialProcedureOut,
     Step,
     StepInputs,
 )
@@ -50,11 +58,11 @@ from onething.compiler.plan import (
     counted_limit,
     critical_path,
     stages,
-    working_days,
 )
 from onething.compiler.resolve import ResolvedBundle, ResolvedItem
 from onething.compiler.selection import Selection, select
 from onething.dsl.diagnostics import Diagnostic, has_errors, make, sort_diagnostics
+from onething.dsl.i18n import _
 from onething.dsl.models.common import Suppression
 from onething.dsl.source import Location
 
@@ -117,7 +125,7 @@ def apply_suppressions(rb: ResolvedBundle, sel: Selection, lints: list[Lint], ch
         # the suppression nearest the lint wins (material use, then item, then bundle), so a
         # blanket bundle-level one never hides a reviewed reason written where the lint stands
         nearest_first = sorted(enumerate(scopes), key=lambda e: ("material", "item", "bundle").index(e[1][2]))
-        for si, (supps, _, kind, item, mat) in nearest_first:
+        for si, (supps, _locate, kind, item, mat) in nearest_first:
             in_scope = (
                 kind == "bundle"
                 or (kind == "item" and item in items)
@@ -134,11 +142,48 @@ def apply_suppressions(rb: ResolvedBundle, sel: Selection, lints: list[Lint], ch
                 break
         out.append(Diagnostic(diag.code, diag.message, diag.location, diag.hint, diag.related, reason))
     if check_unused:
-        for si, (supps, locate, _, _, _) in enumerate(scopes):
+        for si, (supps, locate, _kind, _item, _mat) in enumerate(scopes):
             for k, s in enumerate(supps):
                 if (si, k) not in used:
                     out.append(make("W605", f"suppression of {s.code} silences nothing here", locate(k),
                                     "remove it, or move it to where the lint is reported"))
+        out += replaced_suppressions(rb, sel)
+    return out
+
+
+def replaced_suppressions(rb: ResolvedBundle, sel: Selection) -> list[Diagnostic]:
+    """W605 for the catalog's suppressions that a bundle's override replaces (issue 15): a
+    bundle that writes its own `materials:` (or `suppress:`) for a catalog item drops the
+    catalog's list, and with it the suppressions written there, which then silence nothing."""
+    out: list[Diagnostic] = []
+    bundle = rb.bundle.bundle
+    for ri in sel.items:
+        if ri.catalog_entry is None or ri.bundle_entry is None:
+            continue
+        catalog = ri.catalog_entry.model
+        if "materials" in ri.overridden:
+            for j, mu in enumerate(catalog.materials or []):
+                for k, s in enumerate(mu.suppress):
+                    out.append(make(
+                        "W605",
+                        _("suppression of {code} on the requirement {ref!r} of catalog item {item!r} silences "
+                          "nothing in bundle {bundle!r}: the bundle replaces the item's `materials:`")
+                        .format(code=s.code, item=ri.id, ref=mu.ref, bundle=bundle),
+                        ri.catalog_entry.loc("materials", j, "suppress", k),
+                        _("repeat it on the bundle's requirement for {ref!r} if the lint stands there, or "
+                          "remove it").format(ref=mu.ref),
+                        related=(ri.bundle_entry.loc("materials", key=True),),
+                    ))
+        if "suppress" in ri.overridden:
+            for k, s in enumerate(catalog.suppress or []):
+                out.append(make(
+                    "W605",
+                    _("suppression of {code} on catalog item {item!r} silences nothing in bundle {bundle!r}: "
+                      "the bundle replaces the item's `suppress:`").format(code=s.code, item=ri.id, bundle=bundle),
+                    ri.catalog_entry.loc("suppress", k),
+                    _("repeat it in the bundle's `suppress:` for the item if the lint stands, or remove it"),
+                    related=(ri.bundle_entry.loc("suppress", key=True),),
+                ))
     return out
 
 
@@ -222,7 +267,6 @@ def _diag_out(d: Diagnostic, conv: Callable[[Location | None], dict[str, Any] | 
 def _step(ri: ResolvedItem, sel: Selection, stage: int, preds: list[str], fields: list[str],
           materials: list[str], producers: dict[str, list[str]]) -> Step:
     m = ri.model
-    tl = m.time_limit
     return Step(
         name=dict(m.name),
         type=m.type,
@@ -241,16 +285,13 @@ def _step(ri: ResolvedItem, sel: Selection, stage: int, preds: list[str], fields
         ),
         outputs=list(m.produces or []),
         result=dict(m.result.name) if m.result else None,
-        time_limit=time_limit_out(tl),
-        special_procedures=[
-            SpecialProcedureOut(item=ri.id, name=dict(sp.name), days=sp.days, unit=sp.unit)
-            for sp in m.special_procedures or []
-        ],
+        time_limit=time_limit_out(ri, sel),
+        special_procedures=special_procedures_of(ri, sel),
         steps=list(m.steps or []),
         visits=m.visits,
-        fees=fees_of(m),
+        fees=fees_of(ri, sel),
         nearby=list(m.nearby) if m.nearby is not None else None,
-        appointments=appointments_of(ri),
+        appointments=appointments_of(ri, sel),
     )
 
 
@@ -272,6 +313,7 @@ def _analyse(rb: ResolvedBundle, chosen: list[str] | None, answers: dict[str, An
     lints += step_lints(sel)
     lints += limit_lints(sel)
     lints += [(d, [], []) for d in unused_definitions(rb)]
+    lints += alternative_lints(rb, sel)
     full_compile = chosen is None and not answers
     diags.extend(apply_suppressions(rb, sel, lints, check_unused=full_compile))
     return sel, gr, form, item_fields, materials
@@ -304,9 +346,10 @@ def compile_bundle(
 
     stage_list = stages(gr)
     stage_of = {item: i for i, st in enumerate(stage_list) for item in st}
-    weight = {ri.id: working_days(ri.model.time_limit) for ri in sel.items}
+    weight = {ri.id: decided_weight(ri, sel.answers) for ri in sel.items}
     path, days = critical_path(gr, weight)
     produced = {ri.id: list(ri.model.produces or []) for ri in sel.items}
+    limits = [(ri, choose_limit(ri, sel.answers)) for ri in sel.items]
     steps = {
         ri.id: _step(
             ri, sel, stage_of[ri.id],
@@ -321,17 +364,19 @@ def compile_bundle(
         edges=gr.edges,
         critical_path=path,
         committed_days=days,
-        unknown_limits=[ri.id for ri in sel.items if counted_limit(ri.model.time_limit) is None],
+        unknown_limits=[ri.id for ri, ch in limits if ch.decided and counted_limit(ch.limit) is None],
         converted_limits=[
-            ri.id for ri in sel.items
-            if (c := counted_limit(ri.model.time_limit)) is not None and c[1] == "calendar_days" and c[0]
+            ri.id for ri, ch in limits
+            if ch.decided and (c := counted_limit(ch.limit)) is not None and c[1] == "calendar_days" and c[0]
         ],
         special_procedures=[sp for s in steps.values() for sp in s.special_procedures],
         appointments=[a for s in steps.values() for a in s.appointments],
         dropped_needs=dropped_needs(rb, sel),
+        conditional_limits=conditional_limits(sel),
     )
     unique_fields = sum(len(s.fields) for s in form.sections if s.id != "situation")
-    figures = metrics(sel, materials, item_fields, gr.item_materials, unique_fields, days)
+    figures_out = metrics(sel, materials, item_fields, gr.item_materials, unique_fields,
+                          figures(sel, gr, sel.answers), ranges(rb, sel, gr))
 
     root = bundle_path.parent
     conv = _relative(root)
@@ -367,7 +412,7 @@ def compile_bundle(
         form=form,
         materials=materials,
         plan=plan,
-        metrics=figures,
+        metrics=figures_out,
         completeness=completeness(sel, material_completeness(materials)),
         diagnostics=[_diag_out(d, conv) for d in diags],
     )

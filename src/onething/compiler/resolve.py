@@ -41,6 +41,9 @@ class ResolvedItem:
     needs: tuple[str, ...] = ()
     field_when: dict[int, cond.Condition] = field(default_factory=dict)
     material_when: dict[int, cond.Condition] = field(default_factory=dict)
+    # issue 15: conditions of the item's facts, by (element, index): ("time_limit", i),
+    # ("special_procedures", i), ("fee", i), ("appointments", i)
+    fact_when: dict[tuple[str, int], cond.Condition] = field(default_factory=dict)
 
     def loc(self, element: str, *path: Any, key: bool = False) -> Location:
         """Where ``element`` (and a path inside it) was written: the bundle or the catalog."""
@@ -156,6 +159,9 @@ def _options_hint(q: Question) -> str:
     return f"{q.key} is of type {q.type}"
 
 
+CONDITIONAL_FACTS = ("time_limit", "special_procedures", "fee", "appointments")
+"""The item elements whose entries may carry a `when:` of their own (issue 15)."""
+
 REG_HINT = {
     "E301": "write a condition like `a and not b`, `x == 'v'` or `x in ['a', 'b']`",
     "E303": "conditions allow question names, literals, comparisons, in, and/or/not only",
@@ -198,22 +204,28 @@ def check_item_refs(
     for i, prod in enumerate(m.produces or []):
         if prod not in materials:
             diags.append(_unknown("E203", "material", prod, materials, ri.loc("produces", i)))
-    tl = m.time_limit
-    if (
-        tl and tl.statutory is not None and tl.committed is not None and tl.committed > tl.statutory
-        and tl.unit_of("statutory") == tl.unit_of("committed")  # both without a unit: as written, one unit
-    ):
-        unit = tl.unit_of("committed")
-        message = (
-            _("item {item!r}: committed limit {c} exceeds the statutory limit {s} ({unit})")
-            if unit else _("item {item!r}: committed limit {c} exceeds the statutory limit {s}")
-        )
-        diags.append(make(
-            "E401",
-            message.format(item=ri.id, c=tl.committed, s=tl.statutory, unit=(unit or "").replace("_", " ")),
-            ri.loc("time_limit", "committed"),
-            _("the committed (承诺) limit must be at most the statutory (法定) one"),
-        ))
+    for element in CONDITIONAL_FACTS:
+        for i, fact in enumerate(getattr(m, element) or []):
+            if fact.when:
+                c = parse_condition(fact.when, ri.loc(element, i, "when"), questions, diags)
+                if c:
+                    ri.fact_when[(element, i)] = c
+    for i, tl in enumerate(m.time_limit or []):
+        if (
+            tl.statutory is not None and tl.committed is not None and tl.committed > tl.statutory
+            and tl.unit_of("statutory") == tl.unit_of("committed")  # both without a unit: as written, one unit
+        ):
+            unit = tl.unit_of("committed")
+            message = (
+                _("item {item!r}: committed limit {c} exceeds the statutory limit {s} ({unit})")
+                if unit else _("item {item!r}: committed limit {c} exceeds the statutory limit {s}")
+            )
+            diags.append(make(
+                "E401",
+                message.format(item=ri.id, c=tl.committed, s=tl.statutory, unit=(unit or "").replace("_", " ")),
+                ri.loc("time_limit", i, "committed"),
+                _("the committed (承诺) limit must be at most the statutory (法定) one"),
+            ))
     return diags
 
 

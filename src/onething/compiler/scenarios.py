@@ -35,9 +35,21 @@ class Given(Strict):
     answers: dict[str, Answer] = {}
 
 
+class SpanExpect(Strict):
+    min: int
+    max: int
+
+
+class FigureRangeExpect(Strict):
+    separate: SpanExpect | None = None
+    bundled: SpanExpect | None = None
+
+
 class FigureExpect(Strict):
     separate: int | None = None
     bundled: int | None = None
+    range: FigureRangeExpect | None = Field(
+        default=None, description="what the figure can become once the unanswered questions are (issue 15)")
 
 
 class Expect(Strict):
@@ -53,6 +65,15 @@ class Expect(Strict):
     stages: list[list[Ident]] | None = None
     committed_days: int | None = None
     metrics: dict[str, FigureExpect] | None = None
+    # --- issue 15 (conditional facts) ---
+    limits: dict[str, int | None] | None = Field(
+        default=None, description="item → its counted limit in working days (null: unknown or undecided)")
+    conditional_limits: list[Ident] | None = Field(
+        default=None, description="exact set of items whose limit the answers leave open")
+    special_procedure_days: int | None = None
+    special_procedure_days_range: SpanExpect | None = None
+    appointments: dict[str, int] | None = Field(
+        default=None, description="item → how many in-person appointments it has in the plan")
 
 
 class Scenario(Strict):
@@ -140,6 +161,44 @@ def compare(expect: Expect, m: Manifest) -> list[str]:
             want = getattr(fig, side)
             if want is not None and want != getattr(got, side):
                 out.append(f"metrics.{name}.{side}: expected {want}, got {getattr(got, side)}")
+            want_span = getattr(fig.range, side) if fig.range else None
+            if want_span is not None:
+                got_span = getattr(got.range, side) if got.range else None
+                out += _span_diff(f"metrics.{name}.range.{side}", want_span, got_span)
+    return out + _compare_conditional(expect, m)
+
+
+def _span_text(span: Any) -> str:
+    return "none (decided)" if span is None else f"{span.min}–{span.max}"
+
+
+def _span_diff(label: str, want: SpanExpect, got: Any) -> list[str]:
+    if got is not None and (got.min, got.max) == (want.min, want.max):
+        return []
+    return [f"{label}: expected {_span_text(want)}, got {_span_text(got)}"]
+
+
+def _compare_conditional(expect: Expect, m: Manifest) -> list[str]:
+    """The expectations of issue 15: limits by situation, special procedures, appointments."""
+    out: list[str] = []
+    for item, want in (expect.limits or {}).items():
+        step = m.plan.steps.get(item)
+        if step is None:
+            out.append(f"limits: {item!r} is not in the plan")
+        elif step.time_limit.committed_working_days != want:
+            out.append(f"limits: {item!r} expected {want}, got {step.time_limit.committed_working_days}")
+    if expect.conditional_limits is not None:
+        out += _set_diff("conditional_limits", expect.conditional_limits, m.plan.conditional_limits)
+    got_days = m.metrics.special_procedure_days
+    if expect.special_procedure_days is not None and expect.special_procedure_days != got_days:
+        out.append(f"special_procedure_days: expected {expect.special_procedure_days}, got {got_days}")
+    if expect.special_procedure_days_range is not None:
+        out += _span_diff("special_procedure_days_range", expect.special_procedure_days_range,
+                          m.metrics.special_procedure_days_range)
+    for item, want in (expect.appointments or {}).items():
+        got = sum(1 for a in m.plan.appointments if a.item == item)
+        if got != want:
+            out.append(f"appointments: {item!r} expected {want}, got {got}")
     return out
 
 
@@ -253,7 +312,10 @@ def check_scenario(scenario: Scenario, entry: Entry[Scenario], rb: ResolvedBundl
         return [(v, entry.loc("expect", key, i)) for i, v in enumerate(values or [])]
 
     _ids(_("item"), listed("items", e.items) + listed("absent_items", e.absent_items)
-         + [(v, entry.loc("expect", "stages", i, j)) for i, st in enumerate(e.stages or []) for j, v in enumerate(st)],
+         + [(v, entry.loc("expect", "stages", i, j)) for i, st in enumerate(e.stages or []) for j, v in enumerate(st)]
+         + listed("conditional_limits", e.conditional_limits)
+         + [(k, entry.loc("expect", key, k, key=True)) for key in ("limits", "appointments")
+            for k in getattr(e, key) or {}],
          items, diags)
     _ids(_("material"), listed("submit", e.submit) + listed("not_waived", e.not_waived)
          + listed("tolerated", e.tolerated) + listed("commitment", e.commitment)

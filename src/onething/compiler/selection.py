@@ -65,6 +65,17 @@ class Selection:
         applies, parts = self.decide_parts(ri, cond)
         return applies, conjoin(parts)
 
+    def decide_own(self, ri: ResolvedItem, element: str, index: int) -> tuple[bool, str | None]:
+        """Whether an entry of one of the item's conditional facts (issue 15) applies, and its own
+        residual condition (without the item's: the step carries that)."""
+        cond = ri.fact_when.get((element, index))
+        if cond is None:
+            return True, None
+        verdict = cond.evaluate(self.answers)
+        if verdict is None:
+            return True, cond.residual(self.answers)
+        return verdict, None
+
     def decide_parts(self, ri: ResolvedItem, cond: Condition | None) -> tuple[bool, list[str]]:
         """Like decide, with the residual as its conjuncts (the item's, then the use's)."""
         parts: list[str] = []
@@ -113,7 +124,7 @@ def select(
         items.append(ri)
     used: set[str] = set()
     for ri in items:
-        for c in [ri.when, *ri.field_when.values(), *ri.material_when.values()]:
+        for c in [ri.when, *ri.field_when.values(), *ri.material_when.values(), *ri.fact_when.values()]:
             if c is not None:
                 used |= c.names
     for c in [*rb.requirement_field_when.values(), *rb.requirement_material_when.values()]:

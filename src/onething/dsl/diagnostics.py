@@ -102,6 +102,9 @@ REGISTRY: dict[str, CodeInfo] = {
         _c("W630", "time limit without a unit", "Write `statutory_unit:` / `committed_unit:` (working_days 工作日 or calendar_days 自然日) as the source says, or `unit:` for both."),
         _c("W631", "commitment without the consequence of a false one", "Add `consequence:` under `commitment:`, as the published commitment letter states it."),
         _c("W632", "committed limit certainly above statutory across units", "A committed limit in working days above a statutory one in calendar days exceeds it; check both numbers and units."),
+        # W64x: facts that depend on the applicant's situation (issue 15)
+        _c("W640", "time-limit alternatives can all be false", "Add an alternative for the situation shown, or end the list with one without `when:` (otherwise)."),
+        _c("W641", "time-limit alternatives overlap", "Make the conditions exclusive, or order them so that the first that holds is the one meant."),
     ]
 }
 

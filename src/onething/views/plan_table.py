@@ -14,7 +14,7 @@ from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from onething.compiler.manifest import Manifest, TimeLimitOut
+from onething.compiler.manifest import FormField, Manifest, TimeLimitOut
 from onething.dsl.i18n import _
 from onething.views.words import condition_words, label_text, questions_of
 
@@ -90,7 +90,9 @@ def plan_renderables(m: Manifest, width: int = 100) -> list[RenderableType]:
             s = m.plan.steps[item]
             tl = s.time_limit
             limit = "?" if tl.committed_working_days is None else str(tl.committed_working_days)
-            if tl.statutory is not None:
+            if tl.alternatives:
+                limit = _alternatives_cell(tl)
+            elif tl.statutory is not None:
                 limit += "\n" + _("statutory {limit}").format(limit=_days(tl.statutory, tl.statutory_unit))
             cell = Text(label_text(s.name) or item)
             if s.optional:
@@ -107,13 +109,17 @@ def plan_renderables(m: Manifest, width: int = 100) -> list[RenderableType]:
     if m.plan.unknown_limits:
         out.append(Text("  " + _("at least: no time limit known for {items} (counted as 0)").format(
             items=", ".join(m.plan.unknown_limits))))
-    out += [Text(line) for line in _facts_lines(m)]
+    out += [Text(line) for line in _facts_lines(m, qs)]
     if m.plan.special_procedures:
         out.append(Text(_("special procedures (not counted):")))
         for sp in m.plan.special_procedures:
             days = str(sp.days) if sp.days is not None else "?"
             unit = _("{days} calendar days") if sp.unit == "calendar_days" else _("{days} working days")
-            out.append(Text(f"  {sp.item}: {label_text(sp.name)} {unit.format(days=days)}"))
+            out.append(Text(f"  {sp.item}: {label_text(sp.name)} {unit.format(days=days)}" + _when(sp.when, qs)))
+        rng = m.metrics.special_procedure_days_range
+        if rng is not None:
+            out.append(Text(_("  {decided} working days decided; {low}–{high} depending on the answers").format(
+                decided=m.metrics.special_procedure_days, low=rng.min, high=rng.max)))
     optional = [i for st in m.plan.stages for i in st if m.plan.steps[i].optional]
     if optional:
         out.append(Text(_("optional items (联办, chosen with --select): {items}").format(items=", ".join(optional))))
@@ -123,6 +129,7 @@ def plan_renderables(m: Manifest, width: int = 100) -> list[RenderableType]:
                       (mt.trips, _("trips")), (mt.days, _("days"))):
         metrics.add_row(name, str(fig.separate), str(fig.bundled), str(fig.separate - fig.bundled))
     out.append(fit_table(metrics, width))
+    out += [Text(line) for line in _range_lines(m)]
     return out
 
 
@@ -135,7 +142,7 @@ def _days(days: int, unit: str | None) -> str:
     return str(days)
 
 
-def _facts_lines(m: Manifest) -> list[str]:
+def _facts_lines(m: Manifest, qs: dict[str, FormField]) -> list[str]:
     """Estimated limits, limits without a unit, needs dropped from the plan, appointments."""
     p = m.plan
     lines = []
@@ -156,9 +163,57 @@ def _facts_lines(m: Manifest) -> list[str]:
         lines.append(_("in-person appointments (each a trip of its own):"))
         for a in p.appointments:
             place = f" @ {label_text(a.place)}" if a.place else ""
-            lines.append(f"  {a.item}: {label_text(a.name)} ({a.kind}){place}")
-    return lines
+            lines.append(f"  {a.item}: {label_text(a.name)} ({a.kind}){place}" + _when(a.when, qs))
+    return lines + _conditional_lines(m, qs)
 
 
 def _given_units(tl: TimeLimitOut) -> tuple[str | None, ...]:
     return tuple(u for days, u in ((tl.statutory, tl.statutory_unit), (tl.committed, tl.committed_unit)) if days)
+
+
+# --- issue 15 (conditional facts): conditions in words, figures as ranges -----------------
+
+
+def _when(when: str | None, qs: dict[str, FormField]) -> str:
+    return _(" — when {condition}").format(condition=condition_words(when, qs)) if when else ""
+
+
+def _alternatives_cell(tl: TimeLimitOut) -> str:
+    days = ["?" if a.committed_working_days is None else str(a.committed_working_days) for a in tl.alternatives or []]
+    return _("{days} by answers").format(days=" or ".join(days))
+
+
+def _conditional_lines(m: Manifest, qs: dict[str, FormField]) -> list[str]:
+    """Limits the answers leave open (each alternative with its condition), fee lines by situation."""
+    p = m.plan
+    lines = []
+    if p.conditional_limits:
+        lines.append(_("limits by situation (counted as 0 until answered):"))
+        for item in p.conditional_limits:
+            parts = [("?" if a.committed_working_days is None else str(a.committed_working_days))
+                     + (_(" when {condition}").format(condition=condition_words(a.when, qs)) if a.when
+                        else _(" otherwise"))
+                     for a in p.steps[item].time_limit.alternatives or []]
+            lines.append(f"  {item}: " + "; ".join(parts))
+    fees = [(i, f) for st in p.stages for i in st for f in p.steps[i].fees or [] if f.when]
+    if fees:
+        lines.append(_("fee lines by situation:"))
+        for item, f in fees:
+            amount = "?" if f.amount is None else f.amount
+            lines.append(f"  {item}: {amount} {f.unit or ''}".rstrip() + _when(f.when, qs))
+    return lines
+
+
+def _range_lines(m: Manifest) -> list[str]:
+    """What the unanswered questions can make of each figure."""
+    lines = []
+    for name, fig in ((_("trips"), m.metrics.trips), (_("days"), m.metrics.days)):
+        if fig.range is not None:
+            r = fig.range
+            lines.append(_("  {metric} depends on the answers: separate {s_min}–{s_max}, bundled {b_min}–{b_max}")
+                         .format(metric=name, s_min=r.separate.min, s_max=r.separate.max,
+                                 b_min=r.bundled.min, b_max=r.bundled.max))
+    return lines
+
+
+# --- end issue 15 -------------------------------------------------------------------------

@@ -227,6 +227,10 @@ class TimeLimit(Strict):
     committed_unit: DayUnit | None = Field(default=None, description="unit of the committed limit")
     unit: DayUnit | None = Field(default=None, description="unit of both limits (older form)")
     note: Label | None = None
+    # --- issue 15 (conditional facts) ---
+    when: Condition | None = Field(
+        default=None, description="the situation this alternative applies in; the first alternative "
+        "whose condition holds applies (none = always)")
 
     @model_validator(mode="after")
     def _one_unit_each(self) -> TimeLimit:
@@ -245,12 +249,30 @@ class TimeLimit(Strict):
         own = self.statutory_unit if which == "statutory" else self.committed_unit
         return own if own is not None else self.unit
 
+
+def _limit_alternatives(value: Any) -> Any:
+    """`time_limit: {committed: 1, …}` (one limit, the older form) is short for a list of one."""
+    return [value] if isinstance(value, dict) else value
+
+
+TimeLimits = Annotated[
+    list[TimeLimit],
+    Field(min_length=1),
+    BeforeValidator(
+        _limit_alternatives,
+        json_schema_input_type=TimeLimit | Annotated[list[TimeLimit], Field(min_length=1)],
+    ),
+]
+"""One limit, or alternatives by situation (issue 15): the first whose `when:` holds applies."""
+
+
 class SpecialProcedure(Strict):
     """特别程序 (inspection, publicity, card making, mailing …): not counted in bundle days."""
 
     name: Label
     days: Annotated[int, Field(ge=0)] | None = None
     unit: DayUnit = "working_days"
+    when: Condition | None = Field(default=None, description="only in this situation (issue 15)")
 
 
 # --- issue 8 §2 (items): fee lines, 就近办, in-person appointments -------------------------
@@ -270,6 +292,7 @@ class Fee(Strict):
     unit: FeeUnit | None = Field(default=None, description="what the amount is charged per")
     condition: Label | None = Field(default=None, description="when this line applies, in words")
     basis: Text | None = Field(default=None, description="收费依据")
+    when: Condition | None = Field(default=None, description="the situation this line applies in, evaluated (issue 15)")
 
 
 def _fee_lines(value: Any) -> Any:
@@ -292,6 +315,7 @@ class Appointment(Strict):
     name: Label
     place: Label | None = Field(default=None, description="where, e.g. the designated hospital")
     note: Label | None = None
+    when: Condition | None = Field(default=None, description="only in this situation (issue 15)")
 
 
 # --- end issue 8 §2 (items) -------------------------------------------------------------
@@ -317,7 +341,8 @@ class ItemBody(Strict):
     legal_basis: Text | None = None
     service_object: list[ServiceObject] | None = None
     acceptance_conditions: Label | None = None
-    time_limit: TimeLimit | None = None
+    time_limit: TimeLimits | None = Field(
+        default=None, description="one limit, or alternatives by situation: the first whose `when:` holds applies")
     special_procedures: list[SpecialProcedure] | None = None
     steps: list[Text] | None = None
     visits: Annotated[int, Field(ge=0)] | None = None
