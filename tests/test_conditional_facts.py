@@ -20,12 +20,13 @@ from compile_support import FIXTURES, bundle_path, cli, compile_case, line_of, m
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from onething.cli import terminal
 from onething.compiler import compile_bundle
 from onething.compiler.scenarios import run_file
 from onething.compiler.workspace import Workspace
 from onething.dsl.discovery import BundleSource
 from onething.dsl.models.catalog import ItemDef
-from onething.views.plan_graph import plan_text
+from onething.views.plan_table import plan_renderables
 
 ROUTES_CATALOG = FIXTURES / "routes" / "catalog" / "catalog.yaml"
 
@@ -121,15 +122,23 @@ def test_appointments_by_route_and_the_trips_they_make():
         "range": {"separate": {"min": 2, "max": 3}, "bundled": {"min": 0, "max": 1}}}
 
 
+def plan_text(m: Any) -> str:
+    return terminal.render(plan_renderables(m, 200), width_=200)  # wide: no line wraps
+
+
 def test_the_plan_text_says_each_condition_in_words_and_the_ranges():
     text = plan_text(manifest("routes"))
-    assert "  1 or 3 by answers  tax_clearance" in text
-    assert "  deregister: 1 when route == 'simplified'; 3 when route == 'ordinary'" in text
-    assert "  deregister: 简易注销公告 20 calendar days — when route == 'simplified'" in text
-    assert "  0 working days decided; 15–33 depending on the answers" in text
-    assert "  deregister: 清算组现场签字 (signing) — when route == 'ordinary'" in text
-    assert "  deregister: 20 per_copy — when paper_copy" in text
-    assert "  days depends on the answers: separate 3–5, bundled 3–5" in text
+    assert "  1 or 3" in text and " by answers" in text  # the limit cell, on two lines
+    assert ("  deregister: 1 when Deregistration route = Simplified; 3 when Deregistration route = Ordinary\n"
+            in text)
+    assert ("  deregister: Public notice of simplified deregistration 20 calendar days — when Deregistration "
+            "route = Simplified\n") in text
+    assert "  0 working days decided; 15–33 depending on the answers\n" in text
+    assert ("  deregister: Signing by the liquidation group (signing) — when Deregistration route = Ordinary\n"
+            in text)
+    assert "  deregister: 20 per_copy — when Is a paper copy wanted = yes\n" in text
+    assert "  trips depends on the answers: separate 2–3, bundled 0–1\n" in text
+    assert "  days depends on the answers: separate 3–5, bundled 3–5\n" in text
     decided = plan_text(manifest("routes", answers={"route": "ordinary", "paper_copy": True}))
     assert "— when" not in decided and "by answers" not in decided and "depend" not in decided
 

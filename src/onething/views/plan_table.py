@@ -180,7 +180,7 @@ def _when(when: str | None, qs: dict[str, FormField]) -> str:
 
 def _alternatives_cell(tl: TimeLimitOut) -> str:
     days = ["?" if a.committed_working_days is None else str(a.committed_working_days) for a in tl.alternatives or []]
-    return _("{days} by answers").format(days=" or ".join(days))
+    return " or ".join(days) + "\n" + _("by answers")
 
 
 def _conditional_lines(m: Manifest, qs: dict[str, FormField]) -> list[str]:
