@@ -20,6 +20,7 @@ from onething.cli.common import (
     split_select,
 )
 from onething.dsl.diagnostics import has_errors, sort_diagnostics
+from onething.dsl.i18n import _
 
 if TYPE_CHECKING:
     from onething.dsl.diagnostics import Diagnostic
@@ -66,14 +67,14 @@ def compile_cmd(paths: tuple[Path, ...], output: Path | None, select_: str | Non
 
     try:
         if check and output is None:
-            raise UsageError("--check needs -o DIR with the manifests to compare against")
+            raise UsageError(_("--check needs -o DIR with the manifests to compare against"))
         if force and output is None:
-            raise UsageError("--force applies to -o DIR (without -o every bundle is compiled anyway)")
+            raise UsageError(_("--force applies to -o DIR (without -o every bundle is compiled anyway)"))
         if answers is not None and not answers.is_file():
-            raise UsageError(f"answers file does not exist: {answers}")
+            raise UsageError(_("answers file does not exist: {answers}").format(answers=answers))
         sources, diags = find_sources(paths, catalog)
         if (select_ is not None or answers is not None) and len(sources) > 1:
-            raise UsageError("--select and --answers apply to one bundle; name a single bundle file")
+            raise UsageError(_("--select and --answers apply to one bundle; name a single bundle file"))
     except UsageError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_USAGE)

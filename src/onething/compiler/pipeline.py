@@ -93,9 +93,9 @@ def step_lints(sel: Selection) -> list[Lint]:
             what = "a joint approval (with partners)" if joint else "an item"
             out.append((make(
                 code,
-                f"item {ri.id!r} has {len(counted)} steps ({'、'.join(counted)}); {what} takes at most {limit}",
+                _("item {id} has {n_counted} steps ({counted}); {what} takes at most {limit}").format(id=repr(ri.id), n_counted=len(counted), counted='、'.join(counted), what=what, limit=limit),
                 ri.loc("steps"),
-                "cut to 受理、审核、办结 or declare the extra steps as special_procedures; or suppress with the reason",
+                _("cut to 受理、审核、办结 or declare the extra steps as special_procedures; or suppress with the reason"),
             ), [ri.id], []))
     return out
 
@@ -145,8 +145,8 @@ def apply_suppressions(rb: ResolvedBundle, sel: Selection, lints: list[Lint], ch
         for si, (supps, locate, _kind, _item, _mat) in enumerate(scopes):
             for k, s in enumerate(supps):
                 if (si, k) not in used:
-                    out.append(make("W605", f"suppression of {s.code} silences nothing here", locate(k),
-                                    "remove it, or move it to where the lint is reported"))
+                    out.append(make("W605", _("suppression of {code} silences nothing here").format(code=s.code), locate(k),
+                                    _("remove it, or move it to where the lint is reported")))
         out += replaced_suppressions(rb, sel)
     return out
 

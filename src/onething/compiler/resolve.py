@@ -101,7 +101,7 @@ class ResolvedBundle:
 def _unknown(code: str, what: str, ident: str, known: Any, loc: Location) -> Diagnostic:
     guess = suggest(ident, list(known))
     hint = f"did you mean {guess!r}?" if guess else f"no {what} of that id in the catalog"
-    return make(code, f"unknown {what} {ident!r}", loc, hint)
+    return make(code, _("unknown {what} {ident}").format(what=what, ident=repr(ident)), loc, hint)
 
 
 def parse_condition(
@@ -112,7 +112,7 @@ def parse_condition(
         parsed = _parse(source)
     except cond.ConditionError as exc:
         at = Location(loc.file, loc.line, loc.col + exc.offset) if loc.line else loc
-        diags.append(make(exc.code, f"{exc.message}: {source!r}", at, REG_HINT[exc.code]))
+        diags.append(make(exc.code, _("{message}: {source}").format(message=exc.message, source=repr(source)), at, REG_HINT[exc.code]))
         return None
     if questions is None:
         return parsed
@@ -123,7 +123,7 @@ def parse_condition(
             hint = f"did you mean {guess!r}?" if guess else (
                 "declared questions: " + ", ".join(sorted(questions)) if questions else
                 "the bundle declares no questions; add it under `questions:`")
-            diags.append(make("E302", f"condition {source!r} names unknown question {name!r}", loc, hint))
+            diags.append(make("E302", _("condition {source} names unknown question {name}").format(source=repr(source), name=repr(name)), loc, hint))
             bad = True
     for name, _op, literal in parsed.comparisons():
         q = questions.get(name)
@@ -133,7 +133,7 @@ def parse_condition(
         for v in values:
             problem = _impossible(q, v)
             if problem:
-                diags.append(make("E304", f"condition {source!r}: {problem}", loc,
+                diags.append(make("E304", _("condition {source}: {problem}").format(source=repr(source), problem=problem), loc,
                                   _options_hint(q)))
                 bad = True
     return None if bad else parsed
@@ -308,8 +308,8 @@ def resolve(bundle: Bundle, entry: Entry[Bundle], catalog: Catalog) -> ResolvedB
     questions: dict[str, Question] = {}
     for i, q in enumerate(bundle.questions):
         if q.key in questions:
-            diags.append(make("E205", f"question {q.key!r} is declared twice", entry.loc("questions", i, "key"),
-                              "give each question its own key"))
+            diags.append(make("E205", _("question {key} is declared twice").format(key=repr(q.key)), entry.loc("questions", i, "key"),
+                              _("give each question its own key")))
             continue
         questions[q.key] = q
 
@@ -351,21 +351,21 @@ def resolve(bundle: Bundle, entry: Entry[Bundle], catalog: Catalog) -> ResolvedB
         else:
             centry = None
             if bi.id in catalog.items:
-                diags.append(make("E205", f"inline item {bi.id!r} has the id of a catalog item",
-                                  bentry.loc("id"), f"write `use: {bi.id}` to use the catalog item, or rename",
+                diags.append(make("E205", _("inline item {id} has the id of a catalog item").format(id=repr(bi.id)),
+                                  bentry.loc("id"), _("write `use: {id}` to use the catalog item, or rename").format(id=bi.id),
                                   related=(catalog.items[bi.id].loc("id"),)))
                 continue
             # `type` may be unknown (absent): completeness counts it missing, nothing invents it
             missing = [k for k in ("name", "department") if getattr(bi, k) is None]
             if missing:
-                diags.append(make("E207", f"inline item {bi.id!r} lacks {', '.join(missing)}",
-                                  bentry.loc(), "give an inline item name and department, or `use:` a catalog item"))
+                diags.append(make("E207", _("inline item {id} lacks {missing}").format(id=repr(bi.id), missing=', '.join(missing)),
+                                  bentry.loc(), _("give an inline item name and department, or `use:` a catalog item")))
                 continue
             merged = ItemDef.model_validate({"id": bi.id, **overrides})
         rid = bi.item_id
         if rid in seen:
-            diags.append(make("E205", f"item {rid!r} appears twice in the bundle",
-                              bentry.loc("use" if bi.use else "id"), "list each item once",
+            diags.append(make("E205", _("item {rid} appears twice in the bundle").format(rid=repr(rid)),
+                              bentry.loc("use" if bi.use else "id"), _("list each item once"),
                               related=(seen[rid],)))
             continue
         seen[rid] = bentry.loc("use" if bi.use else "id")
@@ -380,9 +380,9 @@ def resolve(bundle: Bundle, entry: Entry[Bundle], catalog: Catalog) -> ResolvedB
         for j, need in enumerate(ri.needs):
             if need not in ids:
                 guess = suggest(need, list(ids))
-                diags.append(make("E206", f"item {ri.id!r} needs {need!r}, which is not an item of this bundle",
+                diags.append(make("E206", _("item {id} needs {need}, which is not an item of this bundle").format(id=repr(ri.id), need=repr(need)),
                                   ri.bundle_entry.loc("needs", j) if ri.bundle_entry else ri.anchor,
-                                  f"did you mean {guess!r}?" if guess else "list only items of this bundle"))
+                                  _("did you mean {guess}?").format(guess=repr(guess)) if guess else _("list only items of this bundle")))
     rb = ResolvedBundle(bundle, entry, catalog, items, questions, fields, materials, departments, diags)
     _check_bundle_facts(rb)
     return rb

@@ -216,7 +216,7 @@ def load_scenarios(path: Path) -> tuple[list[tuple[Scenario, Entry[Scenario]]], 
         return [], loaded.diagnostics
     data = loaded.data
     if not isinstance(data, YMap) or "scenarios" not in data:
-        return [], loaded.diagnostics + [make("E107", "a scenario file starts with `scenarios:`",
+        return [], loaded.diagnostics + [make("E107", _("a scenario file starts with `scenarios:`"),
                                               getattr(data, "loc", Location(shown)))]
     try:
         sf = ScenarioFile.model_validate(data)

@@ -8,6 +8,7 @@ from typing import Any
 from onething.compiler.resolve import ResolvedBundle, ResolvedItem
 from onething.dsl.conditions import Condition
 from onething.dsl.diagnostics import Diagnostic, make
+from onething.dsl.i18n import _
 from onething.dsl.source import Location
 
 
@@ -100,10 +101,10 @@ def select(
     if chosen is not None:
         for c in chosen:
             if c not in ids:
-                diags.append(make("E503", f"--select names {c!r}, which is not an item of bundle {rb.bundle.bundle!r}",
+                diags.append(make("E503", _("--select names {c}, which is not an item of bundle {bundle}").format(c=repr(c), bundle=repr(rb.bundle.bundle)),
                                   Location(rb.entry.file), "optional items: " + (", ".join(optional) or "none")))
             elif c not in optional:
-                diags.append(make("E503", f"--select names {c!r}, which is not optional (it is always included)",
+                diags.append(make("E503", _("--select names {c}, which is not optional (it is always included)").format(c=repr(c)),
                                   Location(rb.entry.file), "optional items: " + (", ".join(optional) or "none")))
     answers = dict(answers or {})
     items: list[ResolvedItem] = []

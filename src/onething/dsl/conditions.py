@@ -13,6 +13,8 @@ import ast
 from dataclasses import dataclass
 from typing import Any
 
+from onething.dsl.i18n import _
+
 Value = str | int | float | bool | None | tuple
 
 _LITERAL_NAMES = {"true": True, "false": False, "True": True, "False": False, "null": None, "None": None}
@@ -93,17 +95,17 @@ MAX_DEPTH = 50
 def parse(source: str) -> Condition:
     text = source.strip()
     if not text:
-        raise ConditionError("E301", "the condition is empty")
+        raise ConditionError("E301", _("the condition is empty"))
     lead = len(source) - len(source.lstrip())  # offsets below are into `source`, not `text`
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
         offset = max((exc.offset or 1) - 1, 0) if (exc.lineno or 1) == 1 else 0
-        raise ConditionError("E301", f"not a valid condition: {exc.msg}", lead + offset) from None
+        raise ConditionError("E301", _("not a valid condition: {msg}").format(msg=exc.msg), lead + offset) from None
     except (ValueError, RecursionError, MemoryError) as exc:
         # NUL bytes and lone surrogates (ValueError), absurd nesting (RecursionError)
         what = "it is nested too deeply" if isinstance(exc, (RecursionError, MemoryError)) else str(exc)
-        raise ConditionError("E301", f"not a valid condition: {what}", lead) from None
+        raise ConditionError("E301", _("not a valid condition: {what}").format(what=what), lead) from None
     try:
         return Condition(text, _convert(tree.body, 0))
     except ConditionError as exc:
@@ -117,7 +119,7 @@ def parse(source: str) -> Condition:
 def _convert(node: ast.AST, depth: int) -> Node:
     if depth > MAX_DEPTH:
         raise ConditionError(
-            "E301", f"the condition is nested more than {MAX_DEPTH} levels deep", getattr(node, "col_offset", 0)
+            "E301", _("the condition is nested more than {MAX_DEPTH} levels deep").format(MAX_DEPTH=MAX_DEPTH), getattr(node, "col_offset", 0)
         )
     depth += 1
     if isinstance(node, ast.BoolOp):
@@ -130,11 +132,11 @@ def _convert(node: ast.AST, depth: int) -> Node:
             node.operand.value, (int, float)
         ) and not isinstance(node.operand.value, bool):
             return Node("const", (-node.operand.value,))
-        raise ConditionError("E303", "only `not` may stand before a value", node.col_offset)
+        raise ConditionError("E303", _("only `not` may stand before a value"), node.col_offset)
     if isinstance(node, ast.Compare):
         ops = tuple(_OPS[type(o)] for o in node.ops if type(o) in _OPS)
         if len(ops) != len(node.ops):
-            raise ConditionError("E303", "`is` comparisons are not allowed; use == or !=", node.col_offset)
+            raise ConditionError("E303", _("`is` comparisons are not allowed; use == or !="), node.col_offset)
         return Node("cmp", (_convert(node.left, depth), ops, tuple(_convert(c, depth) for c in node.comparators)))
     if isinstance(node, ast.Name):
         if node.id in _LITERAL_NAMES:
@@ -143,17 +145,17 @@ def _convert(node: ast.AST, depth: int) -> Node:
     if isinstance(node, ast.Constant):
         if isinstance(node.value, (str, int, float, bool)) or node.value is None:
             return Node("const", (node.value,))
-        raise ConditionError("E303", f"{type(node.value).__name__} literals are not allowed", node.col_offset)
+        raise ConditionError("E303", _("{name__} literals are not allowed").format(name__=type(node.value).__name__), node.col_offset)
     if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
         items = []
         for elt in node.elts:
             conv = _convert(elt, depth)
             if conv.op != "const":
-                raise ConditionError("E303", "a list in a condition holds literals only", elt.col_offset)
+                raise ConditionError("E303", _("a list in a condition holds literals only"), elt.col_offset)
             items.append(conv.args[0])
         return Node("list", (tuple(items),))
     what = _FORBIDDEN.get(type(node), type(node).__name__)
-    raise ConditionError("E303", f"{what} is not allowed in a condition", getattr(node, "col_offset", 0))
+    raise ConditionError("E303", _("{what} is not allowed in a condition").format(what=what), getattr(node, "col_offset", 0))
 
 
 def _names(node: Node) -> list[str]:
@@ -164,7 +166,7 @@ def _names(node: Node) -> list[str]:
     if node.op == "not":
         return _names(node.args[0])
     if node.op == "cmp":
-        left, _, rights = node.args
+        left, _ops, rights = node.args
         return _names(left) + [n for r in rights for n in _names(r)]
     return []
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from onething.dsl.diagnostics import Diagnostic, make
+from onething.dsl.i18n import _
 from onething.dsl.source import Location
 
 CATALOG_KEYS = ("departments", "sections", "fields", "materials", "items")
@@ -107,15 +108,15 @@ def find_bundles(paths: list[Path], catalog: Path | None) -> tuple[list[BundleSo
     diags: list[Diagnostic] = []
     for path in paths:
         if not path.exists():
-            raise UsageError(f"path does not exist: {path}")
+            raise UsageError(_("path does not exist: {path}").format(path=path))
         if path.is_dir():
             found = [
                 p for p in sorted(path.iterdir())
                 if p.is_file() and p.suffix in (".yaml", ".yml") and file_kind(p) not in ("catalog", "scenarios")
             ]
             if not found:
-                diags.append(make("E012", f"no bundle files in {display_path(path)}", Location(display_path(path)),
-                                  "bundle files are *.yaml with a top-level `bundle:` key"))
+                diags.append(make("E012", _("no bundle files in {value}").format(value=display_path(path)), Location(display_path(path)),
+                                  _("bundle files are *.yaml with a top-level `bundle:` key")))
             for p in found:
                 sources.append(BundleSource(p, display_path(p), catalog or p.parent / "catalog"))
         else:

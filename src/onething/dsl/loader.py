@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from onething.dsl.diagnostics import Diagnostic, make
+from onething.dsl.i18n import _
 from onething.dsl.source import Location, Unquoted, YList, YMap
 
 try:  # pragma: no cover - depends on the platform's PyYAML build
@@ -137,9 +138,10 @@ class _Builder:
             self.diags.append(
                 make(
                     "E009",
-                    f"the document expands to more than {MAX_NODES:,} values through aliases",
+                    _("the document expands to more than {count} values through aliases").format(
+                        count=f"{MAX_NODES:,}"),
                     loc,
-                    "an alias bomb ('billion laughs') or runaway anchors; write the data out plainly",
+                    _("an alias bomb ('billion laughs') or runaway anchors; write the data out plainly"),
                 )
             )
             raise _Stop
@@ -148,7 +150,8 @@ class _Builder:
         tag = ev.tag
         if tag is not None and tag != "!" and tag not in _ALLOWED_TAGS:
             self.diags.append(
-                make("E008", f"tag {tag!r} is not allowed", loc, "remove the tag; only plain data is read")
+                make("E008", _("tag {tag} is not allowed").format(tag=repr(tag)), loc,
+                     _("remove the tag; only plain data is read"))
             )
             return None
         if tag == _STD + "str" or ev.style or tag == "!":
@@ -226,7 +229,7 @@ class _Builder:
                 root = attach(stack, value, 1, loc, root)
                 continue
             if kind is _MappingEndEvent or kind is _SequenceEndEvent:
-                container, size, _, _, anchor = stack.pop()
+                container, size, _key, _key_loc, anchor = stack.pop()
                 self._count(1, container.loc)
                 if anchor:
                     self.anchors[anchor] = (container, size)
@@ -238,12 +241,13 @@ class _Builder:
                 tag = ev.tag
                 if tag is not None and tag != "!" and tag not in _ALLOWED_TAGS:
                     self.diags.append(
-                        make("E008", f"tag {tag!r} is not allowed", loc, "remove the tag; only plain data is read")
+                        make("E008", _("tag {tag} is not allowed").format(tag=repr(tag)), loc,
+                     _("remove the tag; only plain data is read"))
                     )
                 if len(stack) >= MAX_DEPTH:
                     self.diags.append(
-                        make("E010", f"nesting deeper than {MAX_DEPTH} levels", loc,
-                             "bundle data is only a few levels deep; flatten it")
+                        make("E010", _("nesting deeper than {depth} levels").format(depth=MAX_DEPTH), loc,
+                             _("bundle data is only a few levels deep; flatten it"))
                     )
                     raise _Stop
                 container = ymap(loc) if kind is _MappingStartEvent else ylist(loc)
@@ -255,8 +259,8 @@ class _Builder:
                 documents += 1
                 if documents > 1:
                     self.diags.append(
-                        make("E011", "a second YAML document starts here", _loc(self.file, ev.start_mark),
-                             "keep one document per file")
+                        make("E011", _("a second YAML document starts here"), _loc(self.file, ev.start_mark),
+                             _("keep one document per file"))
                     )
                     raise _Stop
                 continue
@@ -265,7 +269,8 @@ class _Builder:
             loc = _loc(file, ev.start_mark)
             if kind is _AliasEvent:
                 if ev.anchor not in self.anchors:
-                    self.diags.append(make("E005", f"unknown alias *{ev.anchor}", loc, "define the anchor (&name) first"))
+                    self.diags.append(make("E005", _("unknown alias *{anchor}").format(anchor=ev.anchor), loc,
+                                                _("define the anchor (&name) first")))
                     raise _Stop
                 value, size = self.anchors[ev.anchor]
                 self._count(size, loc)
@@ -286,16 +291,16 @@ class _Builder:
         key, key_loc = top[2], top[3]
         if key is None:
             # a complex (non-scalar) key: refuse
-            self.diags.append(make("E005", "mapping keys must be plain text", loc, "write the key as text"))
+            self.diags.append(make("E005", _("mapping keys must be plain text"), loc, _("write the key as text")))
             raise _Stop
         top[2] = None
         if key in container:
             self.diags.append(
                 make(
                     "E007",
-                    f"duplicate key {key!r}",
+                    _("duplicate key {key}").format(key=repr(key)),
                     key_loc,
-                    "YAML would keep only the last value silently; keep one",
+                    _("YAML would keep only the last value silently; keep one"),
                     related=(container.key_locs[key],),
                 )
             )
@@ -343,27 +348,27 @@ def _syntax_diag(file: str, text: str, exc: yaml.MarkedYAMLError) -> Diagnostic:
     loc = _loc(file, mark) if mark is not None else Location(file)
     problem = (exc.problem or "invalid YAML").strip()
     if "nesting depth" in problem:  # libyaml ≥ 0.2.6 (PyYAML ≥ 6.0.4) stops deep nesting itself
-        return make("E010", f"nesting deeper than {MAX_DEPTH} levels", _too_deep(file, text) or loc,
-                    "bundle data is only a few levels deep; flatten it")
+        return make("E010", _("nesting deeper than {depth} levels").format(depth=MAX_DEPTH),
+                    _too_deep(file, text) or loc, _("bundle data is only a few levels deep; flatten it"))
     if mark is not None:
         lines = text.splitlines()
         line = lines[mark.line] if mark.line < len(lines) else ""
         indent = line[: len(line) - len(line.lstrip(" \t"))]
         if "\t" in indent or "\t" in problem or (mark.column < len(line) and line[mark.column] == "\t"):
-            return make("E006", "a tab character is used for indentation", loc,
-                        "indent with spaces only; YAML forbids tabs")
+            return make("E006", _("a tab character is used for indentation"), loc,
+                        _("indent with spaces only; YAML forbids tabs"))
     context = f" {exc.context}" if exc.context else ""
     return make("E005", f"{problem}{context}".strip(), loc, _syntax_hint(problem))
 
 
 def _syntax_hint(problem: str) -> str:
     if "mapping values are not allowed" in problem:
-        return "a value containing ': ' must be quoted, or the indentation is off"
+        return _("a value containing ': ' must be quoted, or the indentation is off")
     if "expected <block end>" in problem or "did not find expected" in problem:
-        return "check the indentation of this line against the lines above"
+        return _("check the indentation of this line against the lines above")
     if "found unexpected end of stream" in problem:
-        return "a quote or bracket is not closed"
-    return "fix the YAML at this position"
+        return _("a quote or bracket is not closed")
+    return _("fix the YAML at this position")
 
 
 def load_text(text: str, file: str) -> Loaded:
@@ -372,7 +377,8 @@ def load_text(text: str, file: str) -> Loaded:
     if not text.strip() or all(
         not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
     ):
-        result.diagnostics.append(make("E004", "the file is empty", Location(file), "write content or delete the file"))
+        result.diagnostics.append(make("E004", _("the file is empty"), Location(file),
+                                        _("write content or delete the file")))
         return result
     builder = _Builder(file)
     parser = _Parser(text)
@@ -403,7 +409,7 @@ def load_text(text: str, file: str) -> Loaded:
         # would only report the consequences of its removal
         return result
     if data is None:
-        result.diagnostics.append(make("E004", "the file holds no data", Location(file)))
+        result.diagnostics.append(make("E004", _("the file holds no data"), Location(file)))
         return result
     result.data = data
     return result
@@ -423,18 +429,20 @@ def load_file(path: Path, display: str | None = None) -> Loaded:
         size = path.stat().st_size
         if size > MAX_BYTES:
             return Loaded(file, None, [make(
-                "E003", f"the file is {size / 1_048_576:.1f} MiB; the limit is {MAX_BYTES // 1_048_576} MiB",
-                Location(file), "split it into several catalog files")])
+                "E003", _("the file is {size} MiB; the limit is {limit} MiB").format(
+                    size=f"{size / 1_048_576:.1f}", limit=MAX_BYTES // 1_048_576),
+                Location(file), _("split it into several catalog files"))])
         raw = path.read_bytes()
     except OSError as exc:
-        return Loaded(file, None, [make("E001", f"cannot read the file: {exc.strerror or exc}", Location(file))])
+        return Loaded(file, None, [make("E001", _("cannot read the file: {reason}").format(reason=exc.strerror or exc),
+                                         Location(file))])
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line, col = _line_of_offset(raw, exc.start)
         return Loaded(file, None, [make(
-            "E002", f"byte 0x{raw[exc.start]:02x} is not valid UTF-8",
-            Location(file, line, col), "save the file as UTF-8 (convert GBK/GB18030 with iconv)")])
+            "E002", _("byte {byte} is not valid UTF-8").format(byte=f"0x{raw[exc.start]:02x}"),
+            Location(file, line, col), _("save the file as UTF-8 (convert GBK/GB18030 with iconv)"))])
     if "\x00" in text:
-        return Loaded(file, None, [make("E002", "the file contains NUL bytes (binary?)", Location(file))])
+        return Loaded(file, None, [make("E002", _("the file contains NUL bytes (binary?)"), Location(file))])
     return load_text(text, file)
