@@ -54,7 +54,7 @@ def emit_diagnostics(diags: list[Diagnostic], fmt: str, err: bool = False, verbo
     if counts:
         errors = sum(1 for d in diags if d.is_error)
         warnings = sum(1 for d in diags if not d.is_error and not d.suppressed)
-        click.echo(f"{errors} error(s), {warnings} warning(s)", err=True)
+        click.echo(_("{errors} error(s), {warnings} warning(s)").format(errors=errors, warnings=warnings), err=True)
 
 
 
@@ -119,7 +119,7 @@ def compile_one(path: Path, catalog: Path | None, select_: str | None, answers: 
             raise UsageError(_("{path} is a folder; name one bundle file").format(path=path))
         sources, diags = find_sources((path,), catalog)
     except UsageError as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(_("error: {problem}").format(problem=exc), err=True)
         sys.exit(EXIT_USAGE)
     for _source, result in compile_sources(sources, split_select(select_), answers):
         if result.manifest is None or has_errors(result.diagnostics):

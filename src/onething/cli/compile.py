@@ -76,7 +76,7 @@ def compile_cmd(paths: tuple[Path, ...], output: Path | None, select_: str | Non
         if (select_ is not None or answers is not None) and len(sources) > 1:
             raise UsageError(_("--select and --answers apply to one bundle; name a single bundle file"))
     except UsageError as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(_("error: {problem}").format(problem=exc), err=True)
         sys.exit(EXIT_USAGE)
     select = split_select(select_)
     state, stamps = None, {}
@@ -160,7 +160,7 @@ def compile_cmd(paths: tuple[Path, ...], output: Path | None, select_: str | Non
         write_error = _write_manifests(output, manifests)
         if write_error:
             failed = True
-            click.echo(f"error: {write_error}", err=True)
+            click.echo(_("error: {problem}").format(problem=write_error), err=True)
         elif state is not None and state.changed:
             state.write()  # after the manifests: a run cut short leaves them out of date, never wrongly fresh
     if fmt == "json":
@@ -170,9 +170,13 @@ def compile_cmd(paths: tuple[Path, ...], output: Path | None, select_: str | Non
         click.echo(json.dumps(report, ensure_ascii=False, indent=2, sort_keys=True))
     elif not write_error:
         done = sum(1 for r in summary if r.get("compiled") is False)
-        verb = "checked" if check else "wrote"
-        tail = (f"; {len(stale)} stale" if stale else "") + (f"; {done} up to date" if done else "")
-        click.echo(f"{verb} {len(manifests)} manifest(s) in {output}{tail}", err=True)
+        line = (_("checked {n} manifest(s) in {output}") if check else _("wrote {n} manifest(s) in {output}")
+                ).format(n=len(manifests), output=output)
+        if stale:
+            line += _("; {n} stale").format(n=len(stale))
+        if done:
+            line += _("; {n} up to date").format(n=done)
+        click.echo(line, err=True)
     sys.exit(EXIT_ERRORS if failed else EXIT_OK)
 
 
@@ -182,9 +186,9 @@ def _check_manifests(output: Path, manifests: dict[str, str]) -> list[str]:
     for bid, text in sorted(manifests.items()):
         target = output / f"{bid}.json"
         if not target.is_file():
-            stale.append(f"{target}: missing")
+            stale.append(_("{path}: missing").format(path=target))
         elif target.read_text(encoding="utf-8") != text:
-            stale.append(f"{target}: stale")
+            stale.append(_("{path}: stale").format(path=target))
     return stale
 
 
@@ -208,7 +212,7 @@ def _write_manifests(output: Path, manifests: dict[str, str]) -> str | None:
                 pass
             write_atomic(target, text)
     except OSError as exc:
-        return f"cannot write {target}: {exc.strerror or exc}"
+        return _("cannot write {path}: {reason}").format(path=target, reason=exc.strerror or exc)
     return None
 
 

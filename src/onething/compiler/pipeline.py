@@ -62,7 +62,7 @@ from onething.compiler.plan import (
 from onething.compiler.resolve import ResolvedBundle, ResolvedItem
 from onething.compiler.selection import Selection, select
 from onething.dsl.diagnostics import Diagnostic, has_errors, make, sort_diagnostics
-from onething.dsl.i18n import _
+from onething.dsl.i18n import _, english
 from onething.dsl.models.common import Suppression
 from onething.dsl.source import Location
 
@@ -90,7 +90,7 @@ def step_lints(sel: Selection) -> list[Lint]:
         limit = 5 if joint else 3
         if len(counted) > limit:
             code = "W603" if joint else "W602"
-            what = "a joint approval (with partners)" if joint else "an item"
+            what = _("a joint approval (with partners)") if joint else _("an item")
             out.append((make(
                 code,
                 _("item {id} has {n_counted} steps ({counted}); {what} takes at most {limit}").format(id=repr(ri.id), n_counted=len(counted), counted='、'.join(counted), what=what, limit=limit),
@@ -260,8 +260,11 @@ def _relative(root: Path) -> Callable[[Location | None], dict[str, Any] | None]:
 
 def _diag_out(d: Diagnostic, conv: Callable[[Location | None], dict[str, Any] | None]) -> DiagnosticOut:
     related = [f"{(r := conv(x))['file']}:{r['line']}:{r['col']}" for x in d.related] or None  # type: ignore[index]
-    return DiagnosticOut(code=d.code, severity=d.severity.value, location=conv(d.location), message=d.message,
-                         hint=d.hint, related=related, suppressed=d.suppressed)
+    # the manifest is the same bytes in every language: its diagnostics stay in English
+    return DiagnosticOut(code=d.code, severity=d.severity.value, location=conv(d.location),
+                         message=str(english(d.message)),
+                         hint=None if d.hint is None else str(english(d.hint)), related=related,
+                         suppressed=d.suppressed)
 
 
 def _step(ri: ResolvedItem, sel: Selection, stage: int, preds: list[str], fields: list[str],

@@ -14,7 +14,7 @@ from onething.dsl import conditions as cond
 from onething.dsl.catalog import ISSUERS_OUTSIDE, Catalog
 from onething.dsl.diagnostics import Diagnostic, make
 from onething.dsl.entries import Entry
-from onething.dsl.i18n import _
+from onething.dsl.i18n import N_, _
 from onething.dsl.models.bundle import Bundle, BundleItem, Question
 from onething.dsl.models.catalog import Department, FieldDef, ItemBody, ItemDef, MaterialDef
 from onething.dsl.source import Location
@@ -98,10 +98,22 @@ class ResolvedBundle:
         return keys
 
 
+_UNKNOWN = {
+    "department": (N_("unknown department {ident}"), N_("no department of that id in the catalog")),
+    "field": (N_("unknown field {ident}"), N_("no field of that key in the catalog")),
+    "material": (N_("unknown material {ident}"), N_("no material of that id in the catalog")),
+}
+
+
+def did_you_mean(guess: str) -> str:
+    return _("did you mean {guess}?").format(guess=repr(guess))
+
+
 def _unknown(code: str, what: str, ident: str, known: Any, loc: Location) -> Diagnostic:
     guess = suggest(ident, list(known))
-    hint = f"did you mean {guess!r}?" if guess else f"no {what} of that id in the catalog"
-    return make(code, _("unknown {what} {ident}").format(what=what, ident=repr(ident)), loc, hint)
+    message, otherwise = _UNKNOWN[what]
+    hint = did_you_mean(guess) if guess else _(otherwise)
+    return make(code, _(message).format(ident=repr(ident)), loc, hint)
 
 
 def parse_condition(
@@ -112,7 +124,8 @@ def parse_condition(
         parsed = _parse(source)
     except cond.ConditionError as exc:
         at = Location(loc.file, loc.line, loc.col + exc.offset) if loc.line else loc
-        diags.append(make(exc.code, _("{message}: {source}").format(message=exc.message, source=repr(source)), at, REG_HINT[exc.code]))
+        diags.append(make(exc.code, _("{message}: {source}").format(message=exc.message, source=repr(source)), at,
+                          exc.hint or _(REG_HINT[exc.code])))
         return None
     if questions is None:
         return parsed
@@ -120,9 +133,9 @@ def parse_condition(
     for name in sorted(parsed.names):
         if name not in questions:
             guess = suggest(name, list(questions))
-            hint = f"did you mean {guess!r}?" if guess else (
-                "declared questions: " + ", ".join(sorted(questions)) if questions else
-                "the bundle declares no questions; add it under `questions:`")
+            hint = did_you_mean(guess) if guess else (
+                _("declared questions: {questions}").format(questions=", ".join(sorted(questions)))
+                if questions else _("the bundle declares no questions; add it under `questions:`"))
             diags.append(make("E302", _("condition {source} names unknown question {name}").format(source=repr(source), name=repr(name)), loc, hint))
             bad = True
     for name, _op, literal in parsed.comparisons():
@@ -143,28 +156,29 @@ def _impossible(q: Question, v: Any) -> str | None:
     if q.type == "enum":
         allowed = [o.value for o in q.options or []]
         if v not in allowed:
-            return f"{v!r} is not an option of {q.key!r}"
+            return _("{value} is not an option of {key}").format(value=repr(v), key=repr(q.key))
     elif q.type == "boolean" and not isinstance(v, bool):
-        return f"{q.key!r} is a yes/no question; compare it with true or false (or use it alone)"
+        return _("{key} is a yes/no question; compare it with true or false (or use it alone)").format(
+            key=repr(q.key))
     elif q.type == "integer" and (isinstance(v, bool) or not isinstance(v, (int, float))):
-        return f"{q.key!r} is a number; {v!r} is not"
+        return _("{key} is a number; {value} is not").format(key=repr(q.key), value=repr(v))
     elif q.type == "string" and not isinstance(v, str):
-        return f"{q.key!r} holds text; {v!r} is not text"
+        return _("{key} holds text; {value} is not text").format(key=repr(q.key), value=repr(v))
     return None
 
 
 def _options_hint(q: Question) -> str:
     if q.type == "enum":
-        return "options: " + ", ".join(repr(o.value) for o in q.options or [])
-    return f"{q.key} is of type {q.type}"
+        return _("options: {options}").format(options=", ".join(repr(o.value) for o in q.options or []))
+    return _("{key} is of type {type}").format(key=q.key, type=q.type)
 
 
 CONDITIONAL_FACTS = ("time_limit", "special_procedures", "fee", "appointments")
 """The item elements whose entries may carry a `when:` of their own (issue 15)."""
 
 REG_HINT = {
-    "E301": "write a condition like `a and not b`, `x == 'v'` or `x in ['a', 'b']`",
-    "E303": "conditions allow question names, literals, comparisons, in, and/or/not only",
+    "E301": N_("write a condition like `a and not b`, `x == 'v'` or `x in ['a', 'b']`"),
+    "E303": N_("conditions allow question names, literals, comparisons, in, and/or/not only"),
 }
 
 
@@ -294,7 +308,7 @@ def _with_local(
         ident = getattr(model, id_key)
         here = Entry(model, entry.file, entry.node[section][i])
         if ident in table and table[ident].model != model:
-            diags.append(make(code, message.format(ident), here.loc(id_key), hint,
+            diags.append(make(code, _(message).format(ident=repr(ident)), here.loc(id_key), _(hint),
                               related=(table[ident].loc(id_key),)))
             continue
         table[ident] = here
@@ -315,12 +329,12 @@ def resolve(bundle: Bundle, entry: Entry[Bundle], catalog: Catalog) -> ResolvedB
 
     fields: dict[str, Entry[FieldDef]] = _with_local(
         catalog.fields, bundle.fields, "key", entry, "fields", diags,
-        "E501", "field {!r} is defined differently here and in the catalog",
-        "use the catalog's definition or choose another key")
+        "E501", N_("field {ident} is defined differently here and in the catalog"),
+        N_("use the catalog's definition or choose another key"))
     materials: dict[str, Entry[MaterialDef]] = _with_local(
         catalog.materials, bundle.materials, "id", entry, "materials", diags,
-        "E205", "material {!r} is already defined in the catalog",
-        "use the catalog's material or choose another id")
+        "E205", N_("material {ident} is already defined in the catalog"),
+        N_("use the catalog's material or choose another id"))
     departments = catalog.departments
 
     for i, fdef in enumerate(bundle.fields):

@@ -12,6 +12,10 @@ from onething.dsl.i18n import _
 from onething.dsl.source import Location
 
 
+def _optional_hint(optional: list[str]) -> str:
+    return _("optional items: {items}").format(items=", ".join(optional) or _("none"))
+
+
 def conjoin(parts: list[str]) -> str | None:
     parts = [p for p in parts if p]
     if not parts:
@@ -102,10 +106,10 @@ def select(
         for c in chosen:
             if c not in ids:
                 diags.append(make("E503", _("--select names {c}, which is not an item of bundle {bundle}").format(c=repr(c), bundle=repr(rb.bundle.bundle)),
-                                  Location(rb.entry.file), "optional items: " + (", ".join(optional) or "none")))
+                                  Location(rb.entry.file), _optional_hint(optional)))
             elif c not in optional:
                 diags.append(make("E503", _("--select names {c}, which is not optional (it is always included)").format(c=repr(c)),
-                                  Location(rb.entry.file), "optional items: " + (", ".join(optional) or "none")))
+                                  Location(rb.entry.file), _optional_hint(optional)))
     answers = dict(answers or {})
     items: list[ResolvedItem] = []
     item_when: dict[str, str | None] = {}

@@ -105,10 +105,10 @@ class Workspace:
             return LoadedBundle(source, None, diags)
         data = loaded.data
         if not isinstance(data, YMap) or "bundle" not in data:
-            kind = "a mapping without a `bundle:` key" if isinstance(data, YMap) else (
-                "a list" if isinstance(data, list) else "a single value")
+            kind = _("a mapping without a `bundle:` key") if isinstance(data, YMap) else (
+                _("a list") if isinstance(data, list) else _("a single value"))
             if isinstance(data, YMap) and any(k in data for k in ("departments", "fields", "materials", "items")):
-                kind = "a catalog file"
+                kind = _("a catalog file")
             diags.append(make("E107", _("expected a bundle file, found {kind}").format(kind=kind), getattr(data, "loc", Location(source.display)),
                               _("a bundle file starts with `bundle: <id>`; catalog files belong in catalog/")))
             return LoadedBundle(source, None, diags)

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 from onething.dsl.diagnostics import Diagnostic, make
 from onething.dsl.discovery import CATALOG_KEYS, catalog_files
 from onething.dsl.entries import Entry
-from onething.dsl.i18n import _
+from onething.dsl.i18n import N_, _
 from onething.dsl.loader import Loaded, load_file
 from onething.dsl.models.catalog import (
     CatalogFile,
@@ -33,6 +33,13 @@ _MODELS: dict[str, type[BaseModel]] = {
 }
 _ID_KEY = {"departments": "id", "sections": "id", "fields": "key", "materials": "id", "items": "id"}
 ISSUERS_OUTSIDE = ("applicant", "third_party")
+_TWICE = {
+    "departments": N_("department {ident} is defined twice"),
+    "sections": N_("section {ident} is defined twice"),
+    "fields": N_("field {ident} is defined twice"),
+    "materials": N_("material {ident} is defined twice"),
+    "items": N_("item {ident} is defined twice"),
+}
 
 
 @dataclass
@@ -65,7 +72,8 @@ def add_entries(
     if not isinstance(raw, list):
         loc = getattr(raw, "loc", None)
         catalog.diagnostics.append(
-            make("E102", _("{kind} must be a list of entries").format(kind=kind), loc, _("write `{kind}:` followed by `- {id_key}: …` entries").format(kind=kind, id_key=id_key))
+            make("E102", _("`{kind}:` must be a list of entries").format(kind=kind), loc,
+                 _("write `{kind}:` followed by `- {id_key}: …` entries").format(kind=kind, id_key=id_key))
         )
         return
     for i, node in enumerate(raw):
@@ -83,7 +91,7 @@ def add_entries(
             catalog.diagnostics.append(
                 make(
                     "E205",
-                    _("{kind} {ident} is defined twice").format(kind=kind[:-1], ident=repr(ident)),
+                    _(_TWICE[kind]).format(ident=repr(ident)),
                     entry.loc(id_key),
                     _("keep one definition; the catalog is shared by every bundle"),
                     related=(first.loc(id_key),),
@@ -127,7 +135,8 @@ def add_catalog_data(catalog: Catalog, loaded: Loaded) -> None:
             guess = suggest(key, CATALOG_KEYS)
             catalog.diagnostics.append(
                 make("E101", _("unknown top-level key {key} in a catalog file").format(key=repr(key)), data.key_locs[key],
-                     _("did you mean {guess}?").format(guess=repr(guess)) if guess else "allowed: " + ", ".join(CATALOG_KEYS))
+                     _("did you mean {guess}?").format(guess=repr(guess)) if guess else
+                     _("allowed: {keys}").format(keys=", ".join(CATALOG_KEYS)))
             )
     for kind in CATALOG_KEYS:
         if kind in data and data[kind] is not None:

@@ -73,12 +73,40 @@ def choose_language(option: str | None = None, environ: dict[str, str] | None = 
     return "en"
 
 
+class Translated(str):
+    """Text in the chosen language that remembers its English original.
+
+    Manifests record diagnostics in English whatever the language (same input, same bytes);
+    ``.format()`` keeps the English side in step, its arguments' English sides included.
+    """
+
+    english: str
+
+    def __new__(cls, text: str, english: str) -> Translated:
+        obj = super().__new__(cls, text)
+        obj.english = english
+        return obj
+
+    def format(self, *args: object, **kwargs: object) -> Translated:  # type: ignore[override]
+        return Translated(str.format(self, *args, **kwargs), self.english.format(
+            *[english(a) for a in args], **{k: english(v) for k, v in kwargs.items()}))
+
+
+def english(text: object) -> object:
+    """The English original of a translated text; any other value unchanged."""
+    return text.english if isinstance(text, Translated) else text
+
+
 def _(message: str) -> str:
-    return _active.gettext(message)
+    if _language == "en":
+        return message
+    return Translated(_active.gettext(message), message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
-    return _active.ngettext(singular, plural, n)
+    if _language == "en":
+        return singular if n == 1 else plural
+    return Translated(_active.ngettext(singular, plural, n), singular if n == 1 else plural)
 
 
 def N_(message: str) -> str:
