@@ -22,7 +22,7 @@ CLICK_TEXTS = (
     N_("Usage:"), N_("Options"), N_("Commands"), N_("Show this message and exit."),
     N_("Show the version and exit."), N_("default:"), N_("required"),
 )
-_EXTRA = re.compile(r"^(?P<help>.*?)(?P<extra>\s+\[[^\[\]]*\])?$", re.S)
+_EXTRA = re.compile(r"^(?P<help>.*?)(?P<extra>\s*\[[^\[\]]*\])?$", re.S)
 
 
 def paragraphs(text: str) -> list[str]:
@@ -68,7 +68,9 @@ class TranslatingFormatter(click.HelpFormatter):
         for term, help_ in rows:
             m = _EXTRA.match(help_)
             if m and help_:
-                help_ = _(m["help"]) + (_translate_extra(m["extra"]) if m["extra"] else "")
+                text = _(m["help"]) if m["help"].strip() else m["help"]
+                help_ = text + (_translate_extra(m["extra"]).lstrip() if not text and m["extra"]
+                                else _translate_extra(m["extra"]) if m["extra"] else "")
             translated.append((term, help_))
         super().write_dl(translated, col_max, col_spacing)
 

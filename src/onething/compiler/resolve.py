@@ -102,6 +102,7 @@ _UNKNOWN = {
     "department": (N_("unknown department {ident}"), N_("no department of that id in the catalog")),
     "field": (N_("unknown field {ident}"), N_("no field of that key in the catalog")),
     "material": (N_("unknown material {ident}"), N_("no material of that id in the catalog")),
+    "item": (N_("unknown item {ident}"), N_("no item of that id in the catalog")),
 }
 
 

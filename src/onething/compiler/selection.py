@@ -105,10 +105,10 @@ def select(
     if chosen is not None:
         for c in chosen:
             if c not in ids:
-                diags.append(make("E503", _("--select names {c}, which is not an item of bundle {bundle}").format(c=repr(c), bundle=repr(rb.bundle.bundle)),
+                diags.append(make("E503", _("--select names {item}, which is not an item of bundle {bundle}").format(item=repr(c), bundle=repr(rb.bundle.bundle)),
                                   Location(rb.entry.file), _optional_hint(optional)))
             elif c not in optional:
-                diags.append(make("E503", _("--select names {c}, which is not optional (it is always included)").format(c=repr(c)),
+                diags.append(make("E503", _("--select names {item}, which is not optional (it is always included)").format(item=repr(c)),
                                   Location(rb.entry.file), _optional_hint(optional)))
     answers = dict(answers or {})
     items: list[ResolvedItem] = []

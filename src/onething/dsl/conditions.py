@@ -13,7 +13,7 @@ import ast
 from dataclasses import dataclass
 from typing import Any
 
-from onething.dsl.i18n import _
+from onething.dsl.i18n import N_, _
 
 Value = str | int | float | bool | None | tuple
 
@@ -23,33 +23,34 @@ _OPS = {
     ast.In: "in", ast.NotIn: "not in",
 }
 _FORBIDDEN = {
-    ast.Attribute: "attribute access",
-    ast.Call: "a function call",
-    ast.Subscript: "a subscript",
-    ast.Lambda: "a lambda",
-    ast.BinOp: "arithmetic",
-    ast.IfExp: "an if-expression",
-    ast.ListComp: "a comprehension",
-    ast.GeneratorExp: "a comprehension",
-    ast.SetComp: "a comprehension",
-    ast.DictComp: "a comprehension",
-    ast.Dict: "a mapping",
-    ast.NamedExpr: "an assignment",
-    ast.Starred: "unpacking",
-    ast.JoinedStr: "an f-string",
-    ast.Await: "await",
-    ast.Yield: "yield",
+    ast.Attribute: N_("attribute access"),
+    ast.Call: N_("a function call"),
+    ast.Subscript: N_("a subscript"),
+    ast.Lambda: N_("a lambda"),
+    ast.BinOp: N_("arithmetic"),
+    ast.IfExp: N_("an if-expression"),
+    ast.ListComp: N_("a comprehension"),
+    ast.GeneratorExp: N_("a comprehension"),
+    ast.SetComp: N_("a comprehension"),
+    ast.DictComp: N_("a comprehension"),
+    ast.Dict: N_("a mapping"),
+    ast.NamedExpr: N_("an assignment"),
+    ast.Starred: N_("unpacking"),
+    ast.JoinedStr: N_("an f-string"),
+    ast.Await: N_("await"),
+    ast.Yield: N_("yield"),
 }
 
 
 class ConditionError(Exception):
     """A condition that cannot be accepted; ``code`` is E301 or E303."""
 
-    def __init__(self, code: str, message: str, offset: int = 0) -> None:
+    def __init__(self, code: str, message: str, offset: int = 0, hint: str | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.offset = offset
+        self.hint = hint
 
 
 @dataclass(frozen=True)
@@ -100,8 +101,12 @@ def parse(source: str) -> Condition:
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
+        _explain_syntax(text, lead)  # raises with the author's words when it can say what is wrong
         offset = max((exc.offset or 1) - 1, 0) if (exc.lineno or 1) == 1 else 0
-        raise ConditionError("E301", _("not a valid condition: {msg}").format(msg=exc.msg), lead + offset) from None
+        near = text[offset:offset + 12].split("\n")[0].strip() if (exc.lineno or 1) == 1 else ""
+        message = (_("not a valid condition: unexpected {text}").format(text=repr(near)) if near
+                   else _("not a valid condition: it ends too early"))
+        raise ConditionError("E301", message, lead + offset) from None
     except (ValueError, RecursionError, MemoryError) as exc:
         # NUL bytes and lone surrogates (ValueError), absurd nesting (RecursionError)
         what = "it is nested too deeply" if isinstance(exc, (RecursionError, MemoryError)) else str(exc)
@@ -116,10 +121,53 @@ def parse(source: str) -> Condition:
         raise
 
 
+_OPEN, _CLOSE = "([{", ")]}"
+
+
+def _explain_syntax(text: str, lead: int) -> None:
+    """Raise a ConditionError for the slips Python's parser words for programmers.
+
+    An unclosed bracket is reported where it opens, an unclosed quote where it starts, a
+    closing bracket without its opening one where it stands, and a single ``=`` (written
+    for a comparison) with a hint at ``==``. Offsets are characters into ``text`` + ``lead``.
+    """
+    stack: list[tuple[str, int]] = []
+    quote: tuple[str, int] | None = None
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if quote is not None:
+            if ch == "\\":
+                i += 1
+            elif ch == quote[0]:
+                quote = None
+        elif ch in "'\"":
+            quote = (ch, i)
+        elif ch in _OPEN:
+            stack.append((ch, i))
+        elif ch in _CLOSE:
+            if not stack or _OPEN.index(stack[-1][0]) != _CLOSE.index(ch):
+                raise ConditionError("E301", _("{bracket} closes a bracket that was not opened").format(
+                    bracket=repr(ch)), lead + i)
+            stack.pop()
+        elif ch == "=" and (i == 0 or text[i - 1] not in "=!<>") and text[i + 1:i + 2] != "=":
+            left = text[:i].rstrip().split()[-1] if text[:i].strip() else "a"
+            raise ConditionError("E301", _("a single `=` is not a comparison"), lead + i, _(
+                "write `==` to compare: {example}").format(example=f"{left} == {text[i + 1:].strip() or '…'}"))
+        i += 1
+    if quote is not None:
+        raise ConditionError("E301", _("the text starting here has no closing quote {quote}").format(
+            quote=quote[0]), lead + quote[1], _("close the text with the same quote it opens with"))
+    if stack:
+        ch, at = stack[-1]
+        raise ConditionError("E301", _("the bracket {bracket} opened here is not closed").format(
+            bracket=repr(ch)), lead + at, _("add the closing {bracket}").format(bracket=repr(_CLOSE[_OPEN.index(ch)])))
+
+
 def _convert(node: ast.AST, depth: int) -> Node:
     if depth > MAX_DEPTH:
         raise ConditionError(
-            "E301", _("the condition is nested more than {MAX_DEPTH} levels deep").format(MAX_DEPTH=MAX_DEPTH), getattr(node, "col_offset", 0)
+            "E301", _("the condition is nested more than {depth} levels deep").format(depth=MAX_DEPTH), getattr(node, "col_offset", 0)
         )
     depth += 1
     if isinstance(node, ast.BoolOp):
@@ -145,7 +193,7 @@ def _convert(node: ast.AST, depth: int) -> Node:
     if isinstance(node, ast.Constant):
         if isinstance(node.value, (str, int, float, bool)) or node.value is None:
             return Node("const", (node.value,))
-        raise ConditionError("E303", _("{name__} literals are not allowed").format(name__=type(node.value).__name__), node.col_offset)
+        raise ConditionError("E303", _("{kind} literals are not allowed").format(kind=type(node.value).__name__), node.col_offset)
     if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
         items = []
         for elt in node.elts:
@@ -154,7 +202,7 @@ def _convert(node: ast.AST, depth: int) -> Node:
                 raise ConditionError("E303", _("a list in a condition holds literals only"), elt.col_offset)
             items.append(conv.args[0])
         return Node("list", (tuple(items),))
-    what = _FORBIDDEN.get(type(node), type(node).__name__)
+    what = _(_FORBIDDEN[type(node)]) if type(node) in _FORBIDDEN else type(node).__name__
     raise ConditionError("E303", _("{what} is not allowed in a condition").format(what=what), getattr(node, "col_offset", 0))
 
 
