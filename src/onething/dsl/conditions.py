@@ -10,6 +10,7 @@ Evaluation is three-valued: an unanswered question leaves the condition undecide
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,6 +103,10 @@ def parse(source: str) -> Condition:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
         _explain_syntax(text, lead)  # raises with the author's words when it can say what is wrong
+        dangling = _DANGLING.search(text)
+        if dangling:  # pointed at the operator left without its right-hand side
+            raise ConditionError("E301", _("not a valid condition: it ends too early"),
+                                 lead + dangling.start()) from None
         offset = max((exc.offset or 1) - 1, 0) if (exc.lineno or 1) == 1 else 0
         near = text[offset:offset + 12].split("\n")[0].strip() if (exc.lineno or 1) == 1 else ""
         message = (_("not a valid condition: unexpected {text}").format(text=repr(near)) if near
@@ -122,6 +127,7 @@ def parse(source: str) -> Condition:
 
 
 _OPEN, _CLOSE = "([{", ")]}"
+_DANGLING = re.compile(r"(?:\b(?:and|or|not|in)|==|!=|<=|>=|<|>)\s*$")
 
 
 def _explain_syntax(text: str, lead: int) -> None:
