@@ -98,7 +98,7 @@ def english(text: object) -> object:
 
 
 def _(message: str) -> str:
-    if _language == "en":
+    if _language == "en" or not message:  # gettext maps "" to the catalogue's header
         return message
     return Translated(_active.gettext(message), message)
 
