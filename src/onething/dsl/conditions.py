@@ -114,8 +114,10 @@ def parse(source: str) -> Condition:
         raise ConditionError("E301", message, lead + offset) from None
     except (ValueError, RecursionError, MemoryError) as exc:
         # NUL bytes and lone surrogates (ValueError), absurd nesting (RecursionError)
-        what = "it is nested too deeply" if isinstance(exc, (RecursionError, MemoryError)) else str(exc)
-        raise ConditionError("E301", _("not a valid condition: {what}").format(what=what), lead) from None
+        message = _("not a valid condition: it is nested too deeply") \
+            if isinstance(exc, (RecursionError, MemoryError)) else \
+            _("not a valid condition: it holds a NUL byte or a broken character")
+        raise ConditionError("E301", message, lead) from None
     try:
         return Condition(text, _convert(tree.body, 0))
     except ConditionError as exc:
