@@ -161,3 +161,27 @@ def test_other_syntax_errors_name_the_place_not_pythons_words(tmp_path):
     assert d.startswith("b.yaml:14:22: error E301: not a valid condition: unexpected \"== 'mother'\"")
     [d] = diagnostics(tmp_path, _when("parent == 'mother' and"))
     assert "not a valid condition: it ends too early" in d
+
+
+# ---- YAML syntax ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("en", "y.yaml:2:8: error E005: a list in [ ] is not closed, or lacks a comma\n"
+           "    hint: close it with the matching bracket, or separate its entries with commas"),
+    ("zh", "y.yaml:2:8: 错误 E005: [ ] 中的列表没有闭合，或缺少逗号\n"
+           "    提示：用配对的括号闭合，或用逗号分隔各项"),
+])
+def test_an_unclosed_yaml_list_is_reported_where_it_opens(lang, expected):
+    from onething.dsl.loader import load_text
+
+    set_language(lang)
+    [d] = load_text("bundle: demo\nsteps: [受理, 审核,\n  办结\nlead: health\n", "y.yaml").diagnostics
+    assert d.render() == expected
+
+
+def test_libyaml_wording_is_replaced():
+    from onething.dsl.loader import load_text
+
+    [d] = load_text("a: b: c\n", "y.yaml").diagnostics
+    assert d.render() == ("y.yaml:1:5: error E005: a ': ' (colon and space) where no key can start\n"
+                          "    hint: a value containing ': ' must be quoted, or the indentation is off")

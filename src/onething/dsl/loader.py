@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from onething.dsl.diagnostics import Diagnostic, make
-from onething.dsl.i18n import _
+from onething.dsl.i18n import N_, _
 from onething.dsl.source import Location, Unquoted, YList, YMap
 
 try:  # pragma: no cover - depends on the platform's PyYAML build
@@ -358,12 +358,37 @@ def _syntax_diag(file: str, text: str, exc: yaml.MarkedYAMLError) -> Diagnostic:
             return make("E006", _("a tab character is used for indentation"), loc,
                         _("indent with spaces only; YAML forbids tabs"))
     context = f" {exc.context}" if exc.context else ""
+    for known, words in _YAML_PROBLEMS:
+        if problem.startswith(known):
+            if known in _UNCLOSED and exc.context_mark is not None:
+                loc = _loc(file, exc.context_mark)  # where the bracket or quote opens
+            return make("E005", _(words), loc, _syntax_hint(problem))
+    # a problem libyaml words in a way not listed below: its own text, rather than nothing
     return make("E005", f"{problem}{context}".strip(), loc, _syntax_hint(problem))
+
+
+_UNCLOSED = ("did not find expected ',' or ']'", "did not find expected ',' or '}'",
+             "found unexpected end of stream")
+# libyaml's problems in the author's words (the position says where; the hint what to do)
+_YAML_PROBLEMS = (
+    ("mapping values are not allowed", N_("a ': ' (colon and space) where no key can start")),
+    ("could not find expected ':'", N_("a key without its ':'")),
+    ("did not find expected key", N_("this line does not line up with the keys above it")),
+    ("did not find expected '-' indicator", N_("this line does not line up with the list entries above it")),
+    ("expected <block end>", N_("this line does not line up with the lines above it")),
+    ("found unexpected end of stream", N_("the file ends inside a quoted text")),
+    ("found character that cannot start any token", N_("a value cannot start with this character (quote the value)")),
+    ("did not find expected ',' or ']'", N_("a list in [ ] is not closed, or lacks a comma")),
+    ("did not find expected ',' or '}'", N_("a mapping in { } is not closed, or lacks a comma")),
+    ("found unknown escape character", N_("an unknown \\ escape in double quotes; use single quotes for such text")),
+)
 
 
 def _syntax_hint(problem: str) -> str:
     if "mapping values are not allowed" in problem:
         return _("a value containing ': ' must be quoted, or the indentation is off")
+    if "did not find expected ','" in problem:
+        return _("close it with the matching bracket, or separate its entries with commas")
     if "expected <block end>" in problem or "did not find expected" in problem:
         return _("check the indentation of this line against the lines above")
     if "found unexpected end of stream" in problem:
