@@ -187,3 +187,16 @@ def _english_after(monkeypatch):
     monkeypatch.chdir(ROOT)
     yield
     i18n.set_language("en")
+
+
+def test_start_up_reads_the_catalogue_with_gettext_not_babel():
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom onething.cli.main import main\n"
+            "try:\n    main(['--lang', 'zh', '--help'], prog_name='onething')\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('babel', 'pydantic', 'yaml') if m in sys.modules))\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, encoding="utf-8",
+                          timeout=60, cwd=ROOT)
+    assert "用法: onething" in proc.stdout
+    assert proc.stdout.rstrip().endswith("[]"), proc.stdout[-200:]
