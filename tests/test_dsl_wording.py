@@ -118,6 +118,8 @@ def test_written_path_counts_from_one_and_names_entries():
     assert written_path(data, ("items", 0, "list[str]", 1)) == "items[1] (use: a)[2]"
     assert written_path({"id": "x"}, ("name",), ("items", 4)) == "items[5] (id: x).name"
     assert written_path(data, ()) == ""
+    # one mapping where one entry or a list is allowed (`fee: {…}`): no entry number
+    assert written_path({"fee": {"unit": "x"}}, ("fee", 0, "unit")) == "fee.unit"
 
 
 # ---- conditions ---------------------------------------------------------------------------

@@ -158,6 +158,8 @@ def written_path(data: Any, path: tuple[Any, ...], prefix: tuple[Any, ...] = ())
             key(step)
     node = data
     for step in path:
+        if isinstance(step, int) and isinstance(node, dict) and step == 0:
+            continue  # one mapping written where a list is allowed (`fee: {…}`): no entry number
         if isinstance(step, int):
             entry = node[step] if isinstance(node, list) and 0 <= step < len(node) else None
             parts.append(f"[{step + 1}]" + _entry_name(entry))
@@ -181,7 +183,8 @@ def allowed_values(cls: type[BaseModel], path: tuple[Any, ...]) -> list[Any]:
         if _is_tag(step):
             continue
         if isinstance(step, int):
-            node = _deref(schema, node.get("items", {}))
+            # a list, or a key that takes one entry or a list of them (`fee:`): the entry
+            node = _deref(schema, node["items"]) if "items" in node else node
         else:
             node = _deref(schema, node.get("properties", {}).get(step, node.get("additionalProperties", {})))
     for alt in [node, *node.get("anyOf", [])]:
