@@ -84,7 +84,7 @@ def short_help(cmd: click.Command) -> str:
     if cmd.short_help:
         return _(cmd.short_help)
     first = translate_help(cmd.help or "").split("\n\n")[0].replace("\n", " ")
-    for end in ("。", ". "):
+    for end in ("。", "；", ". "):
         first = first.split(end)[0]
     return first.rstrip(".")
 
