@@ -68,6 +68,7 @@ _PATTERNS = {
     "^[a-z][a-z0-9_]*$": N_("a lower_snake_case id (a-z, 0-9 and _, starting with a letter)"),
     r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$": N_("a dotted field key like mother.id_number"),
     "^[EW][0-9]{3}$": N_("a diagnostic code like W602"),
+    r"^https?://\S+$": N_("a web address starting with http:// or https://"),
 }
 _BOUNDS = {
     "greater_than_equal": (N_("{path} must be at least {limit}"), "ge"),
