@@ -99,7 +99,6 @@ def compile_cmd(paths: tuple[Path, ...], output: Path | None, select_: str | Non
         diags.extend(fresh.diagnostics)
         summary.append({"bundle": fresh.bundle_id, "status": "ok", "compiled": False})
     from onething.cli.terminal import is_tty, progress
-    from onething.dsl.i18n import _
 
     # to a terminal, a person reads the result: a summary instead of pages of JSON
     for_person = output is None and fmt == "text" and is_tty()

@@ -35,7 +35,6 @@ def report_cmd(bundles_dir: Path | None, fmt: str, catalog: Path | None) -> None
     """
     from onething.cli.terminal import progress
     from onething.dsl.discovery import UsageError
-    from onething.dsl.i18n import _
     from onething.views.report import report_csv, report_json, report_md, row
 
     try:

@@ -38,7 +38,6 @@ def test_cmd(paths: tuple[Path, ...], catalog: Path | None, fmt: str, quiet: boo
     from onething.compiler.scenarios import find_scenario_files, render_outcome, run_file
     from onething.compiler.workspace import Workspace
     from onething.dsl.discovery import project_path
-    from onething.dsl.i18n import _
 
     targets = list(paths) or [project_path("bundles/scenarios")]
     for t in targets:
