@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from functools import cache
 from typing import Any
 
@@ -10,9 +11,11 @@ from pydantic import BaseModel, ValidationError
 
 from onething.dsl.diagnostics import Diagnostic, make
 from onething.dsl.i18n import _
+from onething.dsl.limits import MAX_DIAGNOSTICS_PER_FILE, MAX_ID_LENGTH
 from onething.dsl.source import Location, locate
 
 _TYPE_CODES = {
+    "string_too_long": "E017",
     "extra_forbidden": "E101",
     "missing": "E103",
     "unquoted_code": "E105",
@@ -30,6 +33,8 @@ def _key_hint(etype: str) -> str | None:
         return _("remove `generated:`, or set `kind: form` if it is a form")
     if etype == "original_without_originals":
         return _("remove `original:`, or give the number of originals brought (`originals: 1`)")
+    if etype == "less_than_equal":
+        return _("a value beyond any real one; the limits are listed in docs/diagnostics.md")
     return None
 
 _WRONG_TYPE = {
@@ -75,6 +80,18 @@ def suggest(word: str, candidates: list[str] | set[str] | tuple[str, ...]) -> st
     return matches[0] if matches else None
 
 
+def invisible_characters(value: Any) -> list[str]:
+    """Zero-width, bidi and other format or invisible characters in a text, named (U+200B ZERO WIDTH SPACE)."""
+    if not isinstance(value, str):
+        return []
+    out: list[str] = []
+    for ch in dict.fromkeys(value):
+        cat = unicodedata.category(ch)
+        if cat in ("Cf", "Cc", "Co", "Cn", "Zl", "Zp") or (cat == "Zs" and ch != " "):
+            out.append(f"U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed')}")
+    return out
+
+
 def _describe(value: Any) -> str:
     for t, name in _TYPE_NAMES.items():
         if type(value) is t:
@@ -97,7 +114,16 @@ def pydantic_diagnostics(
     exc: ValidationError, cls: type[BaseModel], data: Any, file: str, prefix: tuple[Any, ...] = ()
 ) -> list[Diagnostic]:
     out: list[Diagnostic] = []
-    for err in exc.errors(include_url=False):
+    errors = exc.errors(include_url=False)
+    if len(errors) > MAX_DIAGNOSTICS_PER_FILE:
+        # an alias-amplified or generated file: turn only what can be shown into diagnostics
+        # (each takes a lookup and a did-you-mean); the rest are counted
+        hidden = len(errors) - MAX_DIAGNOSTICS_PER_FILE
+        errors = errors[:MAX_DIAGNOSTICS_PER_FILE]
+        out.append(make("W690", _("and {n:,} more diagnostics in this file ({errors:,} errors) not shown").format(
+            n=hidden, errors=hidden), locate(data, ()) or Location(file),
+            _("fix the ones shown first; the exit status counts them all")))
+    for err in errors:
         loc_path = tuple(err["loc"])
         etype = err["type"]
         if etype in _AT_KEY:
@@ -138,9 +164,23 @@ def pydantic_diagnostics(
             location = locate(data, loc_path) or Location(file)
             message = f"{dotted}: {err['msg']}"
             hint = "labels are {zh: 中文, en: English}"
+        elif code == "E017":
+            location = locate(data, loc_path) or Location(file)
+            value = err.get("input")
+            message = _("{path}: an id of {n:,} characters; the limit is {limit}").format(
+                path=dotted, n=len(value) if isinstance(value, str) else 0, limit=MAX_ID_LENGTH)
+            hint = _("ids are short lower_snake_case words")
         else:
             location = locate(data, loc_path) or Location(file)
-            message = f"{dotted}: {err['msg'].rstrip('.')}"
-            hint = _key_hint(etype)
+            value = err.get("input")
+            hidden = invisible_characters(value) if etype == "string_pattern_mismatch" else []
+            if hidden:
+                code = "E018"
+                message = _("{path}: {value} holds the invisible character {chars}").format(
+                    path=dotted, value=ascii(value), chars=", ".join(hidden))
+                hint = _("retype the id without it (it was probably pasted along)")
+            else:
+                message = f"{dotted}: {err['msg'].rstrip('.')}"
+                hint = _key_hint(etype)
         out.append(make(code, message, location, hint))
     return out
