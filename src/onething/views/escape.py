@@ -50,3 +50,15 @@ def mermaid_label(text: str) -> str:
     for ch, code in (('"', "#quot;"), ("<", "#lt;"), (">", "#gt;"), ("&", "#amp;"), ("`", "#96;")):
         text = text.replace(ch, code)
     return text.replace("\n", "<br>")
+
+
+def terminal_safe_data(value: object) -> object:
+    """``value`` (JSON-like data) with every text passed through ``terminal_safe``: for views
+    that style text themselves (rich tables), so their own colours stay and the author's go."""
+    if isinstance(value, str):
+        return terminal_safe(value)
+    if isinstance(value, dict):
+        return {terminal_safe_data(k): terminal_safe_data(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [terminal_safe_data(v) for v in value]
+    return value
