@@ -124,7 +124,7 @@ def apply_suppressions(rb: ResolvedBundle, sel: Selection, lints: list[Lint], ch
     # scope's first suppression per code: linear in lints and scopes, where re-sorting every
     # scope for every lint was quadratic in a large bundle
     first: list[dict[str, int]] = []
-    for supps, *_ in scopes:
+    for supps, *_rest in scopes:
         codes: dict[str, int] = {}
         for k, s in enumerate(supps):
             codes.setdefault(s.code, k)
@@ -132,7 +132,7 @@ def apply_suppressions(rb: ResolvedBundle, sel: Selection, lints: list[Lint], ch
     item_scopes: dict[str, list[int]] = defaultdict(list)
     use_scopes: dict[tuple[str, int], list[int]] = defaultdict(list)
     bundle_scopes: list[int] = []
-    for si, (_, _, kind, item, mat) in enumerate(scopes):
+    for si, (_supps, _locate, kind, item, mat) in enumerate(scopes):
         if kind == "bundle":
             bundle_scopes.append(si)
         elif kind == "item":
