@@ -16,6 +16,11 @@ dependencies in the ratios of bundles/), then measures in this one process
 It asserts nothing; it prints a table and the growth of compile time between sizes.
 Targets (issue #3): ratio <= 2 at 2,000 items; 10x the items -> at most 12x the time.
 
+A second table compiles ONE bundle of 1,000 and 5,000 items (synth.write_long_bundle: a chain
+of producers, a suppression on every material use), the shape in which per-bundle work
+(suppression matching, material merging, the critical path) would show quadratic growth
+(issue #9): 5x the items should cost about 5x the time, never 25x.
+
     python benchmarks/compile_scale.py                 # 10 ... 2000 items, 5 runs each
     python benchmarks/compile_scale.py --sizes 100,1000 --runs 3
 """
@@ -38,7 +43,7 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from synth import counts, write_tree
+from synth import counts, write_long_bundle, write_tree
 
 SIZES = (10, 20, 50, 100, 200, 500, 1000, 2000)
 
@@ -75,6 +80,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default=",".join(map(str, SIZES)), help="catalog item counts, comma-separated")
     ap.add_argument("--runs", type=int, default=5, help="timed runs per size (median reported)")
+    ap.add_argument("--long", default="1000,5000", help="items of the one-bundle case, comma-separated ('' skips)")
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
 
@@ -118,6 +124,10 @@ def main() -> None:
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
+    long_sizes = [int(s) for s in args.long.split(",") if s.strip()]
+    if long_sizes:
+        long_bundles(long_sizes, args.runs)
+
     print()
     print("growth (time ratio for 10x the items; target <= 12):")
     for small in sizes:
@@ -126,6 +136,34 @@ def main() -> None:
             print(f"  {small:>5} -> {big:>5} items: {results[big] / results[small]:.1f}x")
     if 2000 in results:
         print("target at 2,000 items: ratio <= 2")
+
+
+def long_bundles(sizes: list[int], runs: int) -> None:
+    """One bundle of N items: compile time against the floor, and its growth between sizes."""
+    print()
+    header = f"{'one bundle of':>13} {'KiB':>6} {'floor ms':>9} {'compile ms':>10} {'ratio':>6}"
+    print(header)
+    print("-" * len(header))
+    work = Path(tempfile.mkdtemp(prefix="onething-bench-long-"))
+    os.environ["ONETHING_CACHE_DIR"] = str(work / "cache")
+    took: dict[int, float] = {}
+    try:
+        for n in sizes:
+            tree = work / f"long{n}"
+            files = write_long_bundle(tree, n)
+            floors, tooks = [], []
+            for _ in range(runs):
+                floors.append(timed(lambda files=files: parse_floor(files)))
+                tooks.append(timed(lambda tree=tree: compile_tree(tree, work / "out")))
+            took[n] = statistics.median(tooks)
+            ratio = statistics.median(t / f for t, f in zip(tooks, floors, strict=False))
+            kib = sum(p.stat().st_size for p in files) / 1024
+            print(f"{n:>7} items {kib:>6.0f} {statistics.median(floors) * 1000:>9.1f} {took[n] * 1000:>10.1f} "
+                  f"{ratio:>6.2f}", flush=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    for a, b in zip(sizes, sizes[1:], strict=False):
+        print(f"  {a} -> {b} items ({b / a:.0f}x): {took[b] / took[a]:.1f}x the time")
 
 
 if __name__ == "__main__":

@@ -206,3 +206,43 @@ def write_tree(root: Path, n_items: int) -> list[Path]:
         p.write_text(_bundle_text(b, n_items), encoding="utf-8")
         written.append(p)
     return written
+
+
+def write_long_bundle(root: Path, n_items: int) -> list[Path]:
+    """One bundle of ``n_items`` items over a catalog of small items: the shape in which
+    per-bundle work (suppression matching, material merging, the plan) shows its growth.
+
+    Each item asks one field and one material, produces a certificate the next item consumes
+    (a chain: every producer waives a material) and suppresses W604 on its material use with a
+    reason (every lint is matched against the suppressions in scope).
+    """
+    cat = root / "catalog"
+    cat.mkdir(parents=True, exist_ok=True)
+    lines = ["departments:", f"  - id: dept\n    name: {_label('部门', 'Department')}\n    kind: government",
+             "sections:", f"  - id: s\n    title: {_label('信息', 'Information')}\n    order: 1", "fields:"]
+    for i in range(n_items):
+        lines.append(f"  - key: s.f_{i}\n    label: {_label(f'字段{i}', f'Field {i}')}\n    type: string")
+    files = {"fields.yaml": lines}
+    lines = files["materials.yaml"] = ["materials:"]
+    for i in range(n_items):
+        lines.append(f"  - id: paper_{i}\n    name: {_label(f'材料{i}', f'Paper {i}')}\n    kind: certificate\n"
+                     "    issued_by: dept")
+        lines.append(f"  - id: cert_{i}\n    name: {_label(f'证照{i}', f'Certificate {i}')}\n    kind: certificate\n"
+                     "    issued_by: dept\n    e_certificate: true")
+    lines = files["items.yaml"] = ["items:"]
+    for i in range(n_items):
+        lines.append(f"  - id: item_{i}\n    name: {_label(f'事项{i}', f'Item {i}')}\n    type: 行政许可\n"
+                     f"    department: dept\n    fields: [s.f_{i}]\n    produces: [cert_{i}]\n    materials:\n"
+                     f"      - ref: paper_{i}\n        suppress: [{{code: W604, reason: 纸质证明暂未共享}}]")
+        if i:
+            lines.append(f"      - cert_{i - 1}")
+    written = []
+    for name, text in files.items():  # three files: each stays within the file size limit
+        (cat / name).write_text("\n".join(text) + "\n", encoding="utf-8")
+        written.append(cat / name)
+    bundle = root / "long.yaml"
+    bundle.write_text("\n".join([
+        "bundle: long", 'version: "1"', f"title: {_label('长一件事', 'Long bundle')}", "lead: dept", "items:",
+        *(f"  - use: item_{i}" for i in range(n_items)),
+    ]) + "\n", encoding="utf-8")
+    return [*written, bundle]

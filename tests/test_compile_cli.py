@@ -303,8 +303,10 @@ def test_an_output_folder_that_cannot_be_written_is_an_error_not_a_traceback(tmp
     blocker.write_text("", encoding="utf-8")
     result = cli("compile", CORE, "-o", blocker / "manifests")
     assert result.exit_code == 1
-    assert result.stderr.splitlines()[-1] == f"error: cannot write {blocker / 'manifests'}: Not a directory"
+    assert result.stderr.splitlines()[0] == (
+        f"{blocker / 'manifests'}: error E021: cannot create the output folder: Not a directory")
     assert "wrote" not in result.stderr
     data = cli("compile", CORE, "-o", blocker / "manifests", "--format", "json")
     assert data.exit_code == 1
-    assert json.loads(data.stdout)["error"] == f"cannot write {blocker / 'manifests'}: Not a directory"
+    (error,) = json.loads(data.stdout)["errors"]
+    assert (error["code"], error["message"]) == ("E021", "cannot create the output folder: Not a directory")

@@ -289,7 +289,7 @@ def test_file_problems(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert load_file(bom).data == {"a": "出生"}
 
     assert codes(load_file(tmp_path / "missing.yaml")) == ["E001"]
-    assert codes(load_file(tmp_path)) == ["E001"]  # a folder is not a file
+    assert codes(load_file(tmp_path)) == ["E013"]  # a folder is not a file
 
     monkeypatch.setattr(loader, "MAX_BYTES", 10)
     big = tmp_path / "big.yaml"

@@ -204,7 +204,8 @@ def test_compile_and_validate_fold_reviewed_warnings_unless_verbose(tmp_path):
     # validate runs the lints too: its output (stdout) has no reviewed warning, stderr counts them
     v = cli("validate", tmp_path / "s" / "suppressed.yaml")
     assert v.exit_code == 0 and v.stdout == ""
-    assert v.stderr == "2 suppressed warnings not shown (reviewed; -v shows them)\n0 error(s), 0 warning(s)\n"
+    assert v.stderr == ("found 1 bundle file(s), 1 catalog file(s), 0 scenario file(s)\n"
+                        "2 suppressed warnings not shown (reviewed; -v shows them)\n0 error(s), 0 warning(s)\n")
     v = cli("validate", tmp_path / "s" / "suppressed.yaml", "-v")
     assert v.stdout.count("warning (suppressed)") == 2 and "not shown" not in v.stderr
     # JSON lists them all, suppressed or not

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from onething.dsl.diagnostics import Diagnostic, has_errors, sort_diagnostics
+from onething.dsl.diagnostics import Diagnostic, cap_per_file, has_errors, sort_diagnostics
 from onething.dsl.i18n import _
 
 if TYPE_CHECKING:
@@ -36,9 +36,14 @@ def emit_diagnostics(diags: list[Diagnostic], fmt: str, err: bool = False, verbo
     from onething.dsl.i18n import ngettext
 
     diags = sort_diagnostics(diags)
+    errors = sum(1 for d in diags if d.is_error)
+    warnings = sum(1 for d in diags if not d.is_error and not d.suppressed)
+    diags = cap_per_file(diags)
     if fmt == "json":
         click.echo(json.dumps([d.to_json() for d in diags], ensure_ascii=False, indent=2), err=err)
         return
+    from onething.views.escape import terminal_safe
+
     hidden = 0
     for d in diags:
         if d.suppressed and not verbose:
@@ -46,14 +51,12 @@ def emit_diagnostics(diags: list[Diagnostic], fmt: str, err: bool = False, verbo
             continue
         head, nl, rest = d.render().partition("\n")  # the marker goes on the diagnostic's own line
         mark = " [--strict]" if strict and not d.is_error and not d.suppressed else ""
-        click.echo(head + mark + nl + rest, err=err)
+        click.echo(terminal_safe(head + mark + nl + rest), err=err)
     if hidden:
         click.echo(ngettext("{n} suppressed warning not shown (reviewed; -v shows it)",
                             "{n} suppressed warnings not shown (reviewed; -v shows them)", hidden).format(n=hidden),
                    err=True)
-    if counts:
-        errors = sum(1 for d in diags if d.is_error)
-        warnings = sum(1 for d in diags if not d.is_error and not d.suppressed)
+    if counts:  # of every diagnostic, also those beyond the per-file cap
         click.echo(_("{errors} error(s), {warnings} warning(s)").format(errors=errors, warnings=warnings), err=True)
 
 

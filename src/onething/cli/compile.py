@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,17 +21,17 @@ from onething.cli.common import (
     find_sources,
     split_select,
 )
-from onething.dsl.diagnostics import has_errors, sort_diagnostics
+from onething.dsl.diagnostics import Diagnostic, cap_per_file, has_errors, make
 from onething.dsl.i18n import _
+from onething.dsl.source import Location
 
 if TYPE_CHECKING:
-    from onething.dsl.diagnostics import Diagnostic
     from onething.dsl.discovery import BundleSource
 
 
 @click.command(name="compile")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(path_type=Path, file_okay=False),
+@click.option("-o", "--output", "output_arg", type=click.Path(file_okay=False),
               help="Write one <bundle>.json per bundle into this folder (up-to-date ones are kept).")
 @click.option("--select", "select_", metavar="ITEM,...", help="Optional items to include (default: all).")
 @click.option("--answers", type=click.Path(path_type=Path, dir_okay=False),
@@ -42,7 +44,7 @@ if TYPE_CHECKING:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Format of diagnostics and the -o summary (manifests are always JSON).")
 @VERBOSE
-def compile_cmd(paths: tuple[Path, ...], output: Path | None, select_: str | None, answers: Path | None,
+def compile_cmd(paths: tuple[Path, ...], output_arg: str | None, select_: str | None, answers: Path | None,
                 check: bool, force: bool, strict: bool, catalog: Path | None, fmt: str, verbose: bool) -> None:
     """Compile bundles into manifests: one form, one material list, one dispatch plan.
 
@@ -66,6 +68,7 @@ def compile_cmd(paths: tuple[Path, ...], output: Path | None, select_: str | Non
     from onething.dsl.discovery import UsageError
 
     try:
+        output = _output_folder(output_arg)
         if check and output is None:
             raise UsageError(_("--check needs -o DIR with the manifests to compare against"))
         if force and output is None:
@@ -79,24 +82,86 @@ def compile_cmd(paths: tuple[Path, ...], output: Path | None, select_: str | Non
         click.echo(_("error: {problem}").format(problem=exc), err=True)
         sys.exit(EXIT_USAGE)
     select = split_select(select_)
-    state, stamps = None, {}
     if output is not None and not check:
-        from onething.compiler.buildstate import BuildState, fingerprint
+        from onething.compiler.safe_write import folder_lock
 
+        try:
+            output.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            problem = make("E021", _("cannot create the output folder: {why}").format(why=exc.strerror or exc),
+                           Location(str(output)), _("name a folder that can be created and written"))
+            if fmt == "json":
+                click.echo(json.dumps({"output": str(output), "bundles": [], "stale": [],
+                                       "errors": [problem.to_json()]}, ensure_ascii=False, indent=2, sort_keys=True))
+            else:
+                from onething.views.escape import terminal_safe
+
+                click.echo(terminal_safe(problem.render()), err=True)
+            sys.exit(EXIT_ERRORS)
+        # one run at a time per output folder; the lock also makes a killed run's leftovers safe to remove
+        with folder_lock(output):
+            _compile(sources, diags, output, select, answers, check, force, strict, fmt, paths, verbose)
+    _compile(sources, diags, output, select, answers, check, force, strict, fmt, paths, verbose)
+
+
+def _output_folder(value: str | None) -> Path | None:
+    """The -o folder; an empty value (an unset CI variable) or a path that cannot be a folder is refused."""
+    from onething.dsl.discovery import UsageError, resolved
+
+    if value is None:
+        return None
+    if not value.strip():
+        raise UsageError(_("-o was given an empty path (an unset variable?); name the output folder"))
+    path = Path(value)
+    if os.path.lexists(path) and not path.is_dir():
+        what = _("a symlink loop or dangling link") if path.is_symlink() and not path.exists() else _("not a folder")
+        raise UsageError(_("-o {value}: {what}").format(value=value, what=what))
+    resolved(path)
+    return path
+
+
+def _compile(sources: list[BundleSource], diags: list[Diagnostic], output: Path | None, select: list[str] | None,
+             answers: Path | None, check: bool, force: bool, strict: bool, fmt: str,
+             paths: tuple[Path, ...] = (), verbose: bool = False) -> None:
+    """The run after the arguments are checked (under the output folder's lock with -o); exits."""
+    from onething.views.escape import terminal_safe
+
+    state, stamps = None, {}
+    failed = False
+    if output is not None and not check:
+        from onething.compiler.buildstate import BuildState, fingerprint, state_path
+        from onething.compiler.safe_write import clean_leftovers
+
+        clean_leftovers(output)
+        clean_leftovers(state_path(output).parent, prefix=f".{state_path(output).name}.")
         state = BuildState.read(output)
         catalogs: dict[Path, bytes] = {}
         stamps = {s.display: fingerprint(s, select, answers, catalogs) for s in sources}
-    failed = has_errors(diags)
     manifests: dict[str, str] = {}  # id → manifest text, of the bundles compiled in this run
     compiled: dict[str, Any] = {}  # id → Manifest, kept only to print several bundles on stdout
     summary: list[dict[str, object]] = []
     to_compile: list[BundleSource] = []
+    owner: dict[str, BundleSource] = {}  # bundle id → the file that defines it
+    duplicates: set[str] = set()
+
+    def claim(bundle_id: str, source: BundleSource) -> bool:
+        """Whether the id is still this file's alone; a second file with it is an error (E205)."""
+        from onething.dsl.discovery import duplicate_bundle
+
+        first = owner.setdefault(bundle_id, source)
+        if first is source:
+            return True
+        duplicates.add(bundle_id)
+        diags.append(duplicate_bundle(bundle_id, source, first))
+        return False
+
     for source in sources:
         fresh = state.fresh(source, stamps[source.display]) if state is not None and not force else None
         if fresh is None:
             to_compile.append(source)
             continue
         diags.extend(fresh.diagnostics)
+        claim(fresh.bundle_id, source)
         summary.append({"bundle": fresh.bundle_id, "status": "ok", "compiled": False})
     from onething.cli.terminal import is_tty, progress
 
@@ -116,20 +181,32 @@ def compile_cmd(paths: tuple[Path, ...], output: Path | None, select_: str | Non
                 state.forget(source)
             continue
         m = result.manifest
+        if not claim(m.bundle.id, source):
+            summary.append({"bundle": source.display, "status": "error"})
+            continue
         manifests[m.bundle.id] = text = m.to_json()
         if state is not None:
             state.record(source, stamps[source.display], m.bundle.id, text, result.diagnostics)
         if output is None and len(sources) > 1:
             compiled[m.bundle.id] = m
         summary.append({"bundle": m.bundle.id, "status": "ok", "compiled": True})
+    for bundle_id in duplicates:
+        manifests.pop(bundle_id, None)
+        compiled.pop(bundle_id, None)
+        if state is not None:
+            for source in sources:
+                if state.entries.get(source.display, {}).get("bundle") == bundle_id:
+                    state.forget(source)
     summary.sort(key=lambda r: str(r["bundle"]))
+    # the verdict comes from every diagnostic, compiled or replayed from the build state alike
+    failed = failed or has_errors(diags)
     if strict and any(not d.is_error and not d.suppressed for d in diags):
-        failed = True  # compiled or replayed alike
+        failed = True
     if diags:
         if fmt == "json" and output is None:
             # stdout carries the manifests, with their diagnostics inside; errors leave no
             # manifest to carry them, so they go to stderr as JSON
-            errors = [d.to_json() for d in sort_diagnostics(diags) if d.is_error]
+            errors = [d.to_json() for d in cap_per_file([d for d in diags if d.is_error])]
             if errors:
                 click.echo(json.dumps(errors, ensure_ascii=False, indent=2), err=True)
         else:
@@ -150,33 +227,54 @@ def compile_cmd(paths: tuple[Path, ...], output: Path | None, select_: str | Non
                        nl=False)
         sys.exit(EXIT_ERRORS if failed else EXIT_OK)
     stale = _check_manifests(output, manifests) if check else []
-    write_error: str | None = None
+    write_errors: list[Diagnostic] = []
     if check:
         for line in stale:
             click.echo(line, err=True)
         failed = failed or bool(stale)
     else:
-        write_error = _write_manifests(output, manifests)
-        if write_error:
+        write_errors = _write_manifests(output, manifests)
+        for d in write_errors:
             failed = True
-            click.echo(_("error: {problem}").format(problem=write_error), err=True)
-        elif state is not None and state.changed:
+            click.echo(terminal_safe(d.render()), err=True)
+            if state is not None:
+                for source in sources:
+                    if state.entries.get(source.display, {}).get("bundle") == Path(d.location.file).stem:
+                        state.forget(source)
+        if state is not None and state.changed:
             state.write()  # after the manifests: a run cut short leaves them out of date, never wrongly fresh
+    written = len(manifests) - len(write_errors)
     if fmt == "json":
         report: dict[str, object] = {"output": str(output), "bundles": summary, "stale": stale}
-        if write_error:
-            report["error"] = write_error
+        if write_errors:
+            report["errors"] = [d.to_json() for d in write_errors]
         click.echo(json.dumps(report, ensure_ascii=False, indent=2, sort_keys=True))
-    elif not write_error:
+    else:
         done = sum(1 for r in summary if r.get("compiled") is False)
         line = (_("checked {n} manifest(s) in {output}") if check else _("wrote {n} manifest(s) in {output}")
-                ).format(n=len(manifests), output=output)
+                ).format(n=written, output=output)
         if stale:
             line += _("; {n} stale").format(n=len(stale))
         if done:
             line += _("; {n} up to date").format(n=done)
+        if write_errors:
+            line += _("; {n} not written").format(n=len(write_errors))
         click.echo(line, err=True)
     sys.exit(EXIT_ERRORS if failed else EXIT_OK)
+
+
+def _same_file_text(target: Path, text: str) -> bool | None:
+    """Whether ``target`` is a regular file holding exactly ``text``; None when it is missing."""
+    from onething.dsl.reading import read_limited
+
+    try:
+        if not stat.S_ISREG(os.lstat(target).st_mode):
+            return False
+    except OSError:
+        return None
+    data = text.encode("utf-8")
+    raw, _problem = read_limited(target, str(target), len(data))
+    return raw == data
 
 
 def _check_manifests(output: Path, manifests: dict[str, str]) -> list[str]:
@@ -184,34 +282,34 @@ def _check_manifests(output: Path, manifests: dict[str, str]) -> list[str]:
     stale: list[str] = []
     for bid, text in sorted(manifests.items()):
         target = output / f"{bid}.json"
-        if not target.is_file():
+        same = _same_file_text(target, text)
+        if same is None:
             stale.append(_("{path}: missing").format(path=target))
-        elif target.read_text(encoding="utf-8") != text:
+        elif not same:
             stale.append(_("{path}: stale").format(path=target))
     return stale
 
 
-def _write_manifests(output: Path, manifests: dict[str, str]) -> str | None:
+def _write_manifests(output: Path, manifests: dict[str, str]) -> list[Diagnostic]:
     """Write each manifest whose bytes changed (atomically: a reader never sees half a file).
 
-    None when all is written, else what could not be written and why.
+    One that cannot be written (its path is a folder, the disk is full) is reported (E021)
+    and the others are still written.
     """
-    from onething.compiler.buildstate import write_atomic
+    from onething.compiler.safe_write import write_atomic
+    from onething.dsl.discovery import display_path
 
-    target = output
-    try:
-        if manifests:
-            output.mkdir(parents=True, exist_ok=True)
-        for bid, text in sorted(manifests.items()):
-            target = output / f"{bid}.json"
-            try:
-                if target.read_text(encoding="utf-8") == text:
-                    continue  # unchanged: keep the file and its timestamp for make-like tools downstream
-            except (OSError, UnicodeDecodeError):
-                pass
+    problems: list[Diagnostic] = []
+    for bid, text in sorted(manifests.items()):
+        target = output / f"{bid}.json"
+        if _same_file_text(target, text):
+            continue  # unchanged: keep the file and its timestamp for make-like tools downstream
+        try:
+            if os.path.isdir(target) and not os.path.islink(target):
+                raise IsADirectoryError(21, os.strerror(21))
             write_atomic(target, text)
-    except OSError as exc:
-        return _("cannot write {path}: {reason}").format(path=target, reason=exc.strerror or exc)
-    return None
-
-
+        except OSError as exc:
+            problems.append(make("E021", _("cannot write the manifest of {id!r}: {why}").format(
+                id=bid, why=exc.strerror or exc), Location(display_path(target)),
+                _("make the path a writable file (remove what stands in its place)")))
+    return problems

@@ -36,8 +36,11 @@ def plan_cmd(bundle: Path, select_: str | None, answers: Path | None, catalog: P
         click.echo(dumps({"plan": m.plan.model_dump(mode="json", exclude_none=True),
                           "metrics": m.metrics.model_dump(mode="json", exclude_none=True)}), nl=False)
     else:
+        from onething.views.escape import terminal_safe_data
         from onething.views.plan_table import plan_renderables
 
+        # the author's text without terminal control sequences; rich adds its own styles after
+        m = type(m).model_validate(terminal_safe_data(m.model_dump(mode="json", exclude_none=True)))
         click.echo(render(plan_renderables(m, width())), nl=False)
 
 

@@ -48,7 +48,14 @@ def validate(paths: tuple[Path, ...], catalog: Path | None, fmt: str, verbose: b
     """
     from onething.cli.terminal import progress
     from onething.compiler.workspace import Workspace
-    from onething.dsl.discovery import UsageError, file_kind, find_bundles, project_path
+    from onething.dsl.discovery import (
+        UsageError,
+        duplicate_bundle,
+        file_kind,
+        find_bundles,
+        project_path,
+        resolved,
+    )
 
     ws = Workspace(remember_bundles=True)
     bundle_paths: list[Path] = []
@@ -80,7 +87,8 @@ def validate(paths: tuple[Path, ...], catalog: Path | None, fmt: str, verbose: b
 
         for f in scenario_files:
             diags.extend(check_file(ws, f, catalog))
-    catalogs_seen: set[Path] = {d.resolve() for d in catalog_dirs}
+    catalogs_seen: set[Path] = {resolved(d) for d in catalog_dirs}
+    owners: dict[str, BundleSource] = {}
     for source in progress(sources, _("validate")):
         loaded = ws.load_bundle(source)
         diags.extend(loaded.diagnostics)
@@ -92,10 +100,20 @@ def validate(paths: tuple[Path, ...], catalog: Path | None, fmt: str, verbose: b
                 )
 
                 diags.extend(check_bundle(loaded.resolved))
-        key = source.catalog_dir.resolve()
+        if loaded.resolved is not None:  # two files with one bundle id: an error naming both
+            first = owners.setdefault(loaded.resolved.bundle.bundle, source)
+            if first is not source:
+                diags.append(duplicate_bundle(loaded.resolved.bundle.bundle, source, first))
+        key = resolved(source.catalog_dir)
         if key not in catalogs_seen and source.catalog_dir.is_dir():
             catalogs_seen.add(key)
             diags.extend(ws.catalog(source.catalog_dir).diagnostics)
+    if fmt == "text":  # what was found: a file skipped by the scan would show in these counts
+        from onething.dsl.discovery import catalog_files
+
+        n_catalog = sum(len(catalog_files(d)) for d in catalogs_seen)
+        click.echo(_("found {b} bundle file(s), {c} catalog file(s), {s} scenario file(s)").format(
+            b=len(sources), c=n_catalog, s=len(scenario_files)), err=True)
     emit_diagnostics(diags, fmt, verbose=verbose)
     sys.exit(EXIT_ERRORS if has_errors(diags) else EXIT_OK)
 

@@ -26,15 +26,20 @@ import hashlib
 import importlib.util
 import json
 import os
+import re
+import stat
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from onething.compiler.safe_write import write_atomic
 from onething.dsl.diagnostics import REGISTRY, Diagnostic
-from onething.dsl.discovery import BundleSource, catalog_files, display_path
+from onething.dsl.discovery import BundleSource, catalog_files, display_path, resolved
 from onething.dsl.i18n import current_language
+from onething.dsl.limits import MAX_ID_LENGTH
+from onething.dsl.reading import read_limited
 from onething.dsl.source import Location
 
 CACHE_ENV = "ONETHING_CACHE_DIR"
@@ -69,7 +74,7 @@ def _toolchain_stamp() -> bytes:
 
 def _catalog_digest(folder: Path, cache: dict[Path, bytes]) -> bytes:
     """sha256 of a catalog folder as shown, its files' names and bytes; once per folder and run."""
-    key = folder.resolve()
+    key = resolved(folder)
     if key not in cache:
         h = hashlib.sha256(f"catalog {display_path(folder)}\0".encode())
         for path in catalog_files(folder):
@@ -111,7 +116,9 @@ def _loc_in(raw: Any) -> Location | None:
     if raw is None:
         return None
     file, line, col = raw
-    return Location(str(file), int(line), int(col))
+    if not isinstance(file, str) or type(line) is not int or type(col) is not int:
+        raise TypeError("location")
+    return Location(file, line, col)
 
 
 def encode_diagnostic(d: Diagnostic) -> dict[str, Any]:
@@ -121,10 +128,58 @@ def encode_diagnostic(d: Diagnostic) -> dict[str, Any]:
 
 
 def decode_diagnostic(raw: dict[str, Any]) -> Diagnostic:
-    if raw["code"] not in REGISTRY:
-        raise ValueError(f"unknown code {raw['code']}")
-    return Diagnostic(str(raw["code"]), str(raw["message"]), _loc_in(raw["location"]), raw["hint"],
+    """A diagnostic from the state file; ValueError/TypeError/KeyError unless it has the written shape."""
+    if not isinstance(raw, dict) or not isinstance(raw["code"], str) or raw["code"] not in REGISTRY:
+        raise ValueError("not a diagnostic of a known code")
+    for key in ("message",):
+        if not isinstance(raw[key], str):
+            raise TypeError(key)
+    for key in ("hint", "suppressed"):
+        if raw[key] is not None and not isinstance(raw[key], str):
+            raise TypeError(key)
+    if not isinstance(raw["related"], list):
+        raise TypeError("related")
+    return Diagnostic(raw["code"], raw["message"], _loc_in(raw["location"]), raw["hint"],
                       tuple(loc for loc in map(_loc_in, raw["related"]) if loc is not None), raw["suppressed"])
+
+
+MAX_STATE_BYTES = 64 * 1024 * 1024
+MAX_MANIFEST_BYTES = 256 * 1024 * 1024
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_BUNDLE_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def _text_ok(value: Any) -> bool:
+    """Text that can be printed: a str without lone surrogates (JSON allows "\\ud800")."""
+    if not isinstance(value, str):
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _entry_ok(entry: Any) -> bool:
+    """Whether a state entry has exactly the shape ``record`` writes, with plausible values."""
+    if not isinstance(entry, dict):
+        return False
+    bundle = entry.get("bundle")
+    if not (isinstance(entry.get("fingerprint"), str) and _HEX64.match(entry["fingerprint"])
+            and isinstance(entry.get("manifest_sha256"), str) and _HEX64.match(entry["manifest_sha256"])
+            and isinstance(bundle, str) and len(bundle) <= MAX_ID_LENGTH and _BUNDLE_ID.match(bundle)
+            and isinstance(entry.get("diagnostics"), list)):
+        return False
+    try:
+        diags = [decode_diagnostic(d) for d in entry["diagnostics"]]
+    except (KeyError, TypeError, ValueError):
+        return False
+    return all(
+        _text_ok(d.message) and (d.hint is None or _text_ok(d.hint))
+        and (d.suppressed is None or _text_ok(d.suppressed))
+        and all(_text_ok(loc.file) for loc in (d.location, *d.related) if loc is not None)
+        for d in diags
+    )
 
 
 @dataclass
@@ -145,7 +200,7 @@ def cache_dir() -> Path:
 
 def state_path(output: Path) -> Path:
     """The state file of an output folder: one per folder, named by its absolute path's hash."""
-    return cache_dir() / f"build-{hashlib.sha256(str(output.resolve()).encode()).hexdigest()[:24]}.json"
+    return cache_dir() / f"build-{hashlib.sha256(str(resolved(output)).encode()).hexdigest()[:24]}.json"
 
 
 @dataclass
@@ -158,27 +213,40 @@ class BuildState:
 
     @classmethod
     def read(cls, output: Path) -> BuildState:
+        """The state as last written; a missing, damaged, foreign or implausible one reads as empty.
+
+        The cache is outside the project and may be stale, edited or planted: it is read
+        bounded, parsed defensively, and each entry is checked to the last field before it is
+        trusted (an entry that does not check out is dropped, its bundle compiled again).
+        """
+        path = state_path(output)
+        raw, _problem = read_limited(path, str(path), MAX_STATE_BYTES)
+        if raw is None:
+            return cls(output)
         try:
-            raw = json.loads(state_path(output).read_text(encoding="utf-8"))
-            if raw.get("format") != STATE_FORMAT or not isinstance(raw.get("bundles"), dict):
-                return cls(output)
-            return cls(output, {str(k): v for k, v in raw["bundles"].items() if isinstance(v, dict)})
-        except (OSError, ValueError, AttributeError):
-            return cls(output)  # no state, or a damaged one: everything is out of date
+            data = json.loads(raw.decode("utf-8"))
+        except (ValueError, RecursionError):  # invalid UTF-8 or JSON, absurd nesting
+            return cls(output)
+        if not isinstance(data, dict) or data.get("format") != STATE_FORMAT or not isinstance(data.get("bundles"), dict):
+            return cls(output)
+        return cls(output, {k: v for k, v in data["bundles"].items() if _entry_ok(v)})
 
     def fresh(self, source: BundleSource, stamp: str | None) -> Fresh | None:
         """The bundle's last result when its inputs and its manifest are unchanged."""
         entry = self.entries.get(source.display)
         if stamp is None or entry is None or entry.get("fingerprint") != stamp:
             return None
+        bundle_id = entry["bundle"]
+        manifest = self.output / f"{bundle_id}.json"
         try:
-            bundle_id = str(entry["bundle"])
-            manifest = self.output / f"{bundle_id}.json"
-            if _sha256(manifest.read_bytes()) != entry["manifest_sha256"]:
-                return None  # edited, deleted or replaced since: write it again
-            return Fresh(bundle_id, [decode_diagnostic(d) for d in entry["diagnostics"]])
-        except (OSError, KeyError, TypeError, ValueError):
+            if not stat.S_ISREG(os.lstat(manifest).st_mode):
+                return None  # replaced by a link, folder or device: write it again
+        except OSError:
             return None
+        raw, _problem = read_limited(manifest, str(manifest), MAX_MANIFEST_BYTES)
+        if raw is None or _sha256(raw) != entry["manifest_sha256"]:
+            return None  # edited, deleted or replaced since: write it again
+        return Fresh(bundle_id, [decode_diagnostic(d) for d in entry["diagnostics"]])
 
     def record(self, source: BundleSource, stamp: str | None, bundle_id: str, text: str,
                diagnostics: Iterable[Diagnostic]) -> None:
@@ -201,7 +269,7 @@ class BuildState:
 
     def write(self) -> bool:
         """Save the state; False when the cache folder cannot be written (nothing else fails)."""
-        data = {"format": STATE_FORMAT, "output": str(self.output.resolve()),
+        data = {"format": STATE_FORMAT, "output": str(resolved(self.output)),
                 "bundles": dict(sorted(self.entries.items()))}
         path = state_path(self.output)
         try:
@@ -210,14 +278,3 @@ class BuildState:
         except OSError:
             return False
         return True
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write through a temporary file and rename: a crash leaves the old file or the new one."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()

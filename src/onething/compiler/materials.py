@@ -71,6 +71,11 @@ def merge_materials(
     reach: dict[str, set[str]] = {}  # producer → the items downstream of it
 
     def downstream(p: str, item: str) -> bool:
+        # build_graph adds an edge from each producer to each consumer of what it produces, so
+        # the edge answers almost every question; a descendant set (O(items) per producer, so
+        # quadratic in a large bundle) is built only when it does not
+        if gr.graph.has_edge(p, item):
+            return True
         if p not in reach:
             reach[p] = nx.descendants(gr.graph, p)
         return item in reach[p]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,7 @@ from onething.compiler.facts import (
     window_out,
 )
 from onething.compiler.form import merge_form
+from onething.compiler.groups import check_groups
 from onething.compiler.item_facts import (
     appointments_of,
     dropped_needs,
@@ -118,28 +120,43 @@ def _suppression_lists(rb: ResolvedBundle, sel: Selection) -> list[tuple[list[Su
 
 def apply_suppressions(rb: ResolvedBundle, sel: Selection, lints: list[Lint], check_unused: bool) -> list[Diagnostic]:
     scopes = _suppression_lists(rb, sel)
+    # index the scopes once (a lint looks only at its own items' and uses' scopes), and each
+    # scope's first suppression per code: linear in lints and scopes, where re-sorting every
+    # scope for every lint was quadratic in a large bundle
+    first: list[dict[str, int]] = []
+    for supps, *_rest in scopes:
+        codes: dict[str, int] = {}
+        for k, s in enumerate(supps):
+            codes.setdefault(s.code, k)
+        first.append(codes)
+    item_scopes: dict[str, list[int]] = defaultdict(list)
+    use_scopes: dict[tuple[str, int], list[int]] = defaultdict(list)
+    bundle_scopes: list[int] = []
+    for si, (_supps, _locate, kind, item, mat) in enumerate(scopes):
+        if kind == "bundle":
+            bundle_scopes.append(si)
+        elif kind == "item":
+            item_scopes[item].append(si)  # type: ignore[index]
+        else:
+            use_scopes[(item, mat)].append(si)  # type: ignore[index]
     used: set[tuple[int, int]] = set()
     out: list[Diagnostic] = []
     for diag, items, uses in lints:
         reason = None
         # the suppression nearest the lint wins (material use, then item, then bundle), so a
         # blanket bundle-level one never hides a reviewed reason written where the lint stands
-        nearest_first = sorted(enumerate(scopes), key=lambda e: ("material", "item", "bundle").index(e[1][2]))
-        for si, (supps, _locate, kind, item, mat) in nearest_first:
-            in_scope = (
-                kind == "bundle"
-                or (kind == "item" and item in items)
-                or (kind == "material" and (item, mat) in uses)
-            )
-            if not in_scope:
-                continue
-            for k, s in enumerate(supps):
-                if s.code == diag.code:
-                    reason = s.reason
-                    used.add((si, k))
+        candidates = (
+            sorted({si for use in uses for si in use_scopes.get(use, ())})
+            + sorted({si for item in items for si in item_scopes.get(item, ())})
+            + bundle_scopes
+        )
+        for si in candidates:
+            k = first[si].get(diag.code)
+            if k is not None:
+                used.add((si, k))
+                reason = scopes[si][0][k].reason
+                if reason:
                     break
-            if reason:
-                break
         out.append(Diagnostic(diag.code, diag.message, diag.location, diag.hint, diag.related, reason))
     if check_unused:
         for si, (supps, locate, _kind, _item, _mat) in enumerate(scopes):
@@ -305,6 +322,9 @@ def _analyse(rb: ResolvedBundle, chosen: list[str] | None, answers: dict[str, An
         return None
     sel = select(rb, chosen, answers)
     diags.extend(sel.diagnostics)
+    diags.extend(check_groups(rb, sel))  # before the form is built: groups could multiply it without end
+    if has_errors(diags):
+        return None
     gr = build_graph(sel)
     diags.extend(gr.diagnostics)
     if has_errors(diags):

@@ -127,16 +127,23 @@ def stages(gr: Graph) -> list[list[str]]:
 
 def critical_path(gr: Graph, weight: dict[str, int]) -> tuple[list[str], int]:
     """Longest path by working days; ties go to the item that comes first in the bundle."""
-    best: dict[str, tuple[int, list[str]]] = {}
+    # each node keeps its best total and the predecessor it extends (not the whole path, which
+    # would make a long chain of items quadratic); the path is read back from the end
+    best: dict[str, tuple[int, str | None]] = {}
     for node in nx.lexicographical_topological_sort(gr.graph, key=gr.order.__getitem__):
         preds = sorted(gr.graph.predecessors(node), key=gr.order.__getitem__)
-        base: tuple[int, list[str]] = (0, [])
+        days, via = 0, None
         for p in preds:  # extend the longest predecessor, even a 0-day (即办) one
-            if not base[1] or best[p][0] > base[0]:
-                base = best[p]
-        best[node] = (base[0] + weight[node], [*base[1], node])
+            if via is None or best[p][0] > days:
+                days, via = best[p][0], p
+        best[node] = (days + weight[node], via)
     if not best:
         return [], 0
     sinks = [n for n in best if gr.graph.out_degree(n) == 0]  # a path runs to an item nothing waits on
     end = max(sinks, key=lambda n: (best[n][0], -gr.order[n]))
-    return best[end][1], best[end][0]
+    path: list[str] = []
+    at: str | None = end
+    while at is not None:
+        path.append(at)
+        at = best[at][1]
+    return path[::-1], best[end][0]

@@ -6,6 +6,7 @@ ItemDef, every condition is parsed, and each element still knows where it was wr
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -117,6 +118,11 @@ def _unknown(code: str, what: str, ident: str, known: Any, loc: Location) -> Dia
     return make(code, _(message).format(ident=repr(ident)), loc, hint)
 
 
+def shown_condition(source: str, limit: int = 120) -> str:
+    """A condition as quoted in a message: a long one is cut (its position is in the location)."""
+    return source if len(source) <= limit else source[: limit - 1] + "…"
+
+
 def parse_condition(
     source: str, loc: Location, questions: dict[str, Question] | None, diags: list[Diagnostic]
 ) -> cond.Condition | None:
@@ -125,7 +131,8 @@ def parse_condition(
         parsed = _parse(source)
     except cond.ConditionError as exc:
         at = Location(loc.file, loc.line, loc.col + exc.offset) if loc.line else loc
-        diags.append(make(exc.code, _("{message}: {source}").format(message=exc.message, source=repr(source)), at,
+        diags.append(make(exc.code, _("{message}: {source}").format(message=exc.message,
+                                                                      source=repr(shown_condition(source))), at,
                           exc.hint or _(REG_HINT[exc.code])))
         return None
     if questions is None:
@@ -137,7 +144,8 @@ def parse_condition(
             hint = did_you_mean(guess) if guess else (
                 _("declared questions: {questions}").format(questions=", ".join(sorted(questions)))
                 if questions else _("the bundle declares no questions; add it under `questions:`"))
-            diags.append(make("E302", _("condition {source} names unknown question {name}").format(source=repr(source), name=repr(name)), loc, hint))
+            diags.append(make("E302", _("condition {source} names unknown question {name}").format(
+                source=repr(shown_condition(source)), name=repr(name)), loc, hint))
             bad = True
     for name, _op, literal in parsed.comparisons():
         q = questions.get(name)
@@ -147,7 +155,8 @@ def parse_condition(
         for v in values:
             problem = _impossible(q, v)
             if problem:
-                diags.append(make("E304", _("condition {source}: {problem}").format(source=repr(source), problem=problem), loc,
+                diags.append(make("E304", _("condition {source}: {problem}").format(
+                    source=repr(shown_condition(source)), problem=problem), loc,
                                   _options_hint(q)))
                 bad = True
     return None if bad else parsed
@@ -178,6 +187,7 @@ CONDITIONAL_FACTS = ("time_limit", "special_procedures", "fee", "appointments")
 """The item elements whose entries may carry a `when:` of their own (issue 15)."""
 
 REG_HINT = {
+    "E019": N_("a condition compares with realistic numbers; quote a code as text"),
     "E301": N_("write a condition like `a and not b`, `x == 'v'` or `x in ['a', 'b']`"),
     "E303": N_("conditions allow question names, literals, comparisons, in, and/or/not only"),
 }
@@ -260,7 +270,8 @@ def group_cycles(fields: dict[str, Entry[FieldDef]], local: set[str] | None = No
     g: nx.DiGraph = nx.DiGraph([(k, m) for k, ms in edges.items() for m in ms])
     diags: list[Diagnostic] = []
     cycles = []
-    for cycle in nx.simple_cycles(g):
+    # at most 1,000 cycles: a few groups that all contain each other have factorially many
+    for cycle in itertools.islice(nx.simple_cycles(g), 1000):
         if local is not None and not set(cycle) & local:
             continue
         start = min(range(len(cycle)), key=lambda i: order[cycle[i]])

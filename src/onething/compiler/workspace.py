@@ -10,9 +10,10 @@ from pydantic import ValidationError
 from onething.compiler.resolve import ResolvedBundle, check_catalog, resolve
 from onething.dsl.catalog import Catalog, load_catalog
 from onething.dsl.diagnostics import Diagnostic, make
-from onething.dsl.discovery import BundleSource, display_path
+from onething.dsl.discovery import BundleSource, display_path, resolved
 from onething.dsl.entries import Entry
 from onething.dsl.i18n import _
+from onething.dsl.limits import MAX_DIAGNOSTICS_PER_FILE
 from onething.dsl.loader import load_file
 from onething.dsl.models.bundle import Bundle
 from onething.dsl.source import Location, YList, YMap
@@ -83,7 +84,7 @@ class Workspace:
         self._bundles: dict[tuple[Path, Path], LoadedBundle] | None = {} if remember_bundles else None
 
     def catalog(self, folder: Path) -> Catalog:
-        key = folder.resolve()
+        key = resolved(folder)
         if key not in self._catalogs:
             cat = load_catalog(folder, display_path(folder))
             cat.diagnostics.extend(check_catalog(cat))
@@ -127,7 +128,8 @@ class Workspace:
         catalog = self.catalog(source.catalog_dir)
         if failure is not None or bundle is None:
             # Every error of a file in one run: check the references of what did validate.
-            rest = _salvage(data, failure, catalog) if failure is not None else None
+            rest = (_salvage(data, failure, catalog)
+                    if failure is not None and failure.error_count() <= MAX_DIAGNOSTICS_PER_FILE else None)
             if rest is not None:
                 try:
                     partial = Bundle.model_validate(rest)

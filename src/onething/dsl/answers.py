@@ -16,6 +16,7 @@ from typing import Any
 
 from onething.dsl.diagnostics import Diagnostic, make
 from onething.dsl.i18n import _
+from onething.dsl.limits import MAX_ANSWER_KEYS
 from onething.dsl.loader import load_file
 from onething.dsl.models.bundle import Question
 from onething.dsl.source import Location, Unquoted, YMap
@@ -101,6 +102,10 @@ def read_answers(path: Path, display: str, questions: dict[str, Question], field
     if not isinstance(data, YMap):
         diags.append(make("E504", _("an answers file is one mapping of keys to values"),
                           getattr(data, "loc", Location(display)), _("write `question_key: value` lines")))
+        return {}, diags
+    if len(data) > MAX_ANSWER_KEYS:
+        diags.append(make("E504", _("the answers file has {n:,} keys; the limit is {limit:,}").format(
+            n=len(data), limit=MAX_ANSWER_KEYS), data.loc, _("keep one applicant's answers in one file")))
         return {}, diags
     out, problems = check_answers(data, questions, fields, bundle_id)
     return out, diags + problems

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from onething.dsl import limits
 from onething.dsl.diagnostics import Diagnostic, make
 from onething.dsl.discovery import CATALOG_KEYS, catalog_files
 from onething.dsl.entries import Entry
@@ -21,7 +24,7 @@ from onething.dsl.models.catalog import (
     MaterialDef,
     SectionDef,
 )
-from onething.dsl.source import YMap
+from onething.dsl.source import Location, YMap
 from onething.dsl.validation import pydantic_diagnostics
 
 _MODELS: dict[str, type[BaseModel]] = {
@@ -101,10 +104,36 @@ def add_entries(
         table[ident] = entry
 
 
+def _too_big(paths: list[Path], display: str) -> Diagnostic | None:
+    """E014 when the catalog's files are too many or too large together (checked before reading)."""
+    if len(paths) > limits.MAX_CATALOG_FILES:
+        return make("E014", _("the catalog has {n:,} YAML files; the limit is {limit:,}").format(
+            n=len(paths), limit=limits.MAX_CATALOG_FILES), Location(display),
+            _("keep one catalog per folder; split unrelated catalogs"))
+    total = 0
+    for path in paths:
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue  # reported by the loader
+        if stat.S_ISREG(st.st_mode):
+            total += st.st_size
+    if total > limits.MAX_CATALOG_BYTES:
+        return make("E014", _("the catalog's files hold {size:.1f} MiB together; the limit is {limit}").format(
+            size=total / limits.MiB, limit=limits.shown(limits.MAX_CATALOG_BYTES, "bytes")), Location(display),
+            _("keep one catalog per folder; split unrelated catalogs"))
+    return None
+
+
 def load_catalog(folder: Path, display: str) -> Catalog:
     """Load every catalog file below ``folder``; file-level problems become diagnostics."""
     catalog = Catalog()
-    for path in catalog_files(folder):
+    paths = catalog_files(folder)
+    too_big = _too_big(paths, display)
+    if too_big is not None:
+        catalog.diagnostics.append(too_big)
+        return catalog
+    for path in paths:
         shown = f"{display.rstrip('/')}/{path.relative_to(folder).as_posix()}"
         loaded = load_file(path, shown)
         catalog.diagnostics.extend(loaded.diagnostics)

@@ -10,11 +10,14 @@ Evaluation is three-valued: an unanswered question leaves the condition undecide
 from __future__ import annotations
 
 import ast
+import math
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
 from onething.dsl.i18n import N_, _
+from onething.dsl.limits import MAX_INT_DIGITS
 
 Value = str | int | float | bool | None | tuple
 
@@ -94,11 +97,66 @@ MAX_DEPTH = 50
 """How deeply a condition may nest (``not not …``, parentheses); far beyond any real one."""
 
 
+_NUMBER = re.compile(r"(?<![\w.])\.?[0-9][\w.]*")  # a number token: starts with a digit, not inside a name
+_NOT_DECIMAL = re.compile(r"[xXoObB_jJ]")
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def _outside_strings(text: str) -> list[tuple[int, str]]:
+    """The runs of ``text`` outside quoted strings, with their offsets."""
+    runs: list[tuple[int, str]] = []
+    start, quote, i = 0, "", 0
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote, start = "", i + 1
+        elif ch in "'\"":
+            runs.append((start, text[start:i]))
+            quote = ch
+        i += 1
+    if not quote:
+        runs.append((start, text[start:]))
+    return runs
+
+
+def _check_characters(text: str) -> None:
+    """Refuse what Python would silently fold or reinterpret, outside string literals.
+
+    Full-width and other compatibility forms (``ｎ``, ``１``) are refused rather than folded:
+    Python folds identifiers by NFKC, so the condition would test another name than the one the
+    manifest shows. Numbers are decimal and short; hex, octal, binary, ``1_000`` and complex
+    literals are refused (they read as other values than they show).
+    """
+    for start, run in _outside_strings(text):
+        for i, ch in enumerate(run):
+            if ord(ch) > 127 and unicodedata.normalize("NFKC", ch) != ch:
+                raise ConditionError(
+                    "E301", f"the full-width or compatibility character {ch!r} "
+                    f"(U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed')}) stands outside a quoted text; "
+                    f"write {unicodedata.normalize('NFKC', ch)!r}", start + i)
+        for number in _NUMBER.finditer(run):
+            if _NOT_DECIMAL.search(number.group()):
+                raise ConditionError("E303", "numbers in a condition are written in decimal digits only "
+                                     "(no 0x, 0o, 0b, _ or j)", start + number.start())
+            longest = max(len(d) for d in _DIGITS.findall(number.group()))
+            if longest > MAX_INT_DIGITS:
+                raise ConditionError("E019", f"a number of {longest:,} digits; the limit is {MAX_INT_DIGITS}",
+                                     start + number.start())
+
+
 def parse(source: str) -> Condition:
     text = source.strip()
     if not text:
         raise ConditionError("E301", _("the condition is empty"))
     lead = len(source) - len(source.lstrip())  # offsets below are into `source`, not `text`
+    try:
+        _check_characters(text)
+    except ConditionError as exc:
+        exc.offset = lead + exc.offset if "\n" not in text[: exc.offset] else lead
+        raise
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
@@ -199,6 +257,8 @@ def _convert(node: ast.AST, depth: int) -> Node:
             return Node("const", (_LITERAL_NAMES[node.id],))
         return Node("name", (node.id,))
     if isinstance(node, ast.Constant):
+        if isinstance(node.value, float) and not math.isfinite(node.value):
+            raise ConditionError("E303", _("a number too large to be a number (it reads as infinity)"), node.col_offset)
         if isinstance(node.value, (str, int, float, bool)) or node.value is None:
             return Node("const", (node.value,))
         raise ConditionError("E303", _("{kind} literals are not allowed").format(kind=type(node.value).__name__), node.col_offset)

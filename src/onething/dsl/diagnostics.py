@@ -60,6 +60,14 @@ REGISTRY: dict[str, CodeInfo] = {
         _c("E010", "nesting too deep", "Flatten the structure; bundle data is a few levels deep."),
         _c("E011", "more than one YAML document", "Keep one document per file (remove the extra `---`)."),
         _c("E012", "no bundle files found", "Point the command at a folder with bundle files (top-level `bundle:` key)."),
+        _c("E013", "not a regular file", "Name a regular file; folders, devices, FIFOs and sockets are never read."),
+        _c("E014", "catalog too large", "Keep a catalog folder within the limits below; split unrelated catalogs into folders."),
+        _c("E015", "file name is not valid UTF-8", "Rename the file with a UTF-8 name."),
+        _c("E016", "combined form too large", "Expanded groups make the form exceed the field limit; flatten or split the groups."),
+        _c("E017", "id too long", "Use a shorter id; ids are short lower_snake_case words."),
+        _c("E018", "invisible or direction character in an id", "Retype the id; it holds a zero-width, bidi or other invisible character."),
+        _c("E019", "number too long", "Write a realistic number, or quote it if it is a code."),
+        _c("E021", "manifest cannot be written", "Check the output folder: the manifest's path must be a writable file."),
         # E1xx: the shape of the data
         _c("E101", "unknown key", "Check the spelling against docs/authoring.md; remove keys the DSL does not know."),
         _c("E102", "wrong type", "Write the value as the type shown (text, number, list, mapping)."),
@@ -116,6 +124,8 @@ REGISTRY: dict[str, CodeInfo] = {
         # W64x: facts that depend on the applicant's situation (issue 15)
         _c("W640", "time-limit alternatives can all be false", "Add an alternative for the situation shown, or end the list with one without `when:` (otherwise)."),
         _c("W641", "time-limit alternatives overlap", "Make the conditions exclusive, or order them so that the first that holds is the one meant."),
+        # W69x: about the report itself
+        _c("W690", "more diagnostics not shown", "Fix the ones shown first; the exit status counts every diagnostic."),
     ]
 }
 
@@ -189,6 +199,35 @@ def sort_diagnostics(diags: list[Diagnostic]) -> list[Diagnostic]:
     return sorted(set(diags), key=Diagnostic.sort_key)
 
 
+def cap_per_file(diags: list[Diagnostic], limit: int | None = None) -> list[Diagnostic]:
+    """The diagnostics sorted, at most ``limit`` per file, the rest counted in one W690 per file.
+
+    For display only: exit statuses are decided on the whole list.
+    """
+    from onething.dsl.i18n import _
+    from onething.dsl.limits import MAX_DIAGNOSTICS_PER_FILE
+
+    limit = MAX_DIAGNOSTICS_PER_FILE if limit is None else limit
+    out: list[Diagnostic] = []
+    hidden: dict[str, list[Diagnostic]] = {}
+    shown: dict[str, int] = {}
+    for d in sort_diagnostics(diags):
+        file = d.location.file if d.location else ""
+        if d.code == "W690":  # a count made upstream (too many validation errors): always shown
+            out.append(d)
+        elif shown.get(file, 0) < limit:
+            shown[file] = shown.get(file, 0) + 1
+            out.append(d)
+        else:
+            hidden.setdefault(file, []).append(d)
+    for file, rest in hidden.items():
+        errors = sum(1 for d in rest if d.is_error)
+        out.append(make("W690", _("and {n:,} more diagnostics in this file ({errors:,} errors) not shown").format(
+            n=len(rest), errors=errors), Location(file) if file else None,
+            _("fix the ones shown first; the exit status counts them all")))
+    return out
+
+
 def has_errors(diags: list[Diagnostic]) -> bool:
     return any(d.is_error for d in diags)
 
@@ -215,4 +254,19 @@ def registry_markdown() -> str:
         severity = _("error") if c.severity is Severity.ERROR else _("warning")
         answers = _("yes") if c.needs_answers else ""
         lines.append(f"| {c.code} | {severity} | {c.local_title} | {c.local_fix.replace('|', '/')} | {answers} |")
+    from onething.dsl.limits import LIMITS, shown
+
+    lines += [
+        "",
+        "## Limits",
+        "",
+        "Input beyond a limit is refused with the code shown, never read whole or expanded.",
+        "The largest input within every limit validates in under 2 s and 400 MB (see",
+        "benchmarks/README.md, *limits*). Generated from `src/onething/dsl/limits.py`.",
+        "",
+        "| limit | value | code | applies to |",
+        "|---|---|---|---|",
+    ]
+    for lim in LIMITS:
+        lines.append(f"| {lim.name} | {shown(lim.value, lim.unit)} | {lim.code} | {lim.what} |")
     return "\n".join(lines) + "\n"

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from onething.dsl.diagnostics import Diagnostic, make
 from onething.dsl.i18n import _
+from onething.dsl.reading import printable_name, read_limited
 from onething.dsl.source import Location
 
 CATALOG_KEYS = ("departments", "sections", "fields", "materials", "items")
@@ -44,10 +45,18 @@ def project_path(relative: str, start: Path | None = None) -> Path:
     return Path(os.path.relpath(root / relative, (start or Path.cwd()).resolve()))
 
 
+def resolved(path: Path) -> Path:
+    """``path.resolve()``, or its absolute form when a symlink loop makes it unresolvable."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # RuntimeError: Python < 3.13 on a symlink loop
+        return Path(os.path.abspath(path))
+
+
 def display_path(path: Path) -> str:
     """The path as the user sees it: relative to the working directory when inside it."""
     try:
-        rel = os.path.relpath(path.resolve(), Path.cwd().resolve())
+        rel = os.path.relpath(resolved(path), resolved(Path.cwd()))
     except ValueError:  # pragma: no cover - another drive on Windows
         return str(path)
     return str(path) if rel.startswith("..") else Path(rel).as_posix()
@@ -60,46 +69,72 @@ class BundleSource:
     catalog_dir: Path
 
 
-def _top_key(path: Path) -> str | None:
-    """Cheap sniff of a file's first top-level key, to tell bundles from other YAML."""
-    try:
-        with path.open("rb") as fh:
-            for raw in fh:
-                line = raw.decode("utf-8", "replace")
-                if not line.strip() or line.lstrip().startswith("#") or line.startswith("---"):
-                    continue
-                if line[0] in " \t-":
-                    return None
-                return line.split(":", 1)[0].strip().strip("'\"")
-    except OSError:
-        return None
-    return None
+def _top_keys(path: Path) -> set[str]:
+    """Cheap sniff of a file's top-level keys (every line that starts a key at column 0).
+
+    The whole mapping decides, not its first key: a bundle whose `bundle:` key comes after
+    `items:` is still a bundle. Reads at most the file size limit; special files are not read.
+    """
+    keys: set[str] = set()
+    raw, _problem = read_limited(path, str(path))
+    if raw is None:
+        return keys
+    for line in raw.decode("utf-8", "replace").splitlines():
+        if not line or line[0] in " \t-#[{}]\"'|>" or line.startswith(("---", "...")) or ":" not in line:
+            continue
+        keys.add(line.split(":", 1)[0].strip())
+    return keys
 
 
 def bundle_id(path: Path) -> str | None:
-    """The value of a bundle file's top-level `bundle:` key, sniffed without parsing YAML."""
-    try:
-        with path.open("rb") as fh:
-            for raw in fh:
-                line = raw.decode("utf-8", "replace")
-                if line.startswith("bundle:"):
-                    value = line[len("bundle:"):].split(" #", 1)[0].strip().strip("'\"")
-                    return value or None
-    except OSError:
+    """The value of a bundle file's top-level `bundle:` key, sniffed without parsing YAML (bounded read)."""
+    raw, _problem = read_limited(path, str(path))
+    if raw is None:
         return None
+    for line in raw.decode("utf-8", "replace").splitlines():
+        if line.startswith("bundle:"):
+            value = line[len("bundle:"):].split(" #", 1)[0].strip().strip("'\"")
+            return value or None
     return None
+
+
+def top_key_location(path: Path, display: str, key: str) -> Location:
+    """Where the top-level ``key:`` of a file is written (its line, column 1), else the file itself."""
+    raw, _problem = read_limited(path, display)
+    if raw is not None:
+        for n, line in enumerate(raw.decode("utf-8", "replace").splitlines(), 1):
+            if line.startswith(key) and line[len(key):].lstrip(" ").startswith(":"):
+                return Location(display, n, 1)
+    return Location(display)
+
+
+def duplicate_bundle(bundle_id: str, second: BundleSource, first: BundleSource) -> Diagnostic:
+    """E205: two bundle files with one id (neither may silently win)."""
+    return make("E205", _("bundle id {id!r} is also the id of {other}").format(
+        id=bundle_id, other=first.display), top_key_location(second.path, second.display, "bundle"),
+        _("give each bundle file its own `bundle:` id; compile writes neither manifest"),
+        related=(top_key_location(first.path, first.display, "bundle"),))
 
 
 def file_kind(path: Path) -> str | None:
-    """'bundle', 'catalog', 'scenarios' or None, from the first top-level key."""
-    key = _top_key(path)
-    if key == "bundle":
+    """'bundle', 'catalog', 'scenarios' or None, from the file's top-level keys."""
+    keys = _top_keys(path)
+    if "bundle" in keys:
         return "bundle"
-    if key in CATALOG_KEYS:
+    if keys & set(CATALOG_KEYS):
         return "catalog"
-    if key == "scenarios":
+    if "scenarios" in keys:
         return "scenarios"
     return None
+
+
+def _name_problem(path: Path) -> Diagnostic | None:
+    """E015 for a file name that is not valid UTF-8 (it could not even be printed)."""
+    shown = printable_name(str(path))
+    if shown == str(path):
+        return None
+    return make("E015", _("the file name {name} is not valid UTF-8").format(name=shown), Location(shown),
+                _("rename the file with a UTF-8 name"))
 
 
 def find_bundles(paths: list[Path], catalog: Path | None) -> tuple[list[BundleSource], list[Diagnostic]]:
@@ -110,15 +145,24 @@ def find_bundles(paths: list[Path], catalog: Path | None) -> tuple[list[BundleSo
         if not path.exists():
             raise UsageError(_("path does not exist: {path}").format(path=path))
         if path.is_dir():
-            found = [
-                p for p in sorted(path.iterdir())
-                if p.is_file() and p.suffix in (".yaml", ".yml") and file_kind(p) not in ("catalog", "scenarios")
-            ]
+            found = []
+            for p in sorted(path.iterdir()):
+                if p.suffix not in (".yaml", ".yml") or p.is_dir():
+                    continue
+                bad_name = _name_problem(p)
+                if bad_name is not None:
+                    diags.append(bad_name)
+                elif not p.is_file():  # a FIFO, socket, device or dangling link: refused, never read
+                    sources.append(BundleSource(p, display_path(p), catalog or p.parent / "catalog"))
+                elif file_kind(p) not in ("catalog", "scenarios"):
+                    found.append(p)
             if not found:
                 diags.append(make("E012", _("no bundle files in {value}").format(value=display_path(path)), Location(display_path(path)),
                                   _("bundle files are *.yaml with a top-level `bundle:` key")))
             for p in found:
                 sources.append(BundleSource(p, display_path(p), catalog or p.parent / "catalog"))
+        elif (bad_name := _name_problem(path)) is not None:
+            diags.append(bad_name)
         else:
             sources.append(BundleSource(path, display_path(path), catalog or path.parent / "catalog"))
     return sources, diags
@@ -128,4 +172,11 @@ def catalog_files(folder: Path) -> list[Path]:
     """Every YAML file below a catalog folder, in a stable order."""
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+    # special files are listed too (the loader refuses them by type, E013); folders are walked
+    # without following symlinks, so a symlink loop inside the catalog ends the walk
+    out: list[Path] = []
+    for root, dirs, files in os.walk(folder, followlinks=False):
+        dirs.sort()
+        out.extend(Path(root) / f for f in files if f.endswith((".yaml", ".yml")))
+        out.extend(Path(root) / d for d in dirs if d.endswith((".yaml", ".yml")))
+    return sorted(out)

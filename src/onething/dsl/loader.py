@@ -16,8 +16,10 @@ from typing import Any
 
 import yaml
 
+from onething.dsl import limits
 from onething.dsl.diagnostics import Diagnostic, make
 from onething.dsl.i18n import N_, _
+from onething.dsl.reading import printable_name, read_limited
 from onething.dsl.source import Location, Unquoted, YList, YMap
 
 try:  # pragma: no cover - depends on the platform's PyYAML build
@@ -25,9 +27,11 @@ try:  # pragma: no cover - depends on the platform's PyYAML build
 except ImportError:  # pragma: no cover
     from yaml import SafeLoader as _Parser  # type: ignore[assignment]
 
-MAX_BYTES = 8 * 1024 * 1024
-MAX_DEPTH = 64
-MAX_NODES = 2_000_000
+MAX_BYTES = limits.MAX_FILE_BYTES
+MAX_DEPTH = limits.MAX_DEPTH
+MAX_NODES = limits.MAX_NODES
+MAX_ALIAS_NODES = limits.MAX_ALIAS_NODES
+_MAX_INT_CHARS = limits.MAX_INT_DIGITS + 1  # a sign
 
 _STD = "tag:yaml.org,2002:"
 _ALLOWED_TAGS = {_STD + t for t in ("str", "int", "float", "bool", "null", "map", "seq")}
@@ -70,6 +74,10 @@ class _Stop(Exception):
     """Abort reading: the rest of the document cannot be trusted."""
 
 
+class _LongNumber(Exception):
+    """A plain scalar that is a whole number of more digits than the limit (Python refuses 4,300)."""
+
+
 # The first characters of the plain scalars that are not simply text: empty/~/null,
 # true/false, yes/no/on/off/y/n, numbers, .inf/.nan, dates. Any other start is text.
 _SPECIAL_START = frozenset("~nNtTfFyYoO0123456789+-.")
@@ -85,6 +93,8 @@ def _resolve_plain(text: str) -> Any:
     if text in _FALSE:
         return False
     if _INT.match(text):
+        if len(text) > _MAX_INT_CHARS:
+            raise _LongNumber(text)
         return int(text)
     if _YAML11_NON_TEXT.match(text):
         return Unquoted(text)
@@ -131,6 +141,7 @@ class _Builder:
         self.diags: list[Diagnostic] = []
         self.anchors: dict[str, tuple[Any, int]] = {}
         self.nodes = 0
+        self.alias_nodes = 0
 
     def _count(self, n: int, loc: Location) -> None:
         self.nodes += n
@@ -159,6 +170,21 @@ class _Builder:
         return _resolve_plain(ev.value)
 
     def build(self, parser: Any) -> Any:
+        self._at: Location | None = None
+        try:
+            return self._build(parser)
+        except _LongNumber as exc:
+            digits = len(str(exc).lstrip("+-"))
+            self.diags.append(make(
+                "E019",
+                _("a whole number of {digits:,} digits; the limit is {limit}").format(
+                    digits=digits, limit=limits.MAX_INT_DIGITS),
+                self._at or Location(self.file),
+                _("quote it if it is a code; no count or limit needs that many digits"),
+            ))
+            raise _Stop from None
+
+    def _build(self, parser: Any) -> Any:
         # The hot loop of every load: one pass per event, dispatched on the exact event
         # class (libyaml yields no subclasses), the common cases inlined, and locations
         # made without the dataclass __init__ (see _location). Same results as the plain
@@ -189,6 +215,7 @@ class _Builder:
                 self.nodes += 1
                 if self.nodes > MAX_NODES:
                     self._count(0, loc)
+                self._at = loc
                 if stack:
                     top = stack[-1]
                     if top[2] is None and type(top[0]) is ymap:
@@ -273,6 +300,15 @@ class _Builder:
                                                 _("define the anchor (&name) first")))
                     raise _Stop
                 value, size = self.anchors[ev.anchor]
+                self.alias_nodes += size
+                if self.alias_nodes > MAX_ALIAS_NODES:
+                    self.diags.append(make(
+                        "E009",
+                        _("aliases repeat more than {limit:,} values").format(limit=MAX_ALIAS_NODES),
+                        loc,
+                        _("an alias bomb ('billion laughs') or runaway anchors; write the data out plainly"),
+                    ))
+                    raise _Stop
                 self._count(size, loc)
                 root = attach(stack, value, size, loc, root)
                 continue
@@ -420,6 +456,17 @@ def load_text(text: str, file: str) -> Loaded:
         result.diagnostics.extend(builder.diags)
         result.diagnostics.append(_syntax_diag(file, text, exc))
         return result
+    except yaml.reader.ReaderError as exc:  # a control character YAML does not allow
+        result.diagnostics.extend(builder.diags)
+        before = text[: exc.position]
+        line, col = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
+        char = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        result.diagnostics.append(make(
+            "E005", _("the control character U+{code:04X} is not allowed in YAML").format(code=ord(char)),
+            Location(file, line, col),
+            _("remove it; in a double-quoted text write it as an escape (\\x7f)"),
+        ))
+        return result
     except yaml.YAMLError as exc:  # pragma: no cover - a reader error without a mark
         result.diagnostics.extend(builder.diags)
         result.diagnostics.append(make("E005", str(exc), Location(file)))
@@ -450,17 +497,9 @@ def _line_of_offset(raw: bytes, offset: int) -> tuple[int, int]:
 def load_file(path: Path, display: str | None = None) -> Loaded:
     """Read and load one file; never raises for bad input."""
     file = display or str(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            return Loaded(file, None, [make(
-                "E003", _("the file is {size} MiB; the limit is {limit} MiB").format(
-                    size=f"{size / 1_048_576:.1f}", limit=MAX_BYTES // 1_048_576),
-                Location(file), _("split it into several catalog files"))])
-        raw = path.read_bytes()
-    except OSError as exc:
-        return Loaded(file, None, [make("E001", _("cannot read the file: {reason}").format(reason=exc.strerror or exc),
-                                         Location(file))])
+    raw, problem = read_limited(path, file, MAX_BYTES)
+    if raw is None:
+        return Loaded(printable_name(file), None, [problem] if problem else [])
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from functools import cache
 from typing import Any
 
@@ -10,9 +11,11 @@ from pydantic import BaseModel, ValidationError
 
 from onething.dsl.diagnostics import Diagnostic, make
 from onething.dsl.i18n import N_, _
+from onething.dsl.limits import MAX_DIAGNOSTICS_PER_FILE, MAX_ID_LENGTH
 from onething.dsl.source import Location, locate
 
 _TYPE_CODES = {
+    "string_too_long": "E017",
     "extra_forbidden": "E101",
     "missing": "E103",
     "unquoted_code": "E105",
@@ -30,6 +33,8 @@ def _key_hint(etype: str) -> str | None:
         return _("remove `generated:`, or set `kind: form` if it is a form")
     if etype == "original_without_originals":
         return _("remove `original:`, or give the number of originals brought (`originals: 1`)")
+    if etype == "less_than_equal":
+        return _("a value beyond any real one; the limits are listed in docs/diagnostics.md")
     return None
 
 
@@ -110,6 +115,18 @@ def known_keys(cls: type[BaseModel], path: tuple[Any, ...]) -> list[str]:
 def suggest(word: str, candidates: list[str] | set[str] | tuple[str, ...]) -> str | None:
     matches = difflib.get_close_matches(word, sorted(candidates), n=1, cutoff=0.6)
     return matches[0] if matches else None
+
+
+def invisible_characters(value: Any) -> list[str]:
+    """Zero-width, bidi and other format or invisible characters in a text, named (U+200B ZERO WIDTH SPACE)."""
+    if not isinstance(value, str):
+        return []
+    out: list[str] = []
+    for ch in dict.fromkeys(value):
+        cat = unicodedata.category(ch)
+        if cat in ("Cf", "Cc", "Co", "Cn", "Zl", "Zp") or (cat == "Zs" and ch != " "):
+            out.append(f"U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed')}")
+    return out
 
 
 def _describe(value: Any) -> str:
@@ -207,7 +224,16 @@ def pydantic_diagnostics(
     """pydantic's errors in the DSL's words: the key path as written, what was expected, a hint."""
     out: list[Diagnostic] = []
     wrong_types: dict[str, tuple[int, list[str]]] = {}  # a union's members each report: merged
-    for err in exc.errors(include_url=False):
+    errors = exc.errors(include_url=False)
+    if len(errors) > MAX_DIAGNOSTICS_PER_FILE:
+        # an alias-amplified or generated file: turn only what can be shown into diagnostics
+        # (each takes a lookup and a did-you-mean); the rest are counted
+        hidden = len(errors) - MAX_DIAGNOSTICS_PER_FILE
+        errors = errors[:MAX_DIAGNOSTICS_PER_FILE]
+        out.append(make("W690", _("and {n:,} more diagnostics in this file ({errors:,} errors) not shown").format(
+            n=hidden, errors=hidden), locate(data, ()) or Location(file),
+            _("fix the ones shown first; the exit status counts them all")))
+    for err in errors:
         loc_path = tuple(err["loc"])
         etype = err["type"]
         if etype in _AT_KEY:
@@ -267,6 +293,15 @@ def pydantic_diagnostics(
                 path=where, value=_value_text(value), allowed=", ".join(allowed) or ctx.get("expected", ""))
             guess = suggest(str(value), allowed) if isinstance(value, str) else None
             hint = _("did you mean {guess}?").format(guess=repr(guess)) if guess else None
+        elif code == "E017":
+            message = _("{path}: an id of {n:,} characters; the limit is {limit}").format(
+                path=where, n=len(value) if isinstance(value, str) else 0, limit=MAX_ID_LENGTH)
+            hint = _("ids are short lower_snake_case words")
+        elif etype == "string_pattern_mismatch" and invisible_characters(value):
+            code = "E018"
+            message = _("{path}: {value} holds the invisible character {chars}").format(
+                path=where, value=ascii(value), chars=", ".join(invisible_characters(value)))
+            hint = _("retype the id without it (it was probably pasted along)")
         elif etype == "string_pattern_mismatch":
             form = _PATTERNS.get(str(ctx.get("pattern")))
             what = _(form) if form else _("of the form {pattern}").format(pattern=ctx.get("pattern"))

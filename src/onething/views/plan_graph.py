@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from onething.compiler.manifest import Manifest
+from onething.views.escape import dot_label, mermaid_label
 
 
 def _zh(label: dict[str, str] | None) -> str:
@@ -10,7 +11,11 @@ def _zh(label: dict[str, str] | None) -> str:
 
 
 def _q(text: str) -> str:
-    return text.replace('"', "'")
+    return mermaid_label(text)
+
+
+def _d(text: str) -> str:
+    return dot_label(text)
 
 
 def _clusters(m: Manifest) -> list[tuple[str, str, list[str]]]:
@@ -45,17 +50,17 @@ def graph_mermaid(m: Manifest) -> str:
 
 
 def graph_dot(m: Manifest) -> str:
-    lines = [f'digraph "{m.bundle.id}" {{', "  rankdir=LR;", '  node [shape=box, fontname="sans-serif"];']
+    lines = [f'digraph "{_d(m.bundle.id)}" {{', "  rankdir=LR;", '  node [shape=box, fontname="sans-serif"];']
     for d, name, items in _clusters(m):
         lines.append(f'  subgraph "cluster_{d}" {{')
-        lines.append(f'    label="{_q(name)}";')
+        lines.append(f'    label="{_d(name)}";')
         for item in items:
             s = m.plan.steps[item]
             style = ", style=dashed" if s.when or s.optional else ""
-            lines.append(f'    "{item}" [label="{_q(_zh(s.name))}\\n{item}"{style}];')
+            lines.append(f'    "{item}" [label="{_d(_zh(s.name))}\\n{item}"{style}];')
         lines.append("  }")
     for src, dst, why in m.plan.edges:
         label = _edge_label(m, why)
-        lines.append(f'  "{src}" -> "{dst}"' + ("" if label is None else f' [label="{_q(label)}"]') + ";")
+        lines.append(f'  "{src}" -> "{dst}"' + ("" if label is None else f' [label="{_d(label)}"]') + ";")
     lines.append("}")
     return "\n".join(lines) + "\n"

@@ -9,6 +9,7 @@ from typing import Any
 from onething.compiler.manifest import Manifest, dumps
 from onething.dsl.i18n import _
 from onething.dsl.models.bundle_facts import AREAS, BATCHES
+from onething.views.escape import markdown_cell
 
 METRICS = ("materials", "fields", "steps", "trips", "days")
 PUBLISHED = ("steps", "materials", "trips", "days")  # the figures announcements carry (no fields)
@@ -189,7 +190,7 @@ def report_md(rows: list[dict[str, Any]]) -> str:
     for r in rows:
         figs = " | ".join(f"{r[f'{n}_separate']} → {r[f'{n}_bundled']}" for n in METRICS)
         lines.append(
-            f"| `{r['bundle']}` | {r['title_zh']} | {r['title_en']} | {r['items']} | {r['departments']} | "
+            f"| `{r['bundle']}` | {markdown_cell(r['title_zh'])} | {markdown_cell(r['title_en'])} | {r['items']} | {r['departments']} | "
             f"{r['stages']} | {r['completeness']:.0%} | {r['sourced_items']:.0%} | {r['suppressed']} | {figs} | "
             f"{_online_cell(r)} | {r['tolerated']} |"
         )

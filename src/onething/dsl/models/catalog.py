@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
 
+from onething.dsl.limits import MAX_DAYS
 from onething.dsl.models.common import (
     Condition,
     FieldKey,
@@ -106,7 +107,7 @@ class FieldDef(Strict):
 class Tolerated(Strict):
     """容缺受理: may be missing at acceptance, supplied within the deadline."""
 
-    supplement_days: Annotated[int, Field(ge=1)]
+    supplement_days: Annotated[int, Field(ge=1, le=MAX_DAYS)]
     unit: DayUnit = "working_days"
 
 
@@ -221,9 +222,9 @@ class TimeLimit(Strict):
     ``committed_unit:`` give each its own.
     """
 
-    statutory: Annotated[int, Field(ge=0)] | None = None
+    statutory: Annotated[int, Field(ge=0, le=MAX_DAYS)] | None = None
     statutory_unit: DayUnit | None = Field(default=None, description="unit of the statutory limit")
-    committed: Annotated[int, Field(ge=0)] | None = None
+    committed: Annotated[int, Field(ge=0, le=MAX_DAYS)] | None = None
     committed_unit: DayUnit | None = Field(default=None, description="unit of the committed limit")
     unit: DayUnit | None = Field(default=None, description="unit of both limits (older form)")
     note: Label | None = None
@@ -270,7 +271,7 @@ class SpecialProcedure(Strict):
     """特别程序 (inspection, publicity, card making, mailing …): not counted in bundle days."""
 
     name: Label
-    days: Annotated[int, Field(ge=0)] | None = None
+    days: Annotated[int, Field(ge=0, le=MAX_DAYS)] | None = None
     unit: DayUnit = "working_days"
     when: Condition | None = Field(default=None, description="only in this situation (issue 15)")
 

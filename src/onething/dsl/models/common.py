@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
+from onething.dsl.limits import MAX_ID_LENGTH
 from onething.dsl.source import Unquoted
 
 
@@ -34,13 +35,14 @@ _IDENT = r"^[a-z][a-z0-9_]*$"
 # Constraints stand before the validator so that the JSON Schema keeps them.
 Ident = Annotated[
     str,
-    Field(pattern=_IDENT, description="lower_snake_case identifier"),
+    Field(pattern=_IDENT, max_length=MAX_ID_LENGTH, description="lower_snake_case identifier"),
     BeforeValidator(_as_written),
 ]
 FieldKey = Annotated[
     str,
     Field(
         pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$",
+        max_length=MAX_ID_LENGTH,
         description="dotted field key from the shared dictionary, e.g. mother.id_number",
     ),
     BeforeValidator(_as_written),
