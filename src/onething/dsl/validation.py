@@ -315,6 +315,7 @@ def pydantic_diagnostics(
         elif etype in _BOUNDS:
             text, bound = _BOUNDS[etype]
             message = _(text).format(path=where, limit=ctx.get(bound))
+            hint = _key_hint(etype)
         else:
             # a check this module does not word yet: say where, never pydantic's sentence
             message = _("{path}: {value} is not a valid value here").format(path=where, value=_value_text(value))
