@@ -14,3 +14,14 @@ def _private_build_cache(tmp_path_factory, monkeypatch):
 # Scenario files of the bad fixtures are wrong on purpose (tests/test_bad_fixtures.py runs
 # `validate` on them); the pytest plugin must not collect them as the project's scenarios.
 collect_ignore_glob = ["fixtures/bad/*"]
+
+
+@pytest.fixture(autouse=True)
+def _english(monkeypatch):
+    """Messages in English whatever the developer's locale; a test that wants Chinese says so."""
+    from onething.dsl.i18n import set_language
+
+    monkeypatch.setenv("ONETHING_LANG", "en")
+    set_language("en")
+    yield
+    set_language("en")

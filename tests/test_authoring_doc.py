@@ -87,7 +87,7 @@ def test_tutorial_commands_print_what_the_page_shows(tmp_path: Path) -> None:
         shown = (proc.stdout + proc.stderr).rstrip("\n")
         assert "Traceback" not in shown
         assert shown == content, f"`{what}` printed:\n{shown}\n\nbut docs/authoring.md shows:\n{content}"
-        expected_status = 1 if re.search(r"^\S+: error E", content, re.M) else 0
+        expected_status = 1 if re.search(r"^\S+: (?:error|错误) E", content, re.M) else 0
         assert proc.returncode == expected_status, what
 
 

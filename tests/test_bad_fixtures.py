@@ -107,7 +107,7 @@ CASES: list[Case] = [
     Case("group_cycle/bundle.yaml", "E211", "group_cycle/catalog/catalog.yaml", 15, 28, "remove one member",
          count=2),
     # conditions (E3xx); a quoted condition's column is that of its first character
-    Case("condition_syntax/bundle.yaml", "E301", "condition_syntax/bundle.yaml", 15, 12),
+    Case("condition_syntax/bundle.yaml", "E301", "condition_syntax/bundle.yaml", 15, 31),  # the dangling `and`
     Case("condition_unknown_question/bundle.yaml", "E302", "condition_unknown_question/bundle.yaml", 15, 12,
          "did you mean 'parent'?"),
     Case("condition_attribute/bundle.yaml", "E303", "condition_attribute/bundle.yaml", 15, 12),

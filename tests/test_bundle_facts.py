@@ -216,12 +216,13 @@ items:
 
 
 @pytest.mark.parametrize("extra, message", [
-    ("area: newbron\n", "area: Input should be 'enterprise_startup'"),
-    ("batch: 2024-3\n", "batch: Input should be '2024-1'"),
-    ("sources:\n  - {title: x, origin: this_region}\n", "sources.0.origin: Input should be 'local'"),
+    ("area: newbron\n", "area: 'newbron' is not one of the allowed values: enterprise_startup, "),
+    ("batch: 2024-3\n", "batch: '2024-3' is not one of the allowed values: 2024-1, 2024-2, 2025-1, 2025-2"),
+    ("sources:\n  - {title: x, origin: this_region}\n",
+     "sources[1].origin: 'this_region' is not one of the allowed values: local, national, other_province"),
     ("sources:\n  - {title: x}\n", "missing required key 'origin'"),
     ("sources:\n  - {title: x, origin: local, date: 2023-02-14}\n", "2023-02-14 is written without quotes"),
-    ("sources:\n  - {title: x, origin: local, url: www.example.cn}\n", "sources.0.url: String should match"),
+    ("sources:\n  - {title: x, origin: local, url: www.example.cn}\n", "sources[1].url: 'www.example.cn' is not a web address starting with http:// or https://"),
     ("published: {steps: {before: 7, afterwards: 1}}\n", "unknown key 'afterwards'"),
     ("requires: {material: [x]}\n", "unknown key 'material' in requires"),
 ])

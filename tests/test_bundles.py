@@ -14,7 +14,7 @@ from pathlib import Path
 import bundle_checks as checks
 
 ROOT = Path(__file__).resolve().parent.parent
-REGENERATE_BUNDLES_MD = "onething report bundles --format md > docs/bundles.md"
+REGENERATE_BUNDLES_MD = "onething --lang en report bundles --format md > docs/bundles.md"
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

@@ -102,7 +102,7 @@ def test_names_and_comparisons() -> None:
     [
         ("", "E301", 0),
         ("   ", "E301", 0),
-        ("kind ==", "E301", 0),
+        ("kind ==", "E301", 5),  # at the operator left without a right-hand side
         ("a and (b", "E301", 6),
         ("a = 1", "E301", 2),
         ("x ＝＝ 1", "E301", 2),  # full-width ＝

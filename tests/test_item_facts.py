@@ -254,4 +254,4 @@ def test_an_error_inside_a_single_fee_mapping_points_at_the_value(tmp_path: Path
     (tmp_path / "b.yaml").write_text(
         'bundle: b\nversion: "1"\ntitle: {zh: 测试}\nlead: d\nitems:\n  - use: x\n', encoding="utf-8")
     out = cli("validate", tmp_path).stdout
-    assert "catalog.yaml:8:28: error E104: items.0.fee.0.unit: " in out, out
+    assert "catalog.yaml:8:28: error E104: items[1] (id: x).fee.unit: 'per_cse' is not one of the allowed values: " in out, out

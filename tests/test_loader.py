@@ -258,8 +258,8 @@ def test_empty_documents(text: str) -> None:
     ("text", "code", "where"),
     [
         ("a: b: c\n", "E005", "e.yaml:1:5"),
-        ("a: [1, 2\n", "E005", "e.yaml:2:1"),
-        ('a: "open\n', "E005", "e.yaml:2:1"),
+        ("a: [1, 2\n", "E005", "e.yaml:1:4"),  # where the bracket opens
+        ('a: "open\n', "E005", "e.yaml:1:4"),  # where the quote opens
         ("a:\n\tb: 1\n", "E006", "e.yaml:2:1"),
         ("a:\n  b: 1\n\t c: 2\n", "E006", "e.yaml:3:1"),
         ("- a\nb: 1\n", "E005", "e.yaml:2:1"),

@@ -148,7 +148,7 @@ def test_due_date_is_a_working_day_that_many_working_days_on(start, days):
     ("bad_kind.yaml", ":3:30", "unknown kind holyday", "did you mean holiday?"),
     ("bad_missing_confirmed.yaml", ":3:5", "missing key `confirmed`", "`confirmed: false` marks"),
     ("bad_duplicate.yaml", ":4:12", "2026-03-20 is listed twice", None),
-    ("bad_syntax.yaml", ":4:1", "", None),
+    ("bad_syntax.yaml", ":3:5", "", None),  # where the unclosed { opens
 ])
 def test_bad_overlay_files_name_the_place_and_the_fix(fixture, where, message, hint):
     with pytest.raises(CalendarError) as info:

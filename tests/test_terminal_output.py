@@ -83,13 +83,14 @@ def test_plan_of_every_shipped_bundle_fits_100_display_cells(path, language, lan
 
 def test_birth_plan_in_chinese_shows_its_condition_with_the_question_label(lang, tty, monkeypatch):
     lang("zh")
+    monkeypatch.setenv("ONETHING_LANG", "zh")  # the command chooses its language itself
     monkeypatch.setenv("COLUMNS", "200")  # a wide terminal: nothing wraps
     out = cli("plan", ROOT / "bundles" / "birth.yaml").stdout
     assert "母亲是否参加职工基本医疗保险(生育保险) = " + i18n._("yes") in out
     assert "mother_employee_insured" not in out
     # optional items are marked beside their names, and listed once below
-    assert "社会保障卡申领 (optional)" in out
-    assert "optional items (联办, chosen with --select): parenting_guidance, childbirth_registration, ssc_apply" in out
+    assert "社会保障卡申领 （可选）" in out
+    assert "可选事项（联办，用 --select 选择）：parenting_guidance, childbirth_registration, ssc_apply" in out
 
 
 def test_plan_width_follows_the_terminal(tty, monkeypatch):

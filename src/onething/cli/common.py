@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from onething.dsl.diagnostics import Diagnostic, cap_per_file, has_errors, sort_diagnostics
+from onething.dsl.i18n import _
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -56,7 +57,7 @@ def emit_diagnostics(diags: list[Diagnostic], fmt: str, err: bool = False, verbo
                             "{n} suppressed warnings not shown (reviewed; -v shows them)", hidden).format(n=hidden),
                    err=True)
     if counts:  # of every diagnostic, also those beyond the per-file cap
-        click.echo(f"{errors} error(s), {warnings} warning(s)", err=True)
+        click.echo(_("{errors} error(s), {warnings} warning(s)").format(errors=errors, warnings=warnings), err=True)
 
 
 
@@ -65,7 +66,7 @@ def find_sources(paths: tuple[Path, ...], catalog: Path | None) -> tuple[list[Bu
     from onething.dsl.discovery import UsageError, find_bundles
 
     if catalog is not None and not catalog.is_dir():
-        raise UsageError(f"catalog folder does not exist: {catalog}")
+        raise UsageError(_("catalog folder does not exist: {catalog}").format(catalog=catalog))
     from onething.dsl.discovery import project_path
 
     return find_bundles(list(paths) or [project_path("bundles")], catalog)
@@ -114,16 +115,16 @@ def compile_one(path: Path, catalog: Path | None, select_: str | None, answers: 
 
     try:
         if answers is not None and not answers.is_file():
-            raise UsageError(f"answers file does not exist: {answers}")
+            raise UsageError(_("answers file does not exist: {answers}").format(answers=answers))
         if not path.exists():
-            raise UsageError(f"path does not exist: {path}")
+            raise UsageError(_("path does not exist: {path}").format(path=path))
         if path.is_dir():
-            raise UsageError(f"{path} is a folder; name one bundle file")
+            raise UsageError(_("{path} is a folder; name one bundle file").format(path=path))
         sources, diags = find_sources((path,), catalog)
     except UsageError as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(_("error: {problem}").format(problem=exc), err=True)
         sys.exit(EXIT_USAGE)
-    for _, result in compile_sources(sources, split_select(select_), answers):
+    for _source, result in compile_sources(sources, split_select(select_), answers):
         if result.manifest is None or has_errors(result.diagnostics):
             emit_diagnostics(result.diagnostics, fmt, err=True, verbose=verbose)
             sys.exit(EXIT_ERRORS)

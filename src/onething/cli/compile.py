@@ -26,7 +26,6 @@ from onething.dsl.i18n import _
 from onething.dsl.source import Location
 
 if TYPE_CHECKING:
-    from onething.dsl.diagnostics import Diagnostic
     from onething.dsl.discovery import BundleSource
 
 
@@ -71,16 +70,16 @@ def compile_cmd(paths: tuple[Path, ...], output_arg: str | None, select_: str | 
     try:
         output = _output_folder(output_arg)
         if check and output is None:
-            raise UsageError("--check needs -o DIR with the manifests to compare against")
+            raise UsageError(_("--check needs -o DIR with the manifests to compare against"))
         if force and output is None:
-            raise UsageError("--force applies to -o DIR (without -o every bundle is compiled anyway)")
+            raise UsageError(_("--force applies to -o DIR (without -o every bundle is compiled anyway)"))
         if answers is not None and not answers.is_file():
-            raise UsageError(f"answers file does not exist: {answers}")
+            raise UsageError(_("answers file does not exist: {answers}").format(answers=answers))
         sources, diags = find_sources(paths, catalog)
         if (select_ is not None or answers is not None) and len(sources) > 1:
-            raise UsageError("--select and --answers apply to one bundle; name a single bundle file")
+            raise UsageError(_("--select and --answers apply to one bundle; name a single bundle file"))
     except UsageError as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(_("error: {problem}").format(problem=exc), err=True)
         sys.exit(EXIT_USAGE)
     select = split_select(select_)
     if output is not None and not check:
@@ -112,11 +111,11 @@ def _output_folder(value: str | None) -> Path | None:
     if value is None:
         return None
     if not value.strip():
-        raise UsageError("-o was given an empty path (an unset variable?); name the output folder")
+        raise UsageError(_("-o was given an empty path (an unset variable?); name the output folder"))
     path = Path(value)
     if os.path.lexists(path) and not path.is_dir():
-        what = "a symlink loop or dangling link" if path.is_symlink() and not path.exists() else "not a folder"
-        raise UsageError(f"-o {value}: {what}")
+        what = _("a symlink loop or dangling link") if path.is_symlink() and not path.exists() else _("not a folder")
+        raise UsageError(_("-o {value}: {what}").format(value=value, what=what))
     resolved(path)
     return path
 
@@ -165,7 +164,6 @@ def _compile(sources: list[BundleSource], diags: list[Diagnostic], output: Path 
         claim(fresh.bundle_id, source)
         summary.append({"bundle": fresh.bundle_id, "status": "ok", "compiled": False})
     from onething.cli.terminal import is_tty, progress
-    from onething.dsl.i18n import _
 
     # to a terminal, a person reads the result: a summary instead of pages of JSON
     for_person = output is None and fmt == "text" and is_tty()
@@ -253,10 +251,15 @@ def _compile(sources: list[BundleSource], diags: list[Diagnostic], output: Path 
         click.echo(json.dumps(report, ensure_ascii=False, indent=2, sort_keys=True))
     else:
         done = sum(1 for r in summary if r.get("compiled") is False)
-        verb = "checked" if check else "wrote"
-        tail = (f"; {len(stale)} stale" if stale else "") + (f"; {done} up to date" if done else "")
-        tail += f"; {len(write_errors)} not written" if write_errors else ""
-        click.echo(f"{verb} {written} manifest(s) in {output}{tail}", err=True)
+        line = (_("checked {n} manifest(s) in {output}") if check else _("wrote {n} manifest(s) in {output}")
+                ).format(n=written, output=output)
+        if stale:
+            line += _("; {n} stale").format(n=len(stale))
+        if done:
+            line += _("; {n} up to date").format(n=done)
+        if write_errors:
+            line += _("; {n} not written").format(n=len(write_errors))
+        click.echo(line, err=True)
     sys.exit(EXIT_ERRORS if failed else EXIT_OK)
 
 
@@ -281,9 +284,9 @@ def _check_manifests(output: Path, manifests: dict[str, str]) -> list[str]:
         target = output / f"{bid}.json"
         same = _same_file_text(target, text)
         if same is None:
-            stale.append(f"{target}: missing")
+            stale.append(_("{path}: missing").format(path=target))
         elif not same:
-            stale.append(f"{target}: stale")
+            stale.append(_("{path}: stale").format(path=target))
     return stale
 
 

@@ -8,16 +8,34 @@ import click
 
 from onething import __version__
 from onething.cli.compile import compile_cmd
+from onething.cli.help_text import TranslatingGroup
 from onething.cli.plan import graph_cmd, plan_cmd
 from onething.cli.questions import questions_cmd
 from onething.cli.reference import codes, schema
 from onething.cli.report import report_cmd
 from onething.cli.scenarios import test_cmd
 from onething.cli.validate import validate
+from onething.dsl.i18n import LANGUAGES, choose_language, set_language
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class OnethingGroup(TranslatingGroup):
+    def make_context(self, info_name, args, parent=None, **extra):
+        # before any option is parsed, so `--help` (eager, maybe ahead of --lang) and every
+        # message follow ONETHING_LANG or the locale; --lang, when given, overrides it
+        set_language(choose_language())
+        return super().make_context(info_name, args, parent, **extra)
+
+
+def _set_lang(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        set_language(value)
+
+
+@click.group(cls=OnethingGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="onething")
+@click.option("--lang", type=click.Choice(LANGUAGES), is_eager=True, expose_value=False,
+              callback=_set_lang,
+              help="Language of messages and help: zh or en (default: ONETHING_LANG, else the locale).")
 def main() -> None:
     """onething: bundled government services (一件事一次办).
 

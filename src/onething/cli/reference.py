@@ -37,16 +37,23 @@ def codes(fmt: str) -> None:
       onething codes --format md > docs/diagnostics.md
     """
     from onething.dsl.diagnostics import REGISTRY, registry_markdown
+    from onething.dsl.i18n import current_language, set_language
 
     if fmt == "md":
+        # docs/diagnostics.md is English whatever the locale; only an explicit --lang changes it
+        root = click.get_current_context().find_root()
+        chosen = root.get_parameter_source("lang") is click.core.ParameterSource.COMMANDLINE
+        shown = current_language()
+        set_language(shown if chosen else "en")
         click.echo(registry_markdown(), nl=False)
+        set_language(shown)
     elif fmt == "json":
         click.echo(json.dumps([
-            {"code": c.code, "severity": c.severity.value, "title": c.title, "fix": c.fix,
+            {"code": c.code, "severity": c.severity.value, "title": c.local_title, "fix": c.local_fix,
              "needs_answers": c.needs_answers}
             for c in REGISTRY.values()], ensure_ascii=False, indent=2))
     else:
         for c in REGISTRY.values():
-            click.echo(f"{c.code}  {c.severity.value:<7}  {c.title}")
+            click.echo(f"{c.code}  {c.severity.value:<7}  {c.local_title}")
 
 

@@ -16,6 +16,7 @@ from onething.cli.common import (
     find_sources,
 )
 from onething.dsl.diagnostics import has_errors
+from onething.dsl.i18n import _
 
 
 @click.command(name="report")
@@ -34,13 +35,12 @@ def report_cmd(bundles_dir: Path | None, fmt: str, catalog: Path | None) -> None
     """
     from onething.cli.terminal import progress
     from onething.dsl.discovery import UsageError
-    from onething.dsl.i18n import _
     from onething.views.report import report_csv, report_json, report_md, row
 
     try:
         sources, diags = find_sources((bundles_dir,) if bundles_dir is not None else (), catalog)
     except UsageError as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(_("error: {problem}").format(problem=exc), err=True)
         sys.exit(EXIT_USAGE)
     rows = []
     failed = has_errors(diags)

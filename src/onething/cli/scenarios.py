@@ -12,6 +12,7 @@ from onething.cli.common import (
     EXIT_OK,
     EXIT_USAGE,
 )
+from onething.dsl.i18n import _
 
 
 @click.command(name="test")
@@ -37,12 +38,11 @@ def test_cmd(paths: tuple[Path, ...], catalog: Path | None, fmt: str, quiet: boo
     from onething.compiler.scenarios import find_scenario_files, render_outcome, run_file
     from onething.compiler.workspace import Workspace
     from onething.dsl.discovery import project_path
-    from onething.dsl.i18n import _
 
     targets = list(paths) or [project_path("bundles/scenarios")]
     for t in targets:
         if not t.exists():
-            click.echo(f"error: path does not exist: {t}", err=True)
+            click.echo(_("error: {problem}").format(problem=_("path does not exist: {path}").format(path=t)), err=True)
             sys.exit(EXIT_USAGE)
     files = find_scenario_files(targets)
     ws = Workspace()
@@ -66,10 +66,13 @@ def test_cmd(paths: tuple[Path, ...], catalog: Path | None, fmt: str, quiet: boo
         for o in outcomes:
             if not quiet or not o.passed or o.warnings:
                 click.echo(render_outcome(o))
-        click.echo(f"scenarios: {passed} passed, {failed} failed" + (f", {len(load_errors)} file error(s)" if load_errors else ""))
+        line = _("scenarios: {passed} passed, {failed} failed").format(passed=passed, failed=failed)
+        if load_errors:
+            line += _(", {n} file error(s)").format(n=len(load_errors))
+        click.echo(line)
     ok = failed == 0 and not load_errors and (outcomes or not files)
     if not outcomes and not load_errors:
-        click.echo("no scenarios found", err=True)
+        click.echo(_("no scenarios found"), err=True)
         sys.exit(EXIT_ERRORS)
     sys.exit(EXIT_OK if ok else EXIT_ERRORS)
 

@@ -75,10 +75,10 @@ def validate(paths: tuple[Path, ...], catalog: Path | None, fmt: str, verbose: b
                 scenario_files += find_scenario_files([p / "scenarios"])
     try:
         if catalog is not None and not catalog.is_dir():
-            raise UsageError(f"catalog folder does not exist: {catalog}")
+            raise UsageError(_("catalog folder does not exist: {catalog}").format(catalog=catalog))
         sources, diags = find_bundles(bundle_paths, catalog) if bundle_paths else ([], [])
     except UsageError as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(_("error: {problem}").format(problem=exc), err=True)
         sys.exit(EXIT_USAGE)
     for folder in catalog_dirs:
         diags.extend(ws.catalog(folder).diagnostics)

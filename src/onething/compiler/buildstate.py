@@ -12,7 +12,8 @@ Deleting the cache costs one full compile, nothing else.
 
 The fingerprint covers the bundle file, every catalog file (names and bytes), the answers
 file and selection, the paths as shown (they are written into the manifest), onething's own
-source and the versions of Python and of the libraries that shape the output. Anything it
+source and message catalogues, the language of the run (diagnostics are replayed as printed)
+and the versions of Python and of the libraries that shape the output. Anything it
 cannot read makes the bundle out of date; a damaged state file is ignored and rewritten, an
 unwritable cache folder only turns the skipping off. Only the discovery stage is imported on
 this path: no YAML parser, no pydantic. (The manifest's own ``source_hash`` cannot serve:
@@ -36,6 +37,7 @@ from typing import Any
 from onething.compiler.safe_write import write_atomic
 from onething.dsl.diagnostics import REGISTRY, Diagnostic
 from onething.dsl.discovery import BundleSource, catalog_files, display_path, resolved
+from onething.dsl.i18n import current_language
 from onething.dsl.limits import MAX_ID_LENGTH
 from onething.dsl.reading import read_limited
 from onething.dsl.source import Location
@@ -53,7 +55,8 @@ def _toolchain_stamp() -> bytes:
     if _toolchain is None:
         h = hashlib.sha256(f"state {STATE_FORMAT}\0python {sys.version}\0".encode())
         package = Path(__file__).resolve().parent
-        for path in sorted(package.rglob("*.py")):
+        # its source and its message catalogues (a new translation changes replayed diagnostics)
+        for path in sorted([*package.rglob("*.py"), *package.rglob("*.mo")]):
             h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
         for name in _LIBRARIES:
             # the installed file's size and mtime change with any install; finding the spec
@@ -87,6 +90,9 @@ def fingerprint(source: BundleSource, select: list[str] | None, answers: Path | 
     ``catalogs`` memoises the catalog folders' digests across the bundles of one run.
     """
     h = hashlib.sha256(_toolchain_stamp())
+    # diagnostics are recorded as printed, in the language of the run: another language is
+    # another build (the manifest itself is the same bytes in every language)
+    h.update(f"lang {current_language()}\0".encode())
     try:
         h.update(f"bundle {source.display}\0".encode() + source.path.read_bytes() + b"\0")
         h.update(_catalog_digest(source.catalog_dir, {} if catalogs is None else catalogs))

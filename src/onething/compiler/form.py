@@ -11,6 +11,7 @@ from onething.compiler.resolve import ResolvedBundle
 from onething.compiler.selection import Selection, conjoin, disjoin
 from onething.dsl.diagnostics import Diagnostic, make
 from onething.dsl.entries import Entry
+from onething.dsl.i18n import _
 from onething.dsl.models.catalog import FieldDef
 
 SITUATION = "situation"
@@ -129,9 +130,9 @@ def merge_form(
             first = rb.fields[sections[subject][0].key]
             lints.append((make(
                 "W606",
-                f"form section {subject!r} (from field {first.model.key!r}) has no title in the catalog",
+                _("form section {subject} (from field {key}) has no title in the catalog").format(subject=repr(subject), key=repr(first.model.key)),
                 first.loc("key"),
-                f"add `- {{id: {subject}, title: {{zh: …, en: …}}, order: N}}` under `sections:` in the catalog",
+                _("add `- {{id: {subject}, title: {{zh: …, en: …}}, order: N}}` under `sections:` in the catalog").format(subject=subject),
             ), sorted(sections[subject][0].used_by)))
 
     by_label: dict[str, list[str]] = defaultdict(list)
@@ -144,10 +145,9 @@ def merge_form(
         concerned = sorted({item for k in keys for item, _, _ in uses[k]})
         lints.append((make(
             "W601",
-            f"fields {', '.join(repr(k) for k in keys)} have the same label "
-            f"{first.model.label['zh']!r}: probably the same question asked twice",
+            _("fields {items} have the same label {value}: probably the same question asked twice").format(items=', '.join((repr(k) for k in keys)), value=repr(first.model.label['zh'])),
             first.loc("label"),
-            "use one field key for both items, or suppress with the reason they differ",
+            _("use one field key for both items, or suppress with the reason they differ"),
             related=tuple(rb.fields[k].loc("label") for k in keys[1:]),
         ), concerned))
     return Form(sections=out_sections), lints, item_fields

@@ -32,6 +32,7 @@ from onething.compiler.plan import Graph
 from onething.compiler.resolve import ResolvedBundle, ResolvedItem
 from onething.compiler.selection import Selection, conjoin, disjoin
 from onething.dsl.diagnostics import Diagnostic, make
+from onething.dsl.i18n import _
 from onething.dsl.models.catalog import MaterialDef, _MaterialUse
 
 
@@ -141,11 +142,10 @@ def merge_materials(
         ):
             lints.append((make(
                 "W604",
-                f"material {mid!r} is issued by {mdef.issued_by} but is not shared as an electronic "
-                "certificate: the applicant must bring a government-issued paper (免证办 target)",
+                _("material {mid} is issued by {issued_by} but is not shared as an electronic certificate: the applicant must bring a government-issued paper (免证办 target)").format(mid=repr(mid), issued_by=mdef.issued_by),
                 rb.materials[mid].loc("e_certificate") if "e_certificate" in rb.materials[mid].node
                 else rb.materials[mid].loc("id"),
-                "set e_certificate: true once the certificate is shared, or suppress with the reason",
+                _("set e_certificate: true once the certificate is shared, or suppress with the reason"),
             ), consumers, [(x.owner, x.index) for x in u]))
     return out, lints
 

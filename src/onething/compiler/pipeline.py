@@ -64,7 +64,7 @@ from onething.compiler.plan import (
 from onething.compiler.resolve import ResolvedBundle, ResolvedItem
 from onething.compiler.selection import Selection, select
 from onething.dsl.diagnostics import Diagnostic, has_errors, make, sort_diagnostics
-from onething.dsl.i18n import _
+from onething.dsl.i18n import _, english
 from onething.dsl.models.common import Suppression
 from onething.dsl.source import Location
 
@@ -92,12 +92,12 @@ def step_lints(sel: Selection) -> list[Lint]:
         limit = 5 if joint else 3
         if len(counted) > limit:
             code = "W603" if joint else "W602"
-            what = "a joint approval (with partners)" if joint else "an item"
+            what = _("a joint approval (with partners)") if joint else _("an item")
             out.append((make(
                 code,
-                f"item {ri.id!r} has {len(counted)} steps ({'、'.join(counted)}); {what} takes at most {limit}",
+                _("item {id} has {n_counted} steps ({counted}); {what} takes at most {limit}").format(id=repr(ri.id), n_counted=len(counted), counted='、'.join(counted), what=what, limit=limit),
                 ri.loc("steps"),
-                "cut to 受理、审核、办结 or declare the extra steps as special_procedures; or suppress with the reason",
+                _("cut to 受理、审核、办结 or declare the extra steps as special_procedures; or suppress with the reason"),
             ), [ri.id], []))
     return out
 
@@ -162,8 +162,8 @@ def apply_suppressions(rb: ResolvedBundle, sel: Selection, lints: list[Lint], ch
         for si, (supps, locate, _kind, _item, _mat) in enumerate(scopes):
             for k, s in enumerate(supps):
                 if (si, k) not in used:
-                    out.append(make("W605", f"suppression of {s.code} silences nothing here", locate(k),
-                                    "remove it, or move it to where the lint is reported"))
+                    out.append(make("W605", _("suppression of {code} silences nothing here").format(code=s.code), locate(k),
+                                    _("remove it, or move it to where the lint is reported")))
         out += replaced_suppressions(rb, sel)
     return out
 
@@ -277,8 +277,11 @@ def _relative(root: Path) -> Callable[[Location | None], dict[str, Any] | None]:
 
 def _diag_out(d: Diagnostic, conv: Callable[[Location | None], dict[str, Any] | None]) -> DiagnosticOut:
     related = [f"{(r := conv(x))['file']}:{r['line']}:{r['col']}" for x in d.related] or None  # type: ignore[index]
-    return DiagnosticOut(code=d.code, severity=d.severity.value, location=conv(d.location), message=d.message,
-                         hint=d.hint, related=related, suppressed=d.suppressed)
+    # the manifest is the same bytes in every language: its diagnostics stay in English
+    return DiagnosticOut(code=d.code, severity=d.severity.value, location=conv(d.location),
+                         message=str(english(d.message)),
+                         hint=None if d.hint is None else str(english(d.hint)), related=related,
+                         suppressed=d.suppressed)
 
 
 def _step(ri: ResolvedItem, sel: Selection, stage: int, preds: list[str], fields: list[str],

@@ -15,7 +15,7 @@ from onething.dsl import conditions as cond
 from onething.dsl.catalog import ISSUERS_OUTSIDE, Catalog
 from onething.dsl.diagnostics import Diagnostic, make
 from onething.dsl.entries import Entry
-from onething.dsl.i18n import _
+from onething.dsl.i18n import N_, _
 from onething.dsl.models.bundle import Bundle, BundleItem, Question
 from onething.dsl.models.catalog import Department, FieldDef, ItemBody, ItemDef, MaterialDef
 from onething.dsl.source import Location
@@ -99,10 +99,23 @@ class ResolvedBundle:
         return keys
 
 
+_UNKNOWN = {
+    "department": (N_("unknown department {ident}"), N_("no department of that id in the catalog")),
+    "field": (N_("unknown field {ident}"), N_("no field of that key in the catalog")),
+    "material": (N_("unknown material {ident}"), N_("no material of that id in the catalog")),
+    "item": (N_("unknown item {ident}"), N_("no item of that id in the catalog")),
+}
+
+
+def did_you_mean(guess: str) -> str:
+    return _("did you mean {guess}?").format(guess=repr(guess))
+
+
 def _unknown(code: str, what: str, ident: str, known: Any, loc: Location) -> Diagnostic:
     guess = suggest(ident, list(known))
-    hint = f"did you mean {guess!r}?" if guess else f"no {what} of that id in the catalog"
-    return make(code, f"unknown {what} {ident!r}", loc, hint)
+    message, otherwise = _UNKNOWN[what]
+    hint = did_you_mean(guess) if guess else _(otherwise)
+    return make(code, _(message).format(ident=repr(ident)), loc, hint)
 
 
 def shown_condition(source: str, limit: int = 120) -> str:
@@ -118,7 +131,9 @@ def parse_condition(
         parsed = _parse(source)
     except cond.ConditionError as exc:
         at = Location(loc.file, loc.line, loc.col + exc.offset) if loc.line else loc
-        diags.append(make(exc.code, f"{exc.message}: {shown_condition(source)!r}", at, REG_HINT[exc.code]))
+        diags.append(make(exc.code, _("{message}: {source}").format(message=exc.message,
+                                                                      source=repr(shown_condition(source))), at,
+                          exc.hint or _(REG_HINT[exc.code])))
         return None
     if questions is None:
         return parsed
@@ -126,11 +141,11 @@ def parse_condition(
     for name in sorted(parsed.names):
         if name not in questions:
             guess = suggest(name, list(questions))
-            hint = f"did you mean {guess!r}?" if guess else (
-                "declared questions: " + ", ".join(sorted(questions)) if questions else
-                "the bundle declares no questions; add it under `questions:`")
-            diags.append(make("E302", f"condition {shown_condition(source)!r} names unknown question {name!r}",
-                              loc, hint))
+            hint = did_you_mean(guess) if guess else (
+                _("declared questions: {questions}").format(questions=", ".join(sorted(questions)))
+                if questions else _("the bundle declares no questions; add it under `questions:`"))
+            diags.append(make("E302", _("condition {source} names unknown question {name}").format(
+                source=repr(shown_condition(source)), name=repr(name)), loc, hint))
             bad = True
     for name, _op, literal in parsed.comparisons():
         q = questions.get(name)
@@ -140,7 +155,8 @@ def parse_condition(
         for v in values:
             problem = _impossible(q, v)
             if problem:
-                diags.append(make("E304", f"condition {shown_condition(source)!r}: {problem}", loc,
+                diags.append(make("E304", _("condition {source}: {problem}").format(
+                    source=repr(shown_condition(source)), problem=problem), loc,
                                   _options_hint(q)))
                 bad = True
     return None if bad else parsed
@@ -150,29 +166,30 @@ def _impossible(q: Question, v: Any) -> str | None:
     if q.type == "enum":
         allowed = [o.value for o in q.options or []]
         if v not in allowed:
-            return f"{v!r} is not an option of {q.key!r}"
+            return _("{value} is not an option of {key}").format(value=repr(v), key=repr(q.key))
     elif q.type == "boolean" and not isinstance(v, bool):
-        return f"{q.key!r} is a yes/no question; compare it with true or false (or use it alone)"
+        return _("{key} is a yes/no question; compare it with true or false (or use it alone)").format(
+            key=repr(q.key))
     elif q.type == "integer" and (isinstance(v, bool) or not isinstance(v, (int, float))):
-        return f"{q.key!r} is a number; {v!r} is not"
+        return _("{key} is a number; {value} is not").format(key=repr(q.key), value=repr(v))
     elif q.type == "string" and not isinstance(v, str):
-        return f"{q.key!r} holds text; {v!r} is not text"
+        return _("{key} holds text; {value} is not text").format(key=repr(q.key), value=repr(v))
     return None
 
 
 def _options_hint(q: Question) -> str:
     if q.type == "enum":
-        return "options: " + ", ".join(repr(o.value) for o in q.options or [])
-    return f"{q.key} is of type {q.type}"
+        return _("options: {options}").format(options=", ".join(repr(o.value) for o in q.options or []))
+    return _("{key} is of type {type}").format(key=q.key, type=q.type)
 
 
 CONDITIONAL_FACTS = ("time_limit", "special_procedures", "fee", "appointments")
 """The item elements whose entries may carry a `when:` of their own (issue 15)."""
 
 REG_HINT = {
-    "E019": "a condition compares with realistic numbers; quote a code as text",
-    "E301": "write a condition like `a and not b`, `x == 'v'` or `x in ['a', 'b']`",
-    "E303": "conditions allow question names, literals, comparisons, in, and/or/not only",
+    "E019": N_("a condition compares with realistic numbers; quote a code as text"),
+    "E301": N_("write a condition like `a and not b`, `x == 'v'` or `x in ['a', 'b']`"),
+    "E303": N_("conditions allow question names, literals, comparisons, in, and/or/not only"),
 }
 
 
@@ -303,7 +320,7 @@ def _with_local(
         ident = getattr(model, id_key)
         here = Entry(model, entry.file, entry.node[section][i])
         if ident in table and table[ident].model != model:
-            diags.append(make(code, message.format(ident), here.loc(id_key), hint,
+            diags.append(make(code, _(message).format(ident=repr(ident)), here.loc(id_key), _(hint),
                               related=(table[ident].loc(id_key),)))
             continue
         table[ident] = here
@@ -317,19 +334,19 @@ def resolve(bundle: Bundle, entry: Entry[Bundle], catalog: Catalog) -> ResolvedB
     questions: dict[str, Question] = {}
     for i, q in enumerate(bundle.questions):
         if q.key in questions:
-            diags.append(make("E205", f"question {q.key!r} is declared twice", entry.loc("questions", i, "key"),
-                              "give each question its own key"))
+            diags.append(make("E205", _("question {key} is declared twice").format(key=repr(q.key)), entry.loc("questions", i, "key"),
+                              _("give each question its own key")))
             continue
         questions[q.key] = q
 
     fields: dict[str, Entry[FieldDef]] = _with_local(
         catalog.fields, bundle.fields, "key", entry, "fields", diags,
-        "E501", "field {!r} is defined differently here and in the catalog",
-        "use the catalog's definition or choose another key")
+        "E501", N_("field {ident} is defined differently here and in the catalog"),
+        N_("use the catalog's definition or choose another key"))
     materials: dict[str, Entry[MaterialDef]] = _with_local(
         catalog.materials, bundle.materials, "id", entry, "materials", diags,
-        "E205", "material {!r} is already defined in the catalog",
-        "use the catalog's material or choose another id")
+        "E205", N_("material {ident} is already defined in the catalog"),
+        N_("use the catalog's material or choose another id"))
     departments = catalog.departments
 
     for i, fdef in enumerate(bundle.fields):
@@ -360,21 +377,21 @@ def resolve(bundle: Bundle, entry: Entry[Bundle], catalog: Catalog) -> ResolvedB
         else:
             centry = None
             if bi.id in catalog.items:
-                diags.append(make("E205", f"inline item {bi.id!r} has the id of a catalog item",
-                                  bentry.loc("id"), f"write `use: {bi.id}` to use the catalog item, or rename",
+                diags.append(make("E205", _("inline item {id} has the id of a catalog item").format(id=repr(bi.id)),
+                                  bentry.loc("id"), _("write `use: {id}` to use the catalog item, or rename").format(id=bi.id),
                                   related=(catalog.items[bi.id].loc("id"),)))
                 continue
             # `type` may be unknown (absent): completeness counts it missing, nothing invents it
             missing = [k for k in ("name", "department") if getattr(bi, k) is None]
             if missing:
-                diags.append(make("E207", f"inline item {bi.id!r} lacks {', '.join(missing)}",
-                                  bentry.loc(), "give an inline item name and department, or `use:` a catalog item"))
+                diags.append(make("E207", _("inline item {id} lacks {missing}").format(id=repr(bi.id), missing=', '.join(missing)),
+                                  bentry.loc(), _("give an inline item name and department, or `use:` a catalog item")))
                 continue
             merged = ItemDef.model_validate({"id": bi.id, **overrides})
         rid = bi.item_id
         if rid in seen:
-            diags.append(make("E205", f"item {rid!r} appears twice in the bundle",
-                              bentry.loc("use" if bi.use else "id"), "list each item once",
+            diags.append(make("E205", _("item {rid} appears twice in the bundle").format(rid=repr(rid)),
+                              bentry.loc("use" if bi.use else "id"), _("list each item once"),
                               related=(seen[rid],)))
             continue
         seen[rid] = bentry.loc("use" if bi.use else "id")
@@ -389,9 +406,9 @@ def resolve(bundle: Bundle, entry: Entry[Bundle], catalog: Catalog) -> ResolvedB
         for j, need in enumerate(ri.needs):
             if need not in ids:
                 guess = suggest(need, list(ids))
-                diags.append(make("E206", f"item {ri.id!r} needs {need!r}, which is not an item of this bundle",
+                diags.append(make("E206", _("item {id} needs {need}, which is not an item of this bundle").format(id=repr(ri.id), need=repr(need)),
                                   ri.bundle_entry.loc("needs", j) if ri.bundle_entry else ri.anchor,
-                                  f"did you mean {guess!r}?" if guess else "list only items of this bundle"))
+                                  _("did you mean {guess}?").format(guess=repr(guess)) if guess else _("list only items of this bundle")))
     rb = ResolvedBundle(bundle, entry, catalog, items, questions, fields, materials, departments, diags)
     _check_bundle_facts(rb)
     return rb

@@ -106,10 +106,11 @@ def _set_diff(label: str, want: list[str], got: list[str]) -> list[str]:
         return []
     parts = []
     if w - g:
-        parts.append(f"missing {sorted(w - g)}")
+        parts.append(_("missing {ids}").format(ids=sorted(w - g)))
     if g - w:
-        parts.append(f"unexpected {sorted(g - w)}")
-    return [f"{label}: expected {sorted(w)}, got {sorted(g)} ({'; '.join(parts)})"]
+        parts.append(_("unexpected {ids}").format(ids=sorted(g - w)))
+    return [_("{label}: expected {want}, got {got} ({details})").format(
+        label=label, want=sorted(w), got=sorted(g), details="; ".join(parts))]
 
 
 def compare(expect: Expect, m: Manifest) -> list[str]:
@@ -124,35 +125,37 @@ def compare(expect: Expect, m: Manifest) -> list[str]:
         out += _set_diff("items", expect.items, m.selection.items)
     for item in expect.absent_items or []:
         if item in m.selection.items:
-            out.append(f"absent_items: {item!r} is in the plan")
+            out.append(_("absent_items: {item} is in the plan").format(item=repr(item)))
     if expect.submit is not None:
         out += _set_diff("submit", expect.submit, by_status.get("submit", []))
     for mid, reason in (expect.waived or {}).items():
         mat = mats.get(mid)
         if mat is None:
-            out.append(f"waived: {mid!r} is not in the material list")
+            out.append(_("waived: {mid} is not in the material list").format(mid=repr(mid)))
         elif mat.status != "waived" or mat.reason != reason:
-            got = f"{mat.status}" + (f" ({mat.reason} by {mat.waived_by})" if mat.reason else "")
-            out.append(f"waived: {mid!r} expected waived ({reason}), got {got}")
+            got = _("{status} ({reason} by {by})").format(status=mat.status, reason=mat.reason, by=mat.waived_by) \
+                if mat.reason else mat.status
+            out.append(_("waived: {mid} expected waived ({reason}), got {got}").format(mid=repr(mid), reason=reason, got=got))
     for mid in expect.not_waived or []:
         if mid in mats and mats[mid].status == "waived":
-            out.append(f"not_waived: {mid!r} is waived ({mats[mid].reason})")
+            out.append(_("not_waived: {mid} is waived ({reason})").format(mid=repr(mid), reason=mats[mid].reason))
         elif mid not in mats:
-            out.append(f"not_waived: {mid!r} is not in the material list")
+            out.append(_("not_waived: {mid} is not in the material list").format(mid=repr(mid)))
     if expect.tolerated is not None:
         out += _set_diff("tolerated", expect.tolerated, by_status.get("tolerated", []))
     if expect.commitment is not None:
         out += _set_diff("commitment", expect.commitment, by_status.get("commitment", []))
     for key in expect.fields_present or []:
         if key not in fields:
-            out.append(f"fields_present: {key!r} is not on the form")
+            out.append(_("fields_present: {key} is not on the form").format(key=repr(key)))
     for key in expect.fields_absent or []:
         if key in fields:
-            out.append(f"fields_absent: {key!r} is on the form")
+            out.append(_("fields_absent: {key} is on the form").format(key=repr(key)))
     if expect.stages is not None and expect.stages != m.plan.stages:
-        out.append(f"stages: expected {expect.stages}, got {m.plan.stages}")
+        out.append(_("stages: expected {want}, got {got}").format(want=expect.stages, got=m.plan.stages))
     if expect.committed_days is not None and expect.committed_days != m.plan.committed_days:
-        out.append(f"committed_days: expected {expect.committed_days}, got {m.plan.committed_days}")
+        out.append(_("committed_days: expected {want}, got {got}").format(
+                want=expect.committed_days, got=m.plan.committed_days))
     for name, fig in (expect.metrics or {}).items():
         got = getattr(m.metrics, name, None)
         if got is None or not hasattr(got, "separate"):
@@ -160,7 +163,8 @@ def compare(expect: Expect, m: Manifest) -> list[str]:
         for side in ("separate", "bundled"):
             want = getattr(fig, side)
             if want is not None and want != getattr(got, side):
-                out.append(f"metrics.{name}.{side}: expected {want}, got {getattr(got, side)}")
+                out.append(_("metrics.{name}.{side}: expected {want}, got {got}").format(
+                    name=name, side=side, want=want, got=getattr(got, side)))
             want_span = getattr(fig.range, side) if fig.range else None
             if want_span is not None:
                 got_span = getattr(got.range, side) if got.range else None
@@ -216,7 +220,7 @@ def load_scenarios(path: Path) -> tuple[list[tuple[Scenario, Entry[Scenario]]], 
         return [], loaded.diagnostics
     data = loaded.data
     if not isinstance(data, YMap) or "scenarios" not in data:
-        return [], loaded.diagnostics + [make("E107", "a scenario file starts with `scenarios:`",
+        return [], loaded.diagnostics + [make("E107", _("a scenario file starts with `scenarios:`"),
                                               getattr(data, "loc", Location(shown)))]
     try:
         sf = ScenarioFile.model_validate(data)
@@ -395,7 +399,7 @@ def run_file(ws: Workspace, path: Path, catalog: Path | None = None) -> Scenario
 
 
 def render_outcome(o: Outcome) -> str:
-    status = "PASS" if o.passed else "FAIL"
+    status = _("PASS") if o.passed else _("FAIL")
     lines = [f"{status} {o.location}: {o.scenario.bundle}: {o.scenario.name}"]
     for f in o.failures:
         lines.append(f"    {f}")

@@ -8,7 +8,12 @@ from typing import Any
 from onething.compiler.resolve import ResolvedBundle, ResolvedItem
 from onething.dsl.conditions import Condition
 from onething.dsl.diagnostics import Diagnostic, make
+from onething.dsl.i18n import _
 from onething.dsl.source import Location
+
+
+def _optional_hint(optional: list[str]) -> str:
+    return _("optional items: {items}").format(items=", ".join(optional) or _("none"))
 
 
 def conjoin(parts: list[str]) -> str | None:
@@ -100,11 +105,11 @@ def select(
     if chosen is not None:
         for c in chosen:
             if c not in ids:
-                diags.append(make("E503", f"--select names {c!r}, which is not an item of bundle {rb.bundle.bundle!r}",
-                                  Location(rb.entry.file), "optional items: " + (", ".join(optional) or "none")))
+                diags.append(make("E503", _("--select names {item}, which is not an item of bundle {bundle}").format(item=repr(c), bundle=repr(rb.bundle.bundle)),
+                                  Location(rb.entry.file), _optional_hint(optional)))
             elif c not in optional:
-                diags.append(make("E503", f"--select names {c!r}, which is not optional (it is always included)",
-                                  Location(rb.entry.file), "optional items: " + (", ".join(optional) or "none")))
+                diags.append(make("E503", _("--select names {item}, which is not optional (it is always included)").format(item=repr(c)),
+                                  Location(rb.entry.file), _optional_hint(optional)))
     answers = dict(answers or {})
     items: list[ResolvedItem] = []
     item_when: dict[str, str | None] = {}

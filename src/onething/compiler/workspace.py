@@ -12,6 +12,7 @@ from onething.dsl.catalog import Catalog, load_catalog
 from onething.dsl.diagnostics import Diagnostic, make
 from onething.dsl.discovery import BundleSource, display_path, resolved
 from onething.dsl.entries import Entry
+from onething.dsl.i18n import _
 from onething.dsl.limits import MAX_DIAGNOSTICS_PER_FILE
 from onething.dsl.loader import load_file
 from onething.dsl.models.bundle import Bundle
@@ -105,12 +106,12 @@ class Workspace:
             return LoadedBundle(source, None, diags)
         data = loaded.data
         if not isinstance(data, YMap) or "bundle" not in data:
-            kind = "a mapping without a `bundle:` key" if isinstance(data, YMap) else (
-                "a list" if isinstance(data, list) else "a single value")
+            kind = _("a mapping without a `bundle:` key") if isinstance(data, YMap) else (
+                _("a list") if isinstance(data, list) else _("a single value"))
             if isinstance(data, YMap) and any(k in data for k in ("departments", "fields", "materials", "items")):
-                kind = "a catalog file"
-            diags.append(make("E107", f"expected a bundle file, found {kind}", getattr(data, "loc", Location(source.display)),
-                              "a bundle file starts with `bundle: <id>`; catalog files belong in catalog/"))
+                kind = _("a catalog file")
+            diags.append(make("E107", _("expected a bundle file, found {kind}").format(kind=kind), getattr(data, "loc", Location(source.display)),
+                              _("a bundle file starts with `bundle: <id>`; catalog files belong in catalog/")))
             return LoadedBundle(source, None, diags)
         try:
             bundle: Bundle | None = Bundle.model_validate(data)
@@ -120,9 +121,9 @@ class Workspace:
             diags.extend(pydantic_diagnostics(exc, Bundle, data, source.display))
         if not source.catalog_dir.is_dir():
             if failure is None:
-                diags.append(make("E001", f"catalog folder {display_path(source.catalog_dir)} not found",
+                diags.append(make("E001", _("catalog folder {value} not found").format(value=display_path(source.catalog_dir)),
                                   Location(source.display),
-                                  "put the catalog in catalog/ beside the bundle, or pass --catalog DIR"))
+                                  _("put the catalog in catalog/ beside the bundle, or pass --catalog DIR")))
             return LoadedBundle(source, None, diags)
         catalog = self.catalog(source.catalog_dir)
         if failure is not None or bundle is None:

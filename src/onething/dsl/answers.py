@@ -27,20 +27,21 @@ def _coerce(q: Question, value: Any) -> tuple[Any, str | None]:
     if q.type == "boolean":
         if isinstance(value, bool):
             return value, None
-        return None, f"{q.key!r} is a yes/no question; answer true or false"
+        return None, _("{key} is a yes/no question; answer true or false").format(key=repr(q.key))
     if q.type == "integer":
         if isinstance(value, int) and not isinstance(value, bool):
             return value, None
-        return None, f"{q.key!r} takes a whole number"
+        return None, _("{key} takes a whole number").format(key=repr(q.key))
     text = str(value) if isinstance(value, (str, Unquoted)) else value
     if q.type == "enum":
         allowed = [o.value for o in q.options or []]
         if text in allowed:
             return text, None
-        return None, f"{value!r} is not an option of {q.key!r} (options: {', '.join(allowed)})"
+        return None, _("{value} is not an option of {key} (options: {options})").format(
+            value=repr(value), key=repr(q.key), options=", ".join(allowed))
     if isinstance(text, str):
         return text, None
-    return None, f"{q.key!r} takes text"
+    return None, _("{key} takes text").format(key=repr(q.key))
 
 
 def _flat(data: YMap, known: Collection[str], prefix: str = "") -> Iterator[tuple[str, Any, Location]]:

@@ -14,7 +14,7 @@ from onething.dsl import limits
 from onething.dsl.diagnostics import Diagnostic, make
 from onething.dsl.discovery import CATALOG_KEYS, catalog_files
 from onething.dsl.entries import Entry
-from onething.dsl.i18n import _
+from onething.dsl.i18n import N_, _
 from onething.dsl.loader import Loaded, load_file
 from onething.dsl.models.catalog import (
     CatalogFile,
@@ -36,6 +36,13 @@ _MODELS: dict[str, type[BaseModel]] = {
 }
 _ID_KEY = {"departments": "id", "sections": "id", "fields": "key", "materials": "id", "items": "id"}
 ISSUERS_OUTSIDE = ("applicant", "third_party")
+_TWICE = {
+    "departments": N_("department {ident} is defined twice"),
+    "sections": N_("section {ident} is defined twice"),
+    "fields": N_("field {ident} is defined twice"),
+    "materials": N_("material {ident} is defined twice"),
+    "items": N_("item {ident} is defined twice"),
+}
 
 
 @dataclass
@@ -68,7 +75,8 @@ def add_entries(
     if not isinstance(raw, list):
         loc = getattr(raw, "loc", None)
         catalog.diagnostics.append(
-            make("E102", f"{kind} must be a list of entries", loc, f"write `{kind}:` followed by `- {id_key}: …` entries")
+            make("E102", _("`{kind}:` must be a list of entries").format(kind=kind), loc,
+                 _("write `{kind}:` followed by `- {id_key}: …` entries").format(kind=kind, id_key=id_key))
         )
         return
     for i, node in enumerate(raw):
@@ -86,9 +94,9 @@ def add_entries(
             catalog.diagnostics.append(
                 make(
                     "E205",
-                    f"{kind[:-1]} {ident!r} is defined twice",
+                    _(_TWICE[kind]).format(ident=repr(ident)),
                     entry.loc(id_key),
-                    "keep one definition; the catalog is shared by every bundle",
+                    _("keep one definition; the catalog is shared by every bundle"),
                     related=(first.loc(id_key),),
                 )
             )
@@ -139,14 +147,14 @@ def add_catalog_data(catalog: Catalog, loaded: Loaded) -> None:
     data, file = loaded.data, loaded.file
     if not isinstance(data, YMap):
         catalog.diagnostics.append(
-            make("E107", "a catalog file must be a mapping", getattr(data, "loc", None),
-                 "start it with departments:, fields:, materials: or items:")
+            make("E107", _("a catalog file must be a mapping"), getattr(data, "loc", None),
+                 _("start it with departments:, fields:, materials: or items:"))
         )
         return
     if "bundle" in data or "scenarios" in data:
         catalog.diagnostics.append(
-            make("E107", "this is a bundle or scenario file inside the catalog folder", data.loc,
-                 "move it out of catalog/: the catalog holds only departments, fields, materials, items")
+            make("E107", _("this is a bundle or scenario file inside the catalog folder"), data.loc,
+                 _("move it out of catalog/: the catalog holds only departments, fields, materials, items"))
         )
         return
     for key in data:
@@ -155,8 +163,9 @@ def add_catalog_data(catalog: Catalog, loaded: Loaded) -> None:
 
             guess = suggest(key, CATALOG_KEYS)
             catalog.diagnostics.append(
-                make("E101", f"unknown top-level key {key!r} in a catalog file", data.key_locs[key],
-                     f"did you mean {guess!r}?" if guess else "allowed: " + ", ".join(CATALOG_KEYS))
+                make("E101", _("unknown top-level key {key} in a catalog file").format(key=repr(key)), data.key_locs[key],
+                     _("did you mean {guess}?").format(guess=repr(guess)) if guess else
+                     _("allowed: {keys}").format(keys=", ".join(CATALOG_KEYS)))
             )
     for kind in CATALOG_KEYS:
         if kind in data and data[kind] is not None:

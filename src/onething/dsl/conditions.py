@@ -16,6 +16,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from onething.dsl.i18n import N_, _
 from onething.dsl.limits import MAX_INT_DIGITS
 
 Value = str | int | float | bool | None | tuple
@@ -26,33 +27,34 @@ _OPS = {
     ast.In: "in", ast.NotIn: "not in",
 }
 _FORBIDDEN = {
-    ast.Attribute: "attribute access",
-    ast.Call: "a function call",
-    ast.Subscript: "a subscript",
-    ast.Lambda: "a lambda",
-    ast.BinOp: "arithmetic",
-    ast.IfExp: "an if-expression",
-    ast.ListComp: "a comprehension",
-    ast.GeneratorExp: "a comprehension",
-    ast.SetComp: "a comprehension",
-    ast.DictComp: "a comprehension",
-    ast.Dict: "a mapping",
-    ast.NamedExpr: "an assignment",
-    ast.Starred: "unpacking",
-    ast.JoinedStr: "an f-string",
-    ast.Await: "await",
-    ast.Yield: "yield",
+    ast.Attribute: N_("attribute access"),
+    ast.Call: N_("a function call"),
+    ast.Subscript: N_("a subscript"),
+    ast.Lambda: N_("a lambda"),
+    ast.BinOp: N_("arithmetic"),
+    ast.IfExp: N_("an if-expression"),
+    ast.ListComp: N_("a comprehension"),
+    ast.GeneratorExp: N_("a comprehension"),
+    ast.SetComp: N_("a comprehension"),
+    ast.DictComp: N_("a comprehension"),
+    ast.Dict: N_("a mapping"),
+    ast.NamedExpr: N_("an assignment"),
+    ast.Starred: N_("unpacking"),
+    ast.JoinedStr: N_("an f-string"),
+    ast.Await: N_("await"),
+    ast.Yield: N_("yield"),
 }
 
 
 class ConditionError(Exception):
     """A condition that cannot be accepted; ``code`` is E301 or E303."""
 
-    def __init__(self, code: str, message: str, offset: int = 0) -> None:
+    def __init__(self, code: str, message: str, offset: int = 0, hint: str | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.offset = offset
+        self.hint = hint
 
 
 @dataclass(frozen=True)
@@ -148,7 +150,7 @@ def _check_characters(text: str) -> None:
 def parse(source: str) -> Condition:
     text = source.strip()
     if not text:
-        raise ConditionError("E301", "the condition is empty")
+        raise ConditionError("E301", _("the condition is empty"))
     lead = len(source) - len(source.lstrip())  # offsets below are into `source`, not `text`
     try:
         _check_characters(text)
@@ -158,12 +160,22 @@ def parse(source: str) -> Condition:
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
+        _explain_syntax(text, lead)  # raises with the author's words when it can say what is wrong
+        dangling = _DANGLING.search(text)
+        if dangling:  # pointed at the operator left without its right-hand side
+            raise ConditionError("E301", _("not a valid condition: it ends too early"),
+                                 lead + dangling.start()) from None
         offset = max((exc.offset or 1) - 1, 0) if (exc.lineno or 1) == 1 else 0
-        raise ConditionError("E301", f"not a valid condition: {exc.msg}", lead + offset) from None
+        near = text[offset:offset + 12].split("\n")[0].strip() if (exc.lineno or 1) == 1 else ""
+        message = (_("not a valid condition: unexpected {text}").format(text=repr(near)) if near
+                   else _("not a valid condition: it ends too early"))
+        raise ConditionError("E301", message, lead + offset) from None
     except (ValueError, RecursionError, MemoryError) as exc:
         # NUL bytes and lone surrogates (ValueError), absurd nesting (RecursionError)
-        what = "it is nested too deeply" if isinstance(exc, (RecursionError, MemoryError)) else str(exc)
-        raise ConditionError("E301", f"not a valid condition: {what}", lead) from None
+        message = _("not a valid condition: it is nested too deeply") \
+            if isinstance(exc, (RecursionError, MemoryError)) else \
+            _("not a valid condition: it holds a NUL byte or a broken character")
+        raise ConditionError("E301", message, lead) from None
     try:
         return Condition(text, _convert(tree.body, 0))
     except ConditionError as exc:
@@ -174,10 +186,54 @@ def parse(source: str) -> Condition:
         raise
 
 
+_OPEN, _CLOSE = "([{", ")]}"
+_DANGLING = re.compile(r"(?:\b(?:and|or|not|in)|==|!=|<=|>=|<|>)\s*$")
+
+
+def _explain_syntax(text: str, lead: int) -> None:
+    """Raise a ConditionError for the slips Python's parser words for programmers.
+
+    An unclosed bracket is reported where it opens, an unclosed quote where it starts, a
+    closing bracket without its opening one where it stands, and a single ``=`` (written
+    for a comparison) with a hint at ``==``. Offsets are characters into ``text`` + ``lead``.
+    """
+    stack: list[tuple[str, int]] = []
+    quote: tuple[str, int] | None = None
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if quote is not None:
+            if ch == "\\":
+                i += 1
+            elif ch == quote[0]:
+                quote = None
+        elif ch in "'\"":
+            quote = (ch, i)
+        elif ch in _OPEN:
+            stack.append((ch, i))
+        elif ch in _CLOSE:
+            if not stack or _OPEN.index(stack[-1][0]) != _CLOSE.index(ch):
+                raise ConditionError("E301", _("{bracket} closes a bracket that was not opened").format(
+                    bracket=repr(ch)), lead + i)
+            stack.pop()
+        elif ch == "=" and (i == 0 or text[i - 1] not in "=!<>") and text[i + 1:i + 2] != "=":
+            left = text[:i].rstrip().split()[-1] if text[:i].strip() else "a"
+            raise ConditionError("E301", _("a single `=` is not a comparison"), lead + i, _(
+                "write `==` to compare: {example}").format(example=f"{left} == {text[i + 1:].strip() or '…'}"))
+        i += 1
+    if quote is not None:
+        raise ConditionError("E301", _("the text starting here has no closing quote {quote}").format(
+            quote=quote[0]), lead + quote[1], _("close the text with the same quote it opens with"))
+    if stack:
+        ch, at = stack[-1]
+        raise ConditionError("E301", _("the bracket {bracket} opened here is not closed").format(
+            bracket=repr(ch)), lead + at, _("add the closing {bracket}").format(bracket=repr(_CLOSE[_OPEN.index(ch)])))
+
+
 def _convert(node: ast.AST, depth: int) -> Node:
     if depth > MAX_DEPTH:
         raise ConditionError(
-            "E301", f"the condition is nested more than {MAX_DEPTH} levels deep", getattr(node, "col_offset", 0)
+            "E301", _("the condition is nested more than {depth} levels deep").format(depth=MAX_DEPTH), getattr(node, "col_offset", 0)
         )
     depth += 1
     if isinstance(node, ast.BoolOp):
@@ -190,11 +246,11 @@ def _convert(node: ast.AST, depth: int) -> Node:
             node.operand.value, (int, float)
         ) and not isinstance(node.operand.value, bool):
             return Node("const", (-node.operand.value,))
-        raise ConditionError("E303", "only `not` may stand before a value", node.col_offset)
+        raise ConditionError("E303", _("only `not` may stand before a value"), node.col_offset)
     if isinstance(node, ast.Compare):
         ops = tuple(_OPS[type(o)] for o in node.ops if type(o) in _OPS)
         if len(ops) != len(node.ops):
-            raise ConditionError("E303", "`is` comparisons are not allowed; use == or !=", node.col_offset)
+            raise ConditionError("E303", _("`is` comparisons are not allowed; use == or !="), node.col_offset)
         return Node("cmp", (_convert(node.left, depth), ops, tuple(_convert(c, depth) for c in node.comparators)))
     if isinstance(node, ast.Name):
         if node.id in _LITERAL_NAMES:
@@ -202,20 +258,20 @@ def _convert(node: ast.AST, depth: int) -> Node:
         return Node("name", (node.id,))
     if isinstance(node, ast.Constant):
         if isinstance(node.value, float) and not math.isfinite(node.value):
-            raise ConditionError("E303", "a number too large to be a number (it reads as infinity)", node.col_offset)
+            raise ConditionError("E303", _("a number too large to be a number (it reads as infinity)"), node.col_offset)
         if isinstance(node.value, (str, int, float, bool)) or node.value is None:
             return Node("const", (node.value,))
-        raise ConditionError("E303", f"{type(node.value).__name__} literals are not allowed", node.col_offset)
+        raise ConditionError("E303", _("{kind} literals are not allowed").format(kind=type(node.value).__name__), node.col_offset)
     if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
         items = []
         for elt in node.elts:
             conv = _convert(elt, depth)
             if conv.op != "const":
-                raise ConditionError("E303", "a list in a condition holds literals only", elt.col_offset)
+                raise ConditionError("E303", _("a list in a condition holds literals only"), elt.col_offset)
             items.append(conv.args[0])
         return Node("list", (tuple(items),))
-    what = _FORBIDDEN.get(type(node), type(node).__name__)
-    raise ConditionError("E303", f"{what} is not allowed in a condition", getattr(node, "col_offset", 0))
+    what = _(_FORBIDDEN[type(node)]) if type(node) in _FORBIDDEN else type(node).__name__
+    raise ConditionError("E303", _("{what} is not allowed in a condition").format(what=what), getattr(node, "col_offset", 0))
 
 
 def _names(node: Node) -> list[str]:
@@ -226,7 +282,7 @@ def _names(node: Node) -> list[str]:
     if node.op == "not":
         return _names(node.args[0])
     if node.op == "cmp":
-        left, _, rights = node.args
+        left, _ops, rights = node.args
         return _names(left) + [n for r in rights for n in _names(r)]
     return []
 

@@ -143,7 +143,7 @@ def find_bundles(paths: list[Path], catalog: Path | None) -> tuple[list[BundleSo
     diags: list[Diagnostic] = []
     for path in paths:
         if not path.exists():
-            raise UsageError(f"path does not exist: {path}")
+            raise UsageError(_("path does not exist: {path}").format(path=path))
         if path.is_dir():
             found = []
             for p in sorted(path.iterdir()):
@@ -157,8 +157,8 @@ def find_bundles(paths: list[Path], catalog: Path | None) -> tuple[list[BundleSo
                 elif file_kind(p) not in ("catalog", "scenarios"):
                     found.append(p)
             if not found:
-                diags.append(make("E012", f"no bundle files in {display_path(path)}", Location(display_path(path)),
-                                  "bundle files are *.yaml with a top-level `bundle:` key"))
+                diags.append(make("E012", _("no bundle files in {value}").format(value=display_path(path)), Location(display_path(path)),
+                                  _("bundle files are *.yaml with a top-level `bundle:` key")))
             for p in found:
                 sources.append(BundleSource(p, display_path(p), catalog or p.parent / "catalog"))
         elif (bad_name := _name_problem(path)) is not None:

@@ -18,7 +18,7 @@ import yaml
 
 from onething.dsl import limits
 from onething.dsl.diagnostics import Diagnostic, make
-from onething.dsl.i18n import _
+from onething.dsl.i18n import N_, _
 from onething.dsl.reading import printable_name, read_limited
 from onething.dsl.source import Location, Unquoted, YList, YMap
 
@@ -149,9 +149,10 @@ class _Builder:
             self.diags.append(
                 make(
                     "E009",
-                    f"the document expands to more than {MAX_NODES:,} values through aliases",
+                    _("the document expands to more than {count} values through aliases").format(
+                        count=f"{MAX_NODES:,}"),
                     loc,
-                    "an alias bomb ('billion laughs') or runaway anchors; write the data out plainly",
+                    _("an alias bomb ('billion laughs') or runaway anchors; write the data out plainly"),
                 )
             )
             raise _Stop
@@ -160,7 +161,8 @@ class _Builder:
         tag = ev.tag
         if tag is not None and tag != "!" and tag not in _ALLOWED_TAGS:
             self.diags.append(
-                make("E008", f"tag {tag!r} is not allowed", loc, "remove the tag; only plain data is read")
+                make("E008", _("tag {tag} is not allowed").format(tag=repr(tag)), loc,
+                     _("remove the tag; only plain data is read"))
             )
             return None
         if tag == _STD + "str" or ev.style or tag == "!":
@@ -266,12 +268,13 @@ class _Builder:
                 tag = ev.tag
                 if tag is not None and tag != "!" and tag not in _ALLOWED_TAGS:
                     self.diags.append(
-                        make("E008", f"tag {tag!r} is not allowed", loc, "remove the tag; only plain data is read")
+                        make("E008", _("tag {tag} is not allowed").format(tag=repr(tag)), loc,
+                     _("remove the tag; only plain data is read"))
                     )
                 if len(stack) >= MAX_DEPTH:
                     self.diags.append(
-                        make("E010", f"nesting deeper than {MAX_DEPTH} levels", loc,
-                             "bundle data is only a few levels deep; flatten it")
+                        make("E010", _("nesting deeper than {depth} levels").format(depth=MAX_DEPTH), loc,
+                             _("bundle data is only a few levels deep; flatten it"))
                     )
                     raise _Stop
                 container = ymap(loc) if kind is _MappingStartEvent else ylist(loc)
@@ -283,8 +286,8 @@ class _Builder:
                 documents += 1
                 if documents > 1:
                     self.diags.append(
-                        make("E011", "a second YAML document starts here", _loc(self.file, ev.start_mark),
-                             "keep one document per file")
+                        make("E011", _("a second YAML document starts here"), _loc(self.file, ev.start_mark),
+                             _("keep one document per file"))
                     )
                     raise _Stop
                 continue
@@ -293,7 +296,8 @@ class _Builder:
             loc = _loc(file, ev.start_mark)
             if kind is _AliasEvent:
                 if ev.anchor not in self.anchors:
-                    self.diags.append(make("E005", f"unknown alias *{ev.anchor}", loc, "define the anchor (&name) first"))
+                    self.diags.append(make("E005", _("unknown alias *{anchor}").format(anchor=ev.anchor), loc,
+                                                _("define the anchor (&name) first")))
                     raise _Stop
                 value, size = self.anchors[ev.anchor]
                 self.alias_nodes += size
@@ -323,16 +327,16 @@ class _Builder:
         key, key_loc = top[2], top[3]
         if key is None:
             # a complex (non-scalar) key: refuse
-            self.diags.append(make("E005", "mapping keys must be plain text", loc, "write the key as text"))
+            self.diags.append(make("E005", _("mapping keys must be plain text"), loc, _("write the key as text")))
             raise _Stop
         top[2] = None
         if key in container:
             self.diags.append(
                 make(
                     "E007",
-                    f"duplicate key {key!r}",
+                    _("duplicate key {key}").format(key=repr(key)),
                     key_loc,
-                    "YAML would keep only the last value silently; keep one",
+                    _("YAML would keep only the last value silently; keep one"),
                     related=(container.key_locs[key],),
                 )
             )
@@ -380,27 +384,52 @@ def _syntax_diag(file: str, text: str, exc: yaml.MarkedYAMLError) -> Diagnostic:
     loc = _loc(file, mark) if mark is not None else Location(file)
     problem = (exc.problem or "invalid YAML").strip()
     if "nesting depth" in problem:  # libyaml ≥ 0.2.6 (PyYAML ≥ 6.0.4) stops deep nesting itself
-        return make("E010", f"nesting deeper than {MAX_DEPTH} levels", _too_deep(file, text) or loc,
-                    "bundle data is only a few levels deep; flatten it")
+        return make("E010", _("nesting deeper than {depth} levels").format(depth=MAX_DEPTH),
+                    _too_deep(file, text) or loc, _("bundle data is only a few levels deep; flatten it"))
     if mark is not None:
         lines = text.splitlines()
         line = lines[mark.line] if mark.line < len(lines) else ""
         indent = line[: len(line) - len(line.lstrip(" \t"))]
         if "\t" in indent or "\t" in problem or (mark.column < len(line) and line[mark.column] == "\t"):
-            return make("E006", "a tab character is used for indentation", loc,
-                        "indent with spaces only; YAML forbids tabs")
+            return make("E006", _("a tab character is used for indentation"), loc,
+                        _("indent with spaces only; YAML forbids tabs"))
     context = f" {exc.context}" if exc.context else ""
+    for known, words in _YAML_PROBLEMS:
+        if problem.startswith(known):
+            if known in _UNCLOSED and exc.context_mark is not None:
+                loc = _loc(file, exc.context_mark)  # where the bracket or quote opens
+            return make("E005", _(words), loc, _syntax_hint(problem))
+    # a problem libyaml words in a way not listed below: its own text, rather than nothing
     return make("E005", f"{problem}{context}".strip(), loc, _syntax_hint(problem))
+
+
+_UNCLOSED = ("did not find expected ',' or ']'", "did not find expected ',' or '}'",
+             "found unexpected end of stream")
+# libyaml's problems in the author's words (the position says where; the hint what to do)
+_YAML_PROBLEMS = (
+    ("mapping values are not allowed", N_("a ': ' (colon and space) where no key can start")),
+    ("could not find expected ':'", N_("a key without its ':'")),
+    ("did not find expected key", N_("this line does not line up with the keys above it")),
+    ("did not find expected '-' indicator", N_("this line does not line up with the list entries above it")),
+    ("expected <block end>", N_("this line does not line up with the lines above it")),
+    ("found unexpected end of stream", N_("the file ends inside a quoted text")),
+    ("found character that cannot start any token", N_("a value cannot start with this character (quote the value)")),
+    ("did not find expected ',' or ']'", N_("a list in [ ] is not closed, or lacks a comma")),
+    ("did not find expected ',' or '}'", N_("a mapping in { } is not closed, or lacks a comma")),
+    ("found unknown escape character", N_("an unknown \\ escape in double quotes; use single quotes for such text")),
+)
 
 
 def _syntax_hint(problem: str) -> str:
     if "mapping values are not allowed" in problem:
-        return "a value containing ': ' must be quoted, or the indentation is off"
+        return _("a value containing ': ' must be quoted, or the indentation is off")
+    if "did not find expected ','" in problem:
+        return _("close it with the matching bracket, or separate its entries with commas")
     if "expected <block end>" in problem or "did not find expected" in problem:
-        return "check the indentation of this line against the lines above"
+        return _("check the indentation of this line against the lines above")
     if "found unexpected end of stream" in problem:
-        return "a quote or bracket is not closed"
-    return "fix the YAML at this position"
+        return _("a quote or bracket is not closed")
+    return _("fix the YAML at this position")
 
 
 def load_text(text: str, file: str) -> Loaded:
@@ -409,7 +438,8 @@ def load_text(text: str, file: str) -> Loaded:
     if not text.strip() or all(
         not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
     ):
-        result.diagnostics.append(make("E004", "the file is empty", Location(file), "write content or delete the file"))
+        result.diagnostics.append(make("E004", _("the file is empty"), Location(file),
+                                        _("write content or delete the file")))
         return result
     builder = _Builder(file)
     parser = _Parser(text)
@@ -451,7 +481,7 @@ def load_text(text: str, file: str) -> Loaded:
         # would only report the consequences of its removal
         return result
     if data is None:
-        result.diagnostics.append(make("E004", "the file holds no data", Location(file)))
+        result.diagnostics.append(make("E004", _("the file holds no data"), Location(file)))
         return result
     result.data = data
     return result
@@ -475,8 +505,8 @@ def load_file(path: Path, display: str | None = None) -> Loaded:
     except UnicodeDecodeError as exc:
         line, col = _line_of_offset(raw, exc.start)
         return Loaded(file, None, [make(
-            "E002", f"byte 0x{raw[exc.start]:02x} is not valid UTF-8",
-            Location(file, line, col), "save the file as UTF-8 (convert GBK/GB18030 with iconv)")])
+            "E002", _("byte {byte} is not valid UTF-8").format(byte=f"0x{raw[exc.start]:02x}"),
+            Location(file, line, col), _("save the file as UTF-8 (convert GBK/GB18030 with iconv)"))])
     if "\x00" in text:
-        return Loaded(file, None, [make("E002", "the file contains NUL bytes (binary?)", Location(file))])
+        return Loaded(file, None, [make("E002", _("the file contains NUL bytes (binary?)"), Location(file))])
     return load_text(text, file)
