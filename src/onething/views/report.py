@@ -8,8 +8,8 @@ from typing import Any
 
 from onething.compiler.manifest import Manifest, dumps
 from onething.dsl.i18n import _
-from onething.views.coverage import coverage, coverage_md, to_confirm, to_confirm_md
 from onething.dsl.models.bundle_facts import AREAS, BATCHES
+from onething.views.coverage import coverage, coverage_md, to_confirm, to_confirm_md
 from onething.views.escape import markdown_cell
 
 METRICS = ("materials", "fields", "steps", "trips", "days")
