@@ -90,3 +90,13 @@ def test_markdown_marks_targets_not_met_and_lists_unknowns_by_department(tmp_pat
 def test_csv_keeps_one_row_per_bundle(tmp_path: Path) -> None:
     lines = cli("report", str(_project(tmp_path)), "--format", "csv").stdout.splitlines()
     assert len(lines) == 3 and not any("coverage" in line or "to_confirm" in line for line in lines)
+
+
+def test_an_item_name_cannot_break_the_departments_table(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    catalog = project / "catalog" / "catalog.yaml"
+    catalog.write_text(catalog.read_text(encoding="utf-8").replace("{zh: 备案, en: Record}",
+                                                                   '{zh: "备案|<b>", en: Record}'), encoding="utf-8")
+    md = cli("report", str(project)).stdout.splitlines()
+    [row] = [line for line in md if line.startswith("| `civil` | `record` |")]
+    assert "| 备案\\|&lt;b&gt; |" in row

@@ -12,6 +12,7 @@ from typing import Any
 from onething.compiler.manifest import Manifest
 from onething.compiler.metrics import STANDARD_ELEMENTS
 from onething.dsl.i18n import _
+from onething.views.escape import markdown_cell
 
 SOURCES = "sources"  # not a 实施清单 element, but every item must name one (issue 12 §2)
 TARGETS: dict[str, float] = {
@@ -90,6 +91,6 @@ def to_confirm_md(facts: list[dict[str, Any]]) -> list[str]:
         return [*lines, _("Nothing: every element of every item is known.")]
     lines += [_("| department | item | 事项 | unknown |"), "|---|---|---|---|"]
     for e in pending:
-        lines.append(f"| `{e['department']}` | `{e['item']}` | {e['name_zh']} | "
+        lines.append(f"| `{e['department']}` | `{e['item']}` | {markdown_cell(e['name_zh'])} | "
                      + ", ".join(e["missing"]) + " |")
     return lines
