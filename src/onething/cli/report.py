@@ -25,7 +25,8 @@ from onething.dsl.i18n import _
 @click.option("--catalog", type=click.Path(path_type=Path, file_okay=False), help="Catalog folder.")
 def report_cmd(bundles_dir: Path | None, fmt: str, catalog: Path | None) -> None:
     """One row per bundle: items, departments, stages, completeness, sourced items, suppressed
-    lints, savings; then the published figures beside ours and the 国办发〔2022〕32号 area table.
+    lints, savings; then the published figures beside ours, the 国办发〔2022〕32号 area table, the
+    standard elements' coverage over all items and what the departments still have to confirm.
 
     \b
     Examples:
@@ -35,6 +36,7 @@ def report_cmd(bundles_dir: Path | None, fmt: str, catalog: Path | None) -> None
     """
     from onething.cli.terminal import progress
     from onething.dsl.discovery import UsageError
+    from onething.views.coverage import item_facts
     from onething.views.report import report_csv, report_json, report_md, row
 
     try:
@@ -43,6 +45,7 @@ def report_cmd(bundles_dir: Path | None, fmt: str, catalog: Path | None) -> None
         click.echo(_("error: {problem}").format(problem=exc), err=True)
         sys.exit(EXIT_USAGE)
     rows = []
+    facts = []
     failed = has_errors(diags)
     for _source, result in compile_sources(progress(sources, _("report")), None, None):
         if result.manifest is None or has_errors(result.diagnostics):
@@ -50,9 +53,12 @@ def report_cmd(bundles_dir: Path | None, fmt: str, catalog: Path | None) -> None
             diags.extend(result.diagnostics)
             continue
         rows.append(row(result.manifest))
+        facts.extend(item_facts(result.manifest))
     rows.sort(key=lambda r: r["bundle"])
     if failed:  # no partial report: a pipeline writing it to a file must not commit half a table
         emit_diagnostics([d for d in diags if d.is_error], "json" if fmt == "json" else "text", err=True)
         sys.exit(EXIT_ERRORS)
-    click.echo({"md": report_md, "json": report_json, "csv": report_csv}[fmt](rows), nl=False)
+    facts.sort(key=lambda f: (f["bundle"], f["item"]))
+    text = report_csv(rows) if fmt == "csv" else {"md": report_md, "json": report_json}[fmt](rows, facts)
+    click.echo(text, nl=False)
     sys.exit(EXIT_OK)

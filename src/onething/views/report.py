@@ -9,6 +9,7 @@ from typing import Any
 from onething.compiler.manifest import Manifest, dumps
 from onething.dsl.i18n import _
 from onething.dsl.models.bundle_facts import AREAS, BATCHES
+from onething.views.coverage import coverage, coverage_md, to_confirm, to_confirm_md
 from onething.views.escape import markdown_cell
 
 METRICS = ("materials", "fields", "steps", "trips", "days")
@@ -155,8 +156,12 @@ def areas_md(rows: list[dict[str, Any]]) -> list[str]:
 # ---
 
 
-def report_json(rows: list[dict[str, Any]]) -> str:
-    return dumps({"bundles": rows, "areas": area_table(rows)})
+def report_json(rows: list[dict[str, Any]], facts: list[dict[str, Any]] | None = None) -> str:
+    data: dict[str, Any] = {"bundles": rows, "areas": area_table(rows)}
+    if facts is not None:
+        data["coverage"] = coverage(facts)
+        data["to_confirm"] = to_confirm(facts)
+    return dumps(data)
 
 
 def report_csv(rows: list[dict[str, Any]]) -> str:
@@ -168,7 +173,7 @@ def report_csv(rows: list[dict[str, Any]]) -> str:
     return buf.getvalue()
 
 
-def report_md(rows: list[dict[str, Any]]) -> str:
+def report_md(rows: list[dict[str, Any]], facts: list[dict[str, Any]] | None = None) -> str:
     lines = [
         "# Bundles (一件事) at a glance",
         "",
@@ -206,4 +211,7 @@ def report_md(rows: list[dict[str, Any]]) -> str:
     if rows:
         lines += published_md(rows)
         lines += areas_md(rows)
+    if facts:
+        lines += coverage_md(facts)
+        lines += to_confirm_md(facts)
     return "\n".join(lines) + "\n"
