@@ -8,6 +8,7 @@ import click
 
 from onething import __version__
 from onething.cli.compile import compile_cmd
+from onething.cli.form import form_cmd
 from onething.cli.plan import graph_cmd, plan_cmd
 from onething.cli.questions import questions_cmd
 from onething.cli.reference import codes, schema
@@ -37,5 +38,6 @@ def main() -> None:
 
 
 
-for _command in (validate, compile_cmd, plan_cmd, graph_cmd, questions_cmd, test_cmd, report_cmd, schema, codes):
+for _command in (validate, compile_cmd, plan_cmd, graph_cmd, questions_cmd, test_cmd, report_cmd, schema, codes,
+                 form_cmd):
     main.add_command(_command)

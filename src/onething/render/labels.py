@@ -1,0 +1,195 @@
+"""Which language(s) a page shows, and the page's own wording in them.
+
+``--labels zh`` (default), ``en``, ``zh+en`` or any language the bundle's labels carry
+(``ug``, ``ky`` …). A label missing in a chosen language falls back to zh, marked with
+zh's ``lang``; right-to-left languages get ``dir="rtl"`` on their text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+RTL = frozenset({"ug", "ar", "fa", "he", "ur", "ps", "yi", "dv"})
+PRIMARY = "zh"
+_HTML_LANG = {"zh": "zh-CN"}
+_LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+
+
+@dataclass(frozen=True)
+class Span:
+    """One piece of text in one language: what a template puts in ``<span lang dir>``."""
+
+    lang: str
+    text: str
+
+    @property
+    def html_lang(self) -> str:
+        return _HTML_LANG.get(self.lang, self.lang)
+
+    @property
+    def dir(self) -> str:
+        return "rtl" if self.lang.split("-")[0] in RTL else "ltr"
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def parse_labels(value: str) -> tuple[str, ...]:
+    """``zh+en`` → ("zh", "en"); raises ValueError on a malformed code."""
+    langs = tuple(dict.fromkeys(p.strip() for p in value.split("+") if p.strip()))
+    bad = [p for p in langs if not _LANG.match(p)]
+    if not langs or bad:
+        raise ValueError(value)
+    return langs
+
+
+def languages_in(data: Any) -> set[str]:
+    """Every language code any label of the manifest carries (labels are dicts with a zh key)."""
+    found: set[str] = set()
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Mapping):
+            if PRIMARY in node and all(isinstance(v, str) for v in node.values()):
+                found |= set(node)
+            else:
+                stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
+
+
+class Labels:
+    """Picks texts in the chosen languages from labels and from the page wording."""
+
+    def __init__(self, langs: Iterable[str] = (PRIMARY,)) -> None:
+        self.langs = tuple(langs)
+
+    @property
+    def primary(self) -> str:
+        return self.langs[0]
+
+    @property
+    def html_lang(self) -> str:
+        return _HTML_LANG.get(self.primary, self.primary)
+
+    @property
+    def dir(self) -> str:
+        return "rtl" if self.primary.split("-")[0] in RTL else "ltr"
+
+    def spans(self, label: Mapping[str, str] | None) -> list[Span]:
+        """The label in each chosen language (zh where it lacks one), each text once."""
+        if not label:
+            return []
+        out: list[Span] = []
+        for lang in self.langs:
+            if label.get(lang):
+                span = Span(lang, label[lang])
+            else:
+                fallback = PRIMARY if label.get(PRIMARY) else next(iter(label))
+                span = Span(fallback, label[fallback])
+            if span not in out:
+                out.append(span)
+        return out
+
+    def text(self, label: Mapping[str, str] | None, sep: str = " / ") -> str:
+        return sep.join(s.text for s in self.spans(label))
+
+    def one(self, label: Mapping[str, str] | None) -> str:
+        """The label in the first chosen language only (for messages)."""
+        spans = self.spans(label)
+        return spans[0].text if spans else ""
+
+    def word(self, key: str, **values: Any) -> list[Span]:
+        """The page's own wording (see WORDING), with ``{name}`` placeholders filled."""
+        entry = WORDING[key]
+        label = {lang: text.format(**values) if values else text for lang, text in entry.items()}
+        return self.spans(label)
+
+    def compose(self, key: str, **values: Any) -> list[Span]:
+        """Page wording with placeholders that are themselves labels, each in the same language."""
+        def pick(v: Any, lang: str) -> Any:
+            if isinstance(v, Mapping):
+                return v.get(lang) or v.get(PRIMARY) or next(iter(v.values()), "")
+            return v
+
+        entry = WORDING[key]
+        return self.spans({lang: text.format(**{k: pick(v, lang) for k, v in values.items()})
+                           for lang, text in entry.items()})
+
+    def word_text(self, key: str, sep: str = " / ", **values: Any) -> str:
+        return sep.join(s.text for s in self.word(key, **values))
+
+
+UNITS = {"working_days": {"zh": "工作日", "en": "working days"},
+         "calendar_days": {"zh": "自然日", "en": "calendar days"}}
+UNKNOWN = {"zh": "待确认", "en": "to be confirmed"}
+
+WORDING: dict[str, dict[str, str]] = {
+    "form": {"zh": "一件事联办申请表(一表申请)", "en": "Combined application form"},
+    "version": {"zh": "版本 {version}", "en": "Version {version}"},
+    "case_number": {"zh": "受理编号(窗口填写)", "en": "Case number (filled in by the window)"},
+    "required": {"zh": "必填", "en": "required"},
+    "optional": {"zh": "选填", "en": "optional"},
+    "required_note": {"zh": "标有“必填”的项目须填写。", "en": "Items marked “required” must be filled in."},
+    "fill_when": {"zh": "仅在以下情形填写：{condition}", "en": "Fill in only when: {condition}"},
+    "yes": {"zh": "是", "en": "Yes"},
+    "no": {"zh": "否", "en": "No"},
+    "choose": {"zh": "请选择", "en": "Choose"},
+    "entry": {"zh": "第 {n} 项", "en": "Entry {n}"},
+    "add_entry": {"zh": "再添一项", "en": "Add another entry"},
+    "remove_entry": {"zh": "删除此项", "en": "Remove this entry"},
+    "entries": {"zh": "填写 {min} 至 {max} 项", "en": "{min} to {max} entries"},
+    "entries_open": {"zh": "至少填写 {min} 项", "en": "At least {min} entries"},
+    "max_length": {"zh": "最多 {n} 个字", "en": "at most {n} characters"},
+    "format_date": {"zh": "格式：年-月-日", "en": "format: year-month-day"},
+    "format_datetime": {"zh": "格式：年-月-日 时:分", "en": "format: year-month-day hour:minute"},
+    "format_id_number": {"zh": "18 位公民身份号码", "en": "18-character citizen ID number"},
+    "format_phone": {"zh": "手机号码或固定电话", "en": "mobile or landline number"},
+    "format_uscc": {"zh": "18 位统一社会信用代码", "en": "18-character unified social credit code"},
+    "masked": {"zh": "已遮蔽：{masked}(请当面补填)", "en": "masked: {masked} (fill in at the window)"},
+    "declaration": {"zh": "申请人声明", "en": "Applicant's declaration"},
+    "declaration_text": {
+        "zh": "本人承诺以上所填信息及所交材料真实、准确、完整，如有虚假，愿承担相应法律责任。",
+        "en": "I declare that the information above and the materials I hand in are true, accurate "
+              "and complete; I bear the legal consequences of any false statement.",
+    },
+    "signature": {"zh": "申请人(签字)", "en": "Applicant's signature"},
+    "date": {"zh": "日期", "en": "Date"},
+    "commitments": {"zh": "告知承诺", "en": "Commitments (告知承诺)"},
+    "commitment_instead": {"zh": "以承诺代替材料：{material}", "en": "Commitment instead of: {material}"},
+    "commitment_consequence": {
+        "zh": "承诺不实的，行政机关将依法撤销相关决定，并按规定记入信用记录，由申请人承担相应法律责任。",
+        "en": "If the commitment is false, the decision is revoked according to law, the breach is "
+              "recorded in the credit record and the applicant bears the legal consequences.",
+    },
+    "commitment_sign": {"zh": "承诺人(签字)", "en": "Signature of the person committing"},
+    "tolerated": {"zh": "容缺受理材料", "en": "Materials accepted later (容缺)"},
+    "tolerated_deadline": {"zh": "须在 {days} 个{unit}内补交", "en": "to be handed in within {days} {unit}"},
+    "working_days": {"zh": "工作日", "en": "working days"},
+    "calendar_days": {"zh": "自然日", "en": "calendar days"},
+    "unknown": UNKNOWN,
+    "errors_title": {"zh": "请更正以下问题", "en": "Please correct the following"},
+    "check": {"zh": "检查填写", "en": "Check the form"},
+    "save": {"zh": "保存为答复文件", "en": "Save as an answers file"},
+    "print": {"zh": "打印", "en": "Print"},
+    "all_ok": {"zh": "填写完整，可以保存或打印。", "en": "The form is complete; save or print it."},
+    "err_required": {"zh": "此项必填", "en": "this is required"},
+    "err_invalid": {"zh": "填写格式不正确", "en": "the value is not valid"},
+    "err_id_check": {"zh": "公民身份号码校验位不正确", "en": "the ID number's check digit is wrong"},
+    "screen_tools": {"zh": "填写工具", "en": "Form tools"},
+    "condition_and": {"zh": "且", "en": "and"},
+    "condition_or": {"zh": "或", "en": "or"},
+    "condition_not": {"zh": "并非：{x}", "en": "not: {x}"},
+    "cond_is": {"zh": "“{q}”为“{v}”", "en": "“{q}” is “{v}”"},
+    "cond_is_not": {"zh": "“{q}”不为“{v}”", "en": "“{q}” is not “{v}”"},
+    "cond_in": {"zh": "“{q}”为“{v}”之一", "en": "“{q}” is one of “{v}”"},
+    "cond_not_in": {"zh": "“{q}”不为“{v}”中任何一项", "en": "“{q}” is none of “{v}”"},
+    "cond_cmp": {"zh": "“{q}” {op} {v}", "en": "“{q}” {op} {v}"},
+    "cond_yes": {"zh": "“{q}”为“是”", "en": "“{q}”: yes"},
+    "cond_no": {"zh": "“{q}”为“否”", "en": "“{q}”: no"},
+    "cond_always": {"zh": "始终", "en": "always"},
+}
