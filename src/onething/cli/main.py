@@ -7,6 +7,7 @@ import gc
 import click
 
 from onething import __version__
+from onething.cli.answers import answers_group
 from onething.cli.compile import compile_cmd
 from onething.cli.form import form_cmd
 from onething.cli.plan import graph_cmd, plan_cmd
@@ -39,5 +40,5 @@ def main() -> None:
 
 
 for _command in (validate, compile_cmd, plan_cmd, graph_cmd, questions_cmd, test_cmd, report_cmd, schema, codes,
-                 form_cmd):
+                 form_cmd, answers_group):
     main.add_command(_command)
