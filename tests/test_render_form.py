@@ -77,7 +77,7 @@ def test_controls_follow_field_types():
 def test_commitment_and_tolerated_materials_are_on_the_form():
     text = _page(compile_path(UG)).text
     assert "以承诺代替材料：居住证明" in text and "本人承诺在本市居住。" in text
-    assert "承诺不实的" in text  # the consequence of a false commitment
+    assert "承诺不实的后果：承诺不实的，撤销登记并记入失信记录。" in text
     assert "结婚证" in text and "须在 5 个工作日内补交" in text
 
 

@@ -10,11 +10,13 @@ from onething import __version__
 from onething.cli.answers import answers_group
 from onething.cli.compile import compile_cmd
 from onething.cli.form import form_cmd
+from onething.cli.packet import packet_cmd
 from onething.cli.plan import graph_cmd, plan_cmd
 from onething.cli.questions import questions_cmd
 from onething.cli.reference import codes, schema
 from onething.cli.report import report_cmd
 from onething.cli.scenarios import test_cmd
+from onething.cli.sheet import sheet_cmd
 from onething.cli.validate import validate
 
 
@@ -40,5 +42,5 @@ def main() -> None:
 
 
 for _command in (validate, compile_cmd, plan_cmd, graph_cmd, questions_cmd, test_cmd, report_cmd, schema, codes,
-                 form_cmd, answers_group):
+                 form_cmd, sheet_cmd, packet_cmd, answers_group):
     main.add_command(_command)

@@ -111,17 +111,21 @@ class Labels:
 
     def compose(self, key: str, **values: Any) -> list[Span]:
         """Page wording with placeholders that are themselves labels, each in the same language."""
-        def pick(v: Any, lang: str) -> Any:
-            if isinstance(v, Mapping):
-                return v.get(lang) or v.get(PRIMARY) or next(iter(v.values()), "")
-            return v
-
-        entry = WORDING[key]
-        return self.spans({lang: text.format(**{k: pick(v, lang) for k, v in values.items()})
-                           for lang, text in entry.items()})
+        return self.spans(compose(key, **values))
 
     def word_text(self, key: str, sep: str = " / ", **values: Any) -> str:
         return sep.join(s.text for s in self.word(key, **values))
+
+
+def compose(key: str, **values: Any) -> dict[str, str]:
+    """The wording ``key`` as a label (zh, en), placeholders filled; a label value in the same language."""
+    def pick(v: Any, lang: str) -> Any:
+        if isinstance(v, Mapping):
+            return v.get(lang) or v.get(PRIMARY) or next(iter(v.values()), "")
+        return v
+
+    return {lang: text.format(**{k: pick(v, lang) for k, v in values.items()})
+            for lang, text in WORDING[key].items()}
 
 
 UNITS = {"working_days": {"zh": "工作日", "en": "working days"},
@@ -161,11 +165,7 @@ WORDING: dict[str, dict[str, str]] = {
     "date": {"zh": "日期", "en": "Date"},
     "commitments": {"zh": "告知承诺", "en": "Commitments (告知承诺)"},
     "commitment_instead": {"zh": "以承诺代替材料：{material}", "en": "Commitment instead of: {material}"},
-    "commitment_consequence": {
-        "zh": "承诺不实的，行政机关将依法撤销相关决定，并按规定记入信用记录，由申请人承担相应法律责任。",
-        "en": "If the commitment is false, the decision is revoked according to law, the breach is "
-              "recorded in the credit record and the applicant bears the legal consequences.",
-    },
+    "consequence": {"zh": "承诺不实的后果：", "en": "If the commitment is false: "},
     "commitment_sign": {"zh": "承诺人(签字)", "en": "Signature of the person committing"},
     "tolerated": {"zh": "容缺受理材料", "en": "Materials accepted later (容缺)"},
     "tolerated_deadline": {"zh": "须在 {days} 个{unit}内补交", "en": "to be handed in within {days} {unit}"},
@@ -192,4 +192,82 @@ WORDING: dict[str, dict[str, str]] = {
     "cond_yes": {"zh": "“{q}”为“是”", "en": "“{q}”: yes"},
     "cond_no": {"zh": "“{q}”为“否”", "en": "“{q}”: no"},
     "cond_always": {"zh": "始终", "en": "always"},
+    # the one-time notification sheet (一次性告知单)
+    "sheet": {"zh": "一次性告知单", "en": "One-time notification sheet"},
+    "sheet_intro": {"zh": "本单一次告知办理所需的全部材料和事项；按本单备齐材料，只需跑一次。",
+                    "en": "This sheet lists, once and completely, everything the application needs; "
+                          "bring what it lists and one visit is enough."},
+    "what": {"zh": "办理内容", "en": "What this covers"},
+    "items": {"zh": "办理事项", "en": "Items handled"},
+    "item": {"zh": "事项", "en": "Item"},
+    "department": {"zh": "承办部门", "en": "Department"},
+    "limit": {"zh": "承诺时限", "en": "Committed time limit"},
+    "statutory": {"zh": "法定时限", "en": "Statutory limit"},
+    "optional_item": {"zh": "可选事项", "en": "optional"},
+    "applies_when": {"zh": "适用情形：{condition}", "en": "Applies when: {condition}"},
+    "excluded": {"zh": "不办理的事项", "en": "Items not handled"},
+    "not_selected": {"zh": "申请人未选择", "en": "not chosen by the applicant"},
+    "condition_false": {"zh": "按申请人的情形不适用", "en": "does not apply in the applicant's situation"},
+    "undecided": {"zh": "以下情形尚未确认，材料清单按各情形分别注明：{questions}",
+                  "en": "Not yet answered (the lists note what depends on them): {questions}"},
+    "bring": {"zh": "需提交的材料(每份只交一次)", "en": "Materials to bring (each once)"},
+    "material": {"zh": "材料", "en": "Material"},
+    "originals": {"zh": "原件", "en": "Originals"},
+    "copies": {"zh": "复印件", "en": "Copies"},
+    "original_kept": {"zh": "原件收存", "en": "original kept"},
+    "original_returned": {"zh": "原件核验后退还", "en": "original checked and returned"},
+    "original_fate": {"zh": "原件收回或退还", "en": "Original kept or returned"},
+    "in_person_note": {"zh": "须本人携带原件到场", "en": "bring the original in person"},
+    "needed_for": {"zh": "用于", "en": "For"},
+    "notes": {"zh": "说明", "en": "Notes"},
+    "only_when": {"zh": "仅当{condition}", "en": "only when {condition}"},
+    "none": {"zh": "无", "en": "none"},
+    "waived": {"zh": "无需提交的材料", "en": "Materials you do not need to bring"},
+    "why": {"zh": "原因", "en": "Why"},
+    "why_produced": {"zh": "由本次联办的“{item}”出具，部门间共享", "en": "issued by “{item}” within this bundle and shared"},
+    "why_e_certificate": {"zh": "由{department}通过电子证照共享获取", "en": "fetched as a shared electronic certificate from {department}"},
+    "why_generated": {"zh": "由一表申请(联办申请表)自动生成", "en": "generated from the combined form"},
+    "commitment_title": {"zh": "可用承诺代替的材料(告知承诺)", "en": "Materials a signed commitment replaces (告知承诺)"},
+    "commitment_text": {"zh": "承诺内容：", "en": "Commitment: "},
+    "stages": {"zh": "部门与办理顺序", "en": "Departments and order"},
+    "stage": {"zh": "第 {n} 步(同步办理)", "en": "Stage {n} (in parallel)"},
+    "time": {"zh": "办理时限", "en": "Time"},
+    "committed_days": {"zh": "整体承诺办结时限：{days} 个工作日", "en": "Committed time for the whole bundle: {days} working days"},
+    "lower_bound": {"zh": "(部分事项时限待确认，实际可能更长)", "en": "(some limits are to be confirmed; it may take longer)"},
+    "special_procedures": {"zh": "特别程序(不计入时限)", "en": "Special procedures (not counted in the time limit)"},
+    "appointments": {"zh": "需另行到场的环节", "en": "Appointments in person"},
+    "fees": {"zh": "收费", "en": "Fees"},
+    "free": {"zh": "不收费", "en": "free"},
+    "fee_amount": {"zh": "{amount} 元", "en": "CNY {amount}"},
+    "where": {"zh": "办理地点", "en": "Where to go"},
+    "window": {"zh": "窗口", "en": "Window"},
+    "address": {"zh": "地址", "en": "Address"},
+    "hours": {"zh": "办公时间", "en": "Opening hours"},
+    "phone": {"zh": "咨询电话", "en": "Phone"},
+    "online": {"zh": "网上办理", "en": "Online"},
+    "nearby": {"zh": "就近办", "en": "Nearby service (就近办)"},
+    "nearby_township": {"zh": "乡镇(街道)便民服务中心", "en": "township (sub-district) service centre"},
+    "nearby_village": {"zh": "村(社区)便民服务站", "en": "village (community) service station"},
+    "nearby_city_only": {"zh": "仅在市级政务服务中心办理", "en": "only at the city centre"},
+    "assisted": {"zh": "帮办代办", "en": "Assisted and proxy service (帮办代办)"},
+    "hotline": {"zh": "12345 政务服务便民热线", "en": "12345 government service hotline"},
+    "savings": {"zh": "联办前后对比", "en": "Separately and bundled"},
+    "separate": {"zh": "分别办理", "en": "Separately"},
+    "bundled": {"zh": "一件事联办", "en": "Bundled"},
+    "m_materials": {"zh": "材料(份)", "en": "Materials"},
+    "m_fields": {"zh": "填写项(个)", "en": "Fields to fill in"},
+    "m_steps": {"zh": "环节(个)", "en": "Steps"},
+    "m_trips": {"zh": "跑动(次)", "en": "Trips"},
+    "m_days": {"zh": "时限(工作日)", "en": "Days (working)"},
+    # department packets
+    "packet": {"zh": "部门办件单", "en": "Department packet"},
+    "official_use": {"zh": "内部办件材料，仅供承办部门依法使用，不得外传", "en": "For official use by the department only"},
+    "fields": {"zh": "申请信息", "en": "Application data"},
+    "value": {"zh": "填写内容", "en": "Value"},
+    "not_given": {"zh": "(未填写)", "en": "(not given)"},
+    "handed_in": {"zh": "申请人提交的材料", "en": "Materials the applicant hands in"},
+    "fetched": {"zh": "本部门自行获取的电子证照", "en": "Electronic certificates this department fetches itself"},
+    "upstream": {"zh": "等待上游事项结果", "en": "Results it waits for"},
+    "from_item": {"zh": "来自“{item}”：{materials}", "en": "from “{item}”: {materials}"},
+    "item_code": {"zh": "事项编码", "en": "Item code"},
 }
