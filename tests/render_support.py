@@ -26,8 +26,8 @@ def run(*args: str) -> Result:
 
 
 def compile_path(path: Path, select: list[str] | None = None, answers: dict[str, Any] | None = None,
-                 catalog: Path | None = None) -> dict[str, Any]:
-    loaded = Workspace().load_bundle(BundleSource(path, display_path(path), catalog or path.parent / "catalog"))
+                 catalog: Path | None = None, ws: Workspace | None = None) -> dict[str, Any]:
+    loaded = (ws or Workspace()).load_bundle(BundleSource(path, display_path(path), catalog or path.parent / "catalog"))
     assert loaded.resolved is not None, [d.render() for d in loaded.diagnostics]
     result = compile_bundle(loaded.resolved, path, select, answers)
     assert result.manifest is not None, [d.render() for d in result.diagnostics]
@@ -35,8 +35,13 @@ def compile_path(path: Path, select: list[str] | None = None, answers: dict[str,
 
 
 @cache
+def _workspace() -> Workspace:
+    return Workspace()
+
+
+@cache
 def _shipped(name: str) -> str:
-    return json.dumps(compile_path(ROOT / "bundles" / f"{name}.yaml"))
+    return json.dumps(compile_path(ROOT / "bundles" / f"{name}.yaml", ws=_workspace()))
 
 
 def shipped(name: str) -> dict[str, Any]:

@@ -84,7 +84,7 @@ def test_commitment_and_tolerated_materials_are_on_the_form():
 ANSWERS = {
     "applicant_parent": "father", "has_siblings": True, "child.name": "古丽", "child.sex": "female",
     "child.birth_date": "2026-01-05", "child.weight_grams": 3200, "mother.id_number": "11010519491231002X",
-    "mother.phone": "13812345678", "father.id_number": "110105194912310029", "mother.insured": True,
+    "mother.phone": "13812345678", "father.id_number": "110105198001010016", "mother.insured": True,
     "siblings": [{"sibling.name": "阿依", "sibling.birth_date": "2020-03-01"}],
 }
 
