@@ -14,7 +14,12 @@ from onething.cli.render_options import choose_labels, load_manifest
 
 @click.group(name="answers")
 def answers_group() -> None:
-    """Work with applicants' answers files."""
+    """Work with applicants' answers files.
+
+    \b
+    Examples:
+      onething answers check bundles/birth.yaml answers.yaml
+    """
 
 
 @answers_group.command(name="check")

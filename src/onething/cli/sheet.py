@@ -6,7 +6,12 @@ from pathlib import Path
 
 import click
 
-from onething.cli.render_options import choose_labels, load_manifest, with_render_options, write_output
+from onething.cli.render_options import (
+    choose_labels,
+    load_manifest,
+    with_render_options,
+    write_output,
+)
 
 
 @click.command(name="sheet")

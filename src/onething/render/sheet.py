@@ -17,7 +17,7 @@ from typing import Any
 from onething.render import conditions
 from onething.render.env import render
 from onething.render.labels import UNITS, UNKNOWN, Labels, compose
-from onething.render.manifest_view import department, item_name, material_index, questions
+from onething.render.manifest_view import department, item_name, questions
 
 FORMATS = {"html": "sheet.html.j2", "md": "sheet.md.j2", "text": "sheet.txt.j2"}
 FEE_UNITS = {
@@ -130,7 +130,7 @@ def sheet_context(manifest: Mapping[str, Any], labels: Labels) -> dict[str, Any]
             "code": step.get("code"),
         })
     requirement_notes: dict[str, list[dict[str, Any]]] = {}
-    for item_id, step in steps.items():
+    for step in steps.values():
         for req in step["inputs"].get("requirements") or []:
             requirement_notes.setdefault(req["material"], []).append(
                 {"item": step["name"], "in_person": req.get("in_person"), "note": req.get("note")})
