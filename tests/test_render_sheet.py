@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from render_support import ROOT, UG, Page, compile_path, run, shipped
+from render_support import ROOT, SHIPPED, UG, Page, compile_path, run, shipped
 
+from onething.render.form import render_form_html
 from onething.render.labels import Labels
+from onething.render.packet import departments, render_packet
 from onething.render.sheet import SheetOptions, render_sheet
 
 
@@ -41,15 +43,24 @@ def test_tolerated_commitment_fees_nearby_appointments_and_savings():
     assert "居民身份证 — 原件 1, 复印件 1" in text and "出生登记: 须本人携带原件到场 父母双方身份证原件" in text
     assert "材料(份): 分别办理 6 → 一件事联办 3" in text
     assert "整体承诺办结时限：15 个工作日" in text
+    assert "居民身份证 — 原件 1, 复印件 1; 原件收回或退还: 原件核验后退还" in text
+    assert "办公时间: 周一至周五 9:30-13:30，16:00-19:30" in text
+    assert "帮办代办: 提供，免费；老年人可预约上门" in text and "政务服务便民热线: 12345" in text
+    assert "所属领域: 国办发〔2022〕32号：新生儿出生" in text
 
 
 def test_unknown_facts_are_said_to_be_unknown_not_dropped():
     text = render_sheet(compile_path(UG), "text")
     assert "就近办: [待确认]" in text  # hukou_birth_registration has no nearby
     assert "法定时限: [待确认]" in text  # birth_certificate_issue has no statutory limit
-    for line in ("地址: [待确认]", "办公时间: [待确认]", "咨询电话: [待确认]", "帮办代办: [待确认]"):
+    for line in ("地址: [待确认]", "咨询电话: [待确认]", "一件事编码: [待确认]"):
         assert line in text
-    assert "原件收回或退还: [待确认]" in text
+    assert "母亲授权书 — 原件 [待确认], 复印件 [待确认]; 原件收回或退还: [待确认]" in text  # catalog silent
+    m = compile_path(UG)
+    m["bundle"]["window"]["assistance"] = None
+    assert "帮办代办: [待确认]" in render_sheet(m, "text")
+    next(x for x in m["materials"] if x["id"] == "mother_authorization")["originals"] = 0
+    assert "原件 0, 复印件 [待确认]; 原件收回或退还: 无" in render_sheet(m, "text")
     m = compile_path(UG)
     for x in m["materials"]:
         if x["status"] == "commitment":
@@ -82,3 +93,14 @@ def test_cli_sheet_formats_and_answers(tmp_path):
         assert "One-time notification sheet" in result.output
     html = run("sheet", UG).output
     assert Page(html).find("html")[0]["lang"] == "zh-CN"
+
+
+@pytest.mark.parametrize("name", [p.stem for p in SHIPPED])
+def test_every_shipped_bundle_renders_every_page(name):
+    """Templates use StrictUndefined: a key a manifest leaves out must not break a page."""
+    m = shipped(name)
+    for fmt in ("html", "md", "text"):
+        assert m["bundle"]["title"]["zh"] in render_sheet(m, fmt)
+    assert m["bundle"]["title"]["zh"] in render_form_html(m)
+    for dept in departments(m):
+        assert render_packet(m, dept, "html").count("<section") == 5

@@ -39,5 +39,10 @@ def material_index(manifest: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
 
 
 def item_name(manifest: Mapping[str, Any], item: str) -> dict[str, str]:
+    """An item's name; the bundle's own id (what the bundle itself requires) names the bundle."""
     step = manifest["plan"]["steps"].get(item)
-    return dict(step["name"]) if step else {"zh": item, "en": item}
+    if step:
+        return dict(step["name"])
+    if item == manifest["bundle"]["id"]:
+        return dict(manifest["bundle"]["title"])
+    return {"zh": item, "en": item}

@@ -83,16 +83,45 @@ _NEARBY_KEYS = {"nearby_township", "nearby_village"}
 
 def original_fate(m: Mapping[str, Any]) -> dict[str, str] | None:
     """Whether the original is kept or handed back; None when the manifest does not say."""
-    if not m.get("originals"):
+    if m.get("originals") == 0:
         return compose("none")
-    value = m.get("original")
-    if value is None and "original_kept" in m:
-        value = "kept" if m["original_kept"] else "returned"
-    if value in ("kept", "retained"):
+    if m.get("original") == "kept":
         return compose("original_kept")
-    if value in ("returned", "return"):
+    if m.get("original") == "returned":
         return compose("original_returned")
     return None
+
+
+def assistance(window: Mapping[str, Any]) -> dict[str, str] | None:
+    """帮办代办 as the bundle states it; None (unknown) when it does not."""
+    help_ = window.get("assistance")
+    if not help_:
+        return None
+    free = help_.get("free")
+    text = compose("assisted_free" if free else "assisted_paid" if free is False else "assisted_fee_unknown")
+    note = help_.get("note")
+    if note:
+        text = {lang: f"{t}；{note.get(lang) or note['zh']}" if lang == "zh" else f"{t}; {note.get(lang) or note['zh']}"
+                for lang, t in text.items()}
+    return text
+
+
+def area_label(bundle: Mapping[str, Any]) -> dict[str, str] | None:
+    from onething.dsl.models.bundle_facts import AREAS, BATCHES
+
+    area, batch = bundle.get("area"), bundle.get("batch")
+    if area in AREAS:
+        zh, en, _sector = AREAS[area]
+        return {"zh": f"国办发〔2022〕32号：{zh}", "en": f"State Council 2022 No. 32: {en}"}
+    if batch in BATCHES:
+        zh, en = BATCHES[batch]
+        return {"zh": zh, "en": en}
+    return None
+
+
+def source_line(src: Mapping[str, Any]) -> str:
+    parts = [src.get("number"), src.get("title"), src.get("issuer"), src.get("date")]
+    return "，".join(str(p) for p in parts if p) or "-"
 
 
 def waived_reason(manifest: Mapping[str, Any], m: Mapping[str, Any]) -> dict[str, str]:
@@ -178,8 +207,10 @@ def sheet_context(manifest: Mapping[str, Any], labels: Labels) -> dict[str, Any]
             "name": window.get("name"), "address": window.get("address"), "hours": window.get("hours"),
             "phone": window.get("phone"), "online": window.get("online"),
         },
-        "assisted": bundle.get("assisted") or window.get("assisted"),
-        "hotline": bundle.get("hotline") or window.get("hotline"),
+        "assisted": assistance(window),
+        "hotline": window.get("hotline"),
+        "area": area_label(bundle), "code": bundle.get("code"),
+        "sources": [source_line(src) for src in bundle.get("sources") or []],
         "savings": savings, "UNKNOWN": UNKNOWN,
     }
 
