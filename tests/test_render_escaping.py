@@ -97,3 +97,21 @@ def test_cli_outputs(hostile, tmp_path):
     _inert_html(form.output, own_scripts=2)
     schema = run("form", bundle, "--format", "json-schema")
     assert json.loads(schema.output)["properties"]["child.name"]["title"].startswith(PAYLOAD)
+
+
+def test_no_template_is_built_from_data():
+    import ast
+    from pathlib import Path
+
+    import onething.render as package
+
+    for path in Path(package.__file__).parent.glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        calls = {n.func.attr if isinstance(n.func, ast.Attribute) else getattr(n.func, "id", "")
+                 for n in ast.walk(tree) if isinstance(n, ast.Call)}
+        assert not calls & {"from_string", "Template", "eval", "exec"}, path.name
+    from onething.render.env import environment
+
+    env = environment(None)
+    assert env.autoescape("form.html.j2") and env.autoescape("sheet.md.j2")
+    assert env.undefined.__name__ == "StrictUndefined"
