@@ -24,7 +24,8 @@ from onething.cli.render_options import (
               show_default=True)
 @click.option("--large-print", is_flag=True, help="Age-friendly page (适老化): larger text, stronger contrast.")
 @click.option("--unmask", is_flag=True, help="Print sensitive values (ID and phone numbers) in full.")
-def form_cmd(bundle: Path, select_: str | None, answers: Path | None, catalog: Path | None, labels_: str,
+def form_cmd(bundle: Path, select_: str | None, answers: Path | None, catalog: Path | None, verbose: bool,
+             labels_: str,
              output: Path | None, templates: Path | None, fmt: str, large_print: bool, unmask: bool) -> None:
     """Render a bundle's combined application form (一表申请).
 
@@ -41,7 +42,7 @@ def form_cmd(bundle: Path, select_: str | None, answers: Path | None, catalog: P
     """
     from onething.dsl.i18n import _
 
-    manifest = load_manifest(bundle, catalog, select_, answers)
+    manifest = load_manifest(bundle, catalog, select_, answers, verbose)
     labels = choose_labels(labels_, manifest)
     if fmt == "json-schema":
         from onething.render.schema import form_schema

@@ -21,7 +21,8 @@ from onething.cli.render_options import (
 @with_render_options
 @click.argument("department")
 @click.option("--format", "fmt", type=click.Choice(["html", "json"]), default="html", show_default=True)
-def packet_cmd(bundle: Path, select_: str | None, answers: Path | None, catalog: Path | None, labels_: str,
+def packet_cmd(bundle: Path, select_: str | None, answers: Path | None, catalog: Path | None, verbose: bool,
+             labels_: str,
                output: Path | None, templates: Path | None, department: str, fmt: str) -> None:
     """Render what DEPARTMENT receives: its items, only their fields and materials.
 
@@ -38,7 +39,7 @@ def packet_cmd(bundle: Path, select_: str | None, answers: Path | None, catalog:
     from onething.dsl.validation import suggest
     from onething.render.packet import PacketOptions, UnknownDepartment, render_packet
 
-    manifest = load_manifest(bundle, catalog, select_, answers)
+    manifest = load_manifest(bundle, catalog, select_, answers, verbose)
     labels = choose_labels(labels_, manifest)
     opts = PacketOptions(labels=labels, answers=answer_values(answers, manifest), templates=templates)
     try:

@@ -22,10 +22,13 @@ def with_render_options(f):
     return with_bundle_options(f)
 
 
-def load_manifest(bundle: Path, catalog: Path | None, select_: str | None, answers: Path | None
-                  ) -> dict[str, Any]:
-    """The compiled manifest as plain JSON data (what every renderer reads)."""
-    return compile_one(bundle, catalog, select_, answers).model_dump(mode="json", exclude_none=True)
+def load_manifest(bundle: Path, catalog: Path | None, select_: str | None, answers: Path | None,
+                  verbose: bool = False) -> dict[str, Any]:
+    """The compiled manifest as plain JSON data (what every renderer reads): the manifest's
+    own JSON, so that facts it keeps as null (unknown) reach the renderers as null."""
+    import json
+
+    return json.loads(compile_one(bundle, catalog, select_, answers, verbose=verbose).to_json())
 
 
 def choose_labels(value: str, manifest: dict[str, Any]):

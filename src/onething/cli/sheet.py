@@ -17,7 +17,8 @@ from onething.cli.render_options import (
 @click.command(name="sheet")
 @with_render_options
 @click.option("--format", "fmt", type=click.Choice(["html", "md", "text"]), default="html", show_default=True)
-def sheet_cmd(bundle: Path, select_: str | None, answers: Path | None, catalog: Path | None, labels_: str,
+def sheet_cmd(bundle: Path, select_: str | None, answers: Path | None, catalog: Path | None, verbose: bool,
+             labels_: str,
               output: Path | None, templates: Path | None, fmt: str) -> None:
     """Render the one-time notification sheet: every material once, with its status.
 
@@ -32,6 +33,6 @@ def sheet_cmd(bundle: Path, select_: str | None, answers: Path | None, catalog: 
     """
     from onething.render.sheet import SheetOptions, render_sheet
 
-    manifest = load_manifest(bundle, catalog, select_, answers)
+    manifest = load_manifest(bundle, catalog, select_, answers, verbose)
     labels = choose_labels(labels_, manifest)
     write_output(render_sheet(manifest, fmt, SheetOptions(labels=labels, templates=templates)), output)
