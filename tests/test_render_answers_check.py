@@ -24,7 +24,13 @@ def _codes(answers, **kw):
 
 def test_good_answers_have_no_problem():
     assert _codes(GOOD) == []
-    assert _codes({**GOOD, "mother.insured": True, "child.weight_grams": "3200"}) == []
+    from onething.dsl.source import Unquoted
+
+    # `weight_grams: 3200` read from YAML stays as written (Unquoted) and is a number; a quoted
+    # "3200" is text, as in JSON and the JSON Schema
+    assert _codes({**GOOD, "mother.insured": True, "child.weight_grams": Unquoted("3200")}) == []
+    assert _codes({**GOOD, "child.weight_grams": "3200"}) == [("child.weight_grams", "type")]
+    assert _codes({**GOOD, "child.name": ""}) == [("child.name", "empty")]
 
 
 def test_every_problem_at_once_in_form_order():

@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import find
+from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator, FormatChecker
 from render_support import SHIPPED, UG, compile_path, run, shipped
@@ -178,3 +178,62 @@ def test_cli_writes_the_schema_deterministically(tmp_path):
     assert a.exit_code == 0 and a.output == b.output
     assert json.loads(a.output)["$id"] == "urn:onething:form:ug_demo:2026.1"
     assert copy.deepcopy(json.loads(a.output)) == form_schema(compile_path(UG))
+
+
+def _value_strategy(prop: dict[str, Any]):
+    good = st.just(example(prop))
+    if prop.get("x-type") == "group":
+        row = st.fixed_dictionaries(
+            {k: _value_strategy(v) for k, v in prop["items"]["properties"].items()},
+            optional={"sibling.nickname": st.just("x")})
+        good_row = example(prop["items"])
+        sizes = st.sampled_from([0, 1, 5, 6]).map(lambda k: [good_row] * k)  # around min and max
+        return sizes | st.lists(row, max_size=3) | st.just("not a list")
+    kind = prop["type"]
+    if kind == "boolean":
+        return st.booleans() | st.just("yes")
+    if kind in ("integer", "number"):
+        return good | st.integers(-10, 10000) | st.sampled_from([1.5, True, "12"])
+    if "oneOf" in prop:
+        return st.sampled_from([o["const"] for o in prop["oneOf"]] + ["bogus", 1])
+    fixed = ["", "x" * 201, ID, "110105194912310021", "13812345678", "12345", "2020-02-30", "2026-01-05", 7]
+    return good | st.sampled_from(fixed) | st.text(max_size=4)
+
+
+@settings(max_examples=400, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_the_answers_check_and_the_schema_agree_on_every_answers_file(data):
+    """Invariant: the JSON Schema validator and the answers check find problems with the same
+    keys (the two are the same rules for two kinds of reader)."""
+    m, schema = _UG
+    answers = {}
+    for key, prop in schema["properties"].items():
+        mode = data.draw(st.integers(0, 30), label=f"how {key}")  # mostly the good value
+        if 1 <= mode <= 3:
+            answers[key] = data.draw(_value_strategy(prop), label=key)
+        elif mode > 1:
+            answers[key] = example(prop)
+    if data.draw(st.integers(0, 9), label="unknown key") == 0:
+        answers["child.nmae"] = "x"
+    assert _schema_keys(schema, answers) == {p.key.split("[")[0] for p in check_answers(m, answers)}
+
+
+def _schema_keys(schema: dict[str, Any], answers: dict[str, Any]) -> set[str]:
+    """The top-level keys the JSON Schema validator finds a problem with."""
+    import re
+
+    keys: set[str] = set()
+    for e in validator(schema).iter_errors(answers):
+        if e.absolute_path:
+            keys.add(str(e.absolute_path[0]))
+        elif e.validator == "required":
+            keys.add(re.match(r"'(.+)' is a required property", e.message).group(1))
+        elif e.validator == "additionalProperties":
+            keys |= set(re.findall(r"'([^']+)'", e.message))
+        else:
+            keys.add(f"?{e.validator}")
+    return keys
+
+
+_UG_MANIFEST = compile_path(UG)
+_UG = (_UG_MANIFEST, form_schema(_UG_MANIFEST))

@@ -19,6 +19,7 @@ from typing import Any
 
 from onething.dsl.conditions import parse
 from onething.dsl.i18n import _
+from onething.dsl.source import Unquoted
 from onething.dsl.validation import suggest
 from onething.render.formats import PATTERNS, id_number_problem, valid_date
 from onething.render.labels import Labels
@@ -53,7 +54,8 @@ class Problem:
 
 
 def _empty(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip()) or value == []
+    """Not answered: a blank YAML value (null). An empty text is an answer, and not a valid one."""
+    return value is None
 
 
 def _number(value: Any, integer: bool) -> Decimal | None:
@@ -61,7 +63,7 @@ def _number(value: Any, integer: bool) -> Decimal | None:
         return None
     if isinstance(value, (int, float)):
         number = Decimal(str(value))
-    elif isinstance(value, str):
+    elif isinstance(value, Unquoted):  # `weight: 3200` in YAML; a quoted "3200" is text, as in JSON
         try:
             number = Decimal(value.strip())
         except InvalidOperation:
@@ -90,7 +92,9 @@ def _value_problems(f: Mapping[str, Any], value: Any, today: dt.date) -> list[tu
         return out
     if not isinstance(value, str):
         return [("type", _("text is needed"), None)]
-    text = value.strip()
+    text = value  # as written: the JSON Schema counts and matches the same characters
+    if not value:
+        return [("empty", _("the text is empty: leave the key blank (or out) when there is no answer"), None)]
     if ftype == "enum":
         allowed = [o["value"] for o in f.get("options") or []]
         if text in allowed:
@@ -133,7 +137,9 @@ def check_answers(manifest: Mapping[str, Any], answers: Mapping[str, Any], label
     today = today or dt.date.today()
     locations = locations or {}
     form = fields(manifest)
-    situation = {k: answers[k] for k in questions(manifest) if k in answers}
+    # only valid answers decide a condition: a wrong answer is reported once, at its question
+    situation = {k: answers[k] for k, q in questions(manifest).items()
+                 if k in answers and not _empty(answers[k]) and not _value_problems(q, answers[k], today)}
     problems: list[Problem] = []
 
     def add(key: str, f: Mapping[str, Any], code: str, message: str, hint: str | None = None,

@@ -84,8 +84,7 @@ def property_schema(f: Mapping[str, Any]) -> dict[str, Any]:
             out["pattern"] = PATTERNS[ftype]
         if f.get("pattern"):
             out["pattern"] = f["pattern"]
-        if f.get("min_length"):
-            out["minLength"] = int(f["min_length"])
+        out["minLength"] = max(int(f.get("min_length") or 0), 1)  # an empty text is no answer
         if f.get("max_length"):
             out["maxLength"] = int(f["max_length"])
     _labelled(out, f.get("label"), f.get("help"))
