@@ -104,3 +104,14 @@ def test_every_shipped_bundle_renders_every_page(name):
     assert m["bundle"]["title"]["zh"] in render_form_html(m)
     for dept in departments(m):
         assert render_packet(m, dept, "html").count("<section") == 5
+
+
+def test_conditional_limits_fees_and_ranges_say_their_condition():
+    """A time limit the answers leave open lists its alternatives, each with its condition in words."""
+    text = render_sheet(shipped("restaurant_opening"), "text")
+    assert ("承诺时限: 10 个工作日(仅当“消防安全检查办理方式”为“现场检查后许可”)；1 个工作日"
+            "(仅当“消防安全检查办理方式”为“告知承诺") in text
+    assert "实际可能更长" in text
+    answered = compile_path(ROOT / "bundles" / "restaurant_opening.yaml",
+                            answers={"premises_area": 80, "public_gathering_place": True, "fire_route": "inspection"})
+    assert "仅当“消防安全检查办理方式”" not in render_sheet(answered, "text")

@@ -42,8 +42,10 @@ def _limit(value: int | None, unit: str | None) -> dict[str, str] | None:
     return {"zh": f"{value} 个{u['zh']}", "en": f"{value} {u['en']}"}
 
 
-def fee_lines(fees: list[Mapping[str, Any]] | None) -> list[dict[str, str]] | None:
-    """Each fee line as a label; None when the manifest does not know the fees."""
+def fee_lines(fees: list[Mapping[str, Any]] | None, qs: Mapping[str, Any] | None = None
+              ) -> list[dict[str, str]] | None:
+    """Each fee line as a label (with what is left of its condition, in words); None when the
+    manifest does not know the fees."""
     if fees is None:
         return None
     out = []
@@ -65,8 +67,28 @@ def fee_lines(fees: list[Mapping[str, Any]] | None) -> list[dict[str, str]] | No
                     else f"{cond.get(lang) or cond['zh']}: {text[lang]}" for lang in text}
         if fee.get("basis"):
             text = {lang: f"{t}({fee['basis']})" if lang == "zh" else f"{t} ({fee['basis']})" for lang, t in text.items()}
-        out.append(text)
+        out.append(_with_when(text, fee.get("when"), qs or {}))
     return out
+
+
+def _with_when(text: dict[str, str], when: str | None, qs: Mapping[str, Any]) -> dict[str, str]:
+    """A label followed by the condition still left on it, in words."""
+    if not when:
+        return text
+    said = conditions.words_label(when, qs)
+    return {lang: f"{t}({compose('only_when', condition=said[lang])[lang]})" if lang == "zh"
+            else f"{t} ({compose('only_when', condition=said[lang])[lang]})" for lang, t in text.items()}
+
+
+def limit_text(tl: Mapping[str, Any], key: str, qs: Mapping[str, Any]) -> dict[str, str] | None:
+    """The committed or statutory limit; when the answers leave several alternatives, each with
+    its condition; None when unknown."""
+    alternatives = tl.get("alternatives")
+    if tl.get(key) is None and alternatives:
+        parts = [_with_when(_limit(a.get(key), a.get(key + "_unit")) or dict(UNKNOWN), a.get("when"), qs)
+                 for a in alternatives]
+        return {lang: ("；" if lang == "zh" else "; ").join(p[lang] for p in parts) for lang in ("zh", "en")}
+    return _limit(tl.get(key), tl.get(key + "_unit"))
 
 
 def _nearby(levels: list[str] | None) -> list[dict[str, str]] | None:
@@ -153,9 +175,9 @@ def sheet_context(manifest: Mapping[str, Any], labels: Labels) -> dict[str, Any]
         items.append({
             "id": item_id, "name": step["name"], "department": department(manifest, step["department"]),
             "stage": step["stage"] + 1, "optional": step["optional"], "when": cond(step.get("when"), "applies_when"),
-            "committed": _limit(tl.get("committed"), tl.get("committed_unit")),
-            "statutory": _limit(tl.get("statutory"), tl.get("statutory_unit")),
-            "fees": fee_lines(step.get("fees")), "nearby": _nearby(step.get("nearby")),
+            "committed": limit_text(tl, "committed", qs),
+            "statutory": limit_text(tl, "statutory", qs),
+            "fees": fee_lines(step.get("fees"), qs), "nearby": _nearby(step.get("nearby")),
             "code": step.get("code"),
         })
     requirement_notes: dict[str, list[dict[str, Any]]] = {}
@@ -188,7 +210,13 @@ def sheet_context(manifest: Mapping[str, Any], labels: Labels) -> dict[str, Any]
     stages = [[{"name": steps[i]["name"], "department": department(manifest, steps[i]["department"])}
                for i in stage] for stage in plan["stages"]]
     metrics = manifest["metrics"]
-    savings = [(compose("m_" + k), metrics[k]["separate"], metrics[k]["bundled"])
+    def figure(k: str, side: str) -> str:
+        span = (metrics[k].get("range") or {}).get(side)
+        if span and span["min"] != span["max"]:
+            return f"{span['min']}–{span['max']}"
+        return str(metrics[k][side])
+
+    savings = [(compose("m_" + k), figure(k, "separate"), figure(k, "bundled"))
                for k in ("materials", "fields", "steps", "trips", "days") if k in metrics]
     window = manifest["bundle"].get("window") or {}
     bundle = manifest["bundle"]
@@ -198,11 +226,11 @@ def sheet_context(manifest: Mapping[str, Any], labels: Labels) -> dict[str, Any]
         "bring": by_status["submit"], "tolerated": by_status["tolerated"],
         "commitments": by_status["commitment"], "waived": by_status["waived"],
         "stages": stages, "committed_days": plan["committed_days"],
-        "lower_bound": bool(plan.get("unknown_limits")),
-        "special_procedures": [{"item": item_name(manifest, p["item"]), "name": p["name"],
+        "lower_bound": bool(plan.get("unknown_limits") or plan.get("conditional_limits")),
+        "special_procedures": [{"item": item_name(manifest, p["item"]), "name": _with_when(p["name"], p.get("when"), qs),
                                 "days": _limit(p.get("days"), p.get("unit"))} for p in plan["special_procedures"]],
-        "appointments": [{"item": item_name(manifest, a["item"]), "name": a["name"], "place": a.get("place"),
-                          "note": a.get("note")} for a in plan.get("appointments") or []],
+        "appointments": [{"item": item_name(manifest, a["item"]), "name": _with_when(a["name"], a.get("when"), qs),
+                          "place": a.get("place"), "note": a.get("note")} for a in plan.get("appointments") or []],
         "window": {
             "name": window.get("name"), "address": window.get("address"), "hours": window.get("hours"),
             "phone": window.get("phone"), "online": window.get("online"),
