@@ -7,13 +7,17 @@ import gc
 import click
 
 from onething import __version__
+from onething.cli.answers import answers_group
 from onething.cli.compile import compile_cmd
+from onething.cli.form import form_cmd
 from onething.cli.help_text import TranslatingGroup
+from onething.cli.packet import packet_cmd
 from onething.cli.plan import graph_cmd, plan_cmd
 from onething.cli.questions import questions_cmd
 from onething.cli.reference import codes, schema
 from onething.cli.report import report_cmd
 from onething.cli.scenarios import test_cmd
+from onething.cli.sheet import sheet_cmd
 from onething.cli.validate import validate
 from onething.dsl.i18n import LANGUAGES, choose_language, set_language
 
@@ -55,5 +59,6 @@ def main() -> None:
 
 
 
-for _command in (validate, compile_cmd, plan_cmd, graph_cmd, questions_cmd, test_cmd, report_cmd, schema, codes):
+for _command in (validate, compile_cmd, plan_cmd, graph_cmd, questions_cmd, test_cmd, report_cmd, schema, codes,
+                 form_cmd, sheet_cmd, packet_cmd, answers_group):
     main.add_command(_command)
