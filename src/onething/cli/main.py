@@ -7,13 +7,18 @@ import gc
 import click
 
 from onething import __version__
+from onething.cli.audit import audit_group
+from onething.cli.cases import COMMANDS as CASE_COMMANDS
 from onething.cli.compile import compile_cmd
+from onething.cli.demo import demo_cmd
 from onething.cli.plan import graph_cmd, plan_cmd
 from onething.cli.questions import questions_cmd
 from onething.cli.reference import codes, schema
 from onething.cli.report import report_cmd
 from onething.cli.scenarios import test_cmd
+from onething.cli.submit import submit_cmd
 from onething.cli.validate import validate
+from onething.cli.work import work_cmd
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -37,5 +42,6 @@ def main() -> None:
 
 
 
-for _command in (validate, compile_cmd, plan_cmd, graph_cmd, questions_cmd, test_cmd, report_cmd, schema, codes):
+for _command in (validate, compile_cmd, plan_cmd, graph_cmd, questions_cmd, test_cmd, report_cmd, schema, codes,
+                 submit_cmd, work_cmd, *CASE_COMMANDS, audit_group, demo_cmd):
     main.add_command(_command)

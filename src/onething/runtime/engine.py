@@ -204,7 +204,7 @@ class Worker:
                 self.sleep(wait)
                 continue
             summary.steps += 1
-            key = "lost_lease" if result is None else str(result)
+            key = "lost_lease" if result is None else ("retry" if result == "ready" else str(result))
             summary.outcomes[key] = summary.outcomes.get(key, 0) + 1
             if result is None:
                 summary.lost_leases += 1
