@@ -193,7 +193,8 @@ def accept(store: Store, manifest: Manifest, answers: Mapping[str, Any], *, mate
         waiting = sorted(set(step.inputs.materials) & missing_ids)
         row: dict[str, Any] = {"item": item, "department": step.department, "stage": step.stage,
                                "status": "suspended" if waiting else ("blocked" if before[item] else "ready"),
-                               "attempts": 0, "updated_at": now}
+                               "attempts": 0, "updated_at": now, "reason": None, "supplement_due_on": None,
+                               "clock_started_on": None, "due_on": None, "statutory_due_on": None}
         if waiting:
             row["reason"] = _("waiting for {materials} (容缺)").format(materials=", ".join(waiting))
             row["supplement_due_on"] = max(supplement_due[m] for m in waiting)
