@@ -142,6 +142,11 @@ def load_config(path: Path) -> RuntimeConfig:
                            else _("known keys: {keys}").format(keys=", ".join(known)), key=True)
 
     def number(value: Any, where: tuple[Any, ...], minimum: float = 0) -> float:
+        if isinstance(value, str) and not isinstance(value, bool):
+            try:  # the loader keeps plain scalars such as 0.5 as written
+                value = float(value)
+            except ValueError:
+                pass
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
             raise fail(where, _("{value} is not a number of at least {minimum}").format(value=value, minimum=minimum))
         return float(value)
@@ -162,10 +167,11 @@ def load_config(path: Path) -> RuntimeConfig:
         for k in ("reject", "pending"):
             if k in spec and not (isinstance(spec[k], list) and all(isinstance(v, str) for v in spec[k])):
                 raise fail(where + (k,), _("`{key}` is a list of item ids").format(key=k))
+        out = {str(k): v for k, v in spec.items()}
         for k in ("fail_first", "delay_seconds", "connect_timeout", "read_timeout"):
             if k in spec:
-                number(spec[k], where + (k,))
-        return {str(k): v for k, v in spec.items()}
+                out[k] = number(spec[k], where + (k,))
+        return out
 
     if data is None:
         data = {}
