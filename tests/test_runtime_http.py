@@ -28,7 +28,7 @@ class Department(BaseHTTPRequestHandler):
     script: dict[str, list[tuple[int, object, float]]] = {}
     seen: list[tuple[str, str, dict]] = []
 
-    def do_POST(self):  # noqa: N802 - the http.server API
+    def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         type(self).seen.append((self.path, self.headers["Idempotency-Key"], body))
         queue = type(self).script[self.path]

@@ -7,13 +7,25 @@ import sys
 import click
 
 from onething.cli.common import EXIT_ERRORS
-from onething.cli.runtime_common import echo_json, format_option, open_runtime_store, runtime_errors, store_option
+from onething.cli.runtime_common import (
+    echo_json,
+    format_option,
+    open_runtime_store,
+    runtime_errors,
+    store_option,
+)
 from onething.dsl.i18n import _
 
 
 @click.group(name="audit")
 def audit_group() -> None:
-    """The audit log: verify its hash chain, print its head."""
+    """The audit log: verify its hash chain, print its head.
+
+    \b
+    Examples:
+      onething audit verify
+      onething audit head >> audit-heads.txt
+    """
 
 
 @audit_group.command(name="verify")
@@ -26,6 +38,11 @@ def verify_cmd(number: str | None, store_url: str | None, fmt: str) -> None:
 
     With CASE, only that case's problems are reported (the whole chain is still walked:
     a case's events are trusted only if the links around them hold).
+
+    \b
+    Examples:
+      onething audit verify
+      onething audit verify birth-20261201-0001 --format json
     """
     from onething.runtime.audit import verify_chain
     from onething.runtime.casestatus import find_case
@@ -61,7 +78,12 @@ def verify_cmd(number: str | None, store_url: str | None, fmt: str) -> None:
 @format_option
 @runtime_errors
 def head_cmd(store_url: str | None, fmt: str) -> None:
-    """Print the chain's head (last event number and hash), to record outside the store."""
+    """Print the chain's head (last event number and hash), to record outside the store.
+
+    \b
+    Examples:
+      onething audit head --format json
+    """
     from onething.runtime.audit import chain_head
 
     with open_runtime_store(store_url) as store, store.read() as conn:

@@ -72,6 +72,11 @@ def case_cmd(number: str, store_url: str | None, actor: str | None, unmask: bool
     """One case in full: steps by stage, departments, due dates, outputs, materials, history.
 
     Personal data are masked unless --unmask (which is recorded in the audit log).
+
+    \b
+    Examples:
+      onething case birth-20261201-0001
+      onething case birth-20261201-0001 --unmask --actor "clerk 7" --format json
     """
     from onething.runtime.clerk import record_unmask
     from onething.runtime.queries import case_detail
@@ -121,7 +126,12 @@ def case_cmd(number: str, store_url: str | None, actor: str | None, unmask: bool
 @format_option
 @runtime_errors
 def tasks_cmd(department: str | None, store_url: str | None, fmt: str) -> None:
-    """Steps waiting for a person: pending at a department, failed, or suspended for a supplement."""
+    """Steps waiting for a person: pending at a department, failed, or suspended for a supplement.
+
+    \b
+    Examples:
+      onething tasks --department public_security
+    """
     from onething.runtime.queries import tasks
 
     with open_runtime_store(store_url) as store, store.read() as conn:
@@ -159,7 +169,13 @@ def _key_values(values: tuple[str, ...]) -> dict[str, str]:
 @runtime_errors
 def complete_cmd(number: str, item: str, decision: str | None, reason: str | None, outputs: tuple[str, ...],
                  actor: str | None, store_url: str | None, fmt: str) -> None:
-    """Record a department's answer for a pending step (manual adapter, or an http 202)."""
+    """Record a department's answer for a pending step (manual adapter, or an http 202).
+
+    \b
+    Examples:
+      onething complete birth-20261201-0001 ssc_apply --approve --output social_security_card=SSC-1
+      onething complete birth-20261201-0001 ssc_apply --reject --reason "照片不合格"
+    """
     from onething.runtime.clerk import complete
 
     if decision is None:
@@ -181,7 +197,12 @@ def complete_cmd(number: str, item: str, decision: str | None, reason: str | Non
 @runtime_errors
 def supplement_cmd(number: str, material: str, config_path: Path | None, actor: str | None,
                    store_url: str | None, fmt: str) -> None:
-    """Record a missing tolerated material handed in later (补正); its steps resume, their clock starts."""
+    """Record a missing tolerated material handed in later (补正); its steps resume, their clock starts.
+
+    \b
+    Examples:
+      onething supplement birth-20261201-0001 bank_account
+    """
     from onething.runtime.clerk import supplement
 
     calendar = load_runtime_config(config_path).calendar()
@@ -199,7 +220,12 @@ def supplement_cmd(number: str, material: str, config_path: Path | None, actor: 
 @format_option
 @runtime_errors
 def withdraw_cmd(number: str, reason: str, actor: str | None, store_url: str | None, fmt: str) -> None:
-    """Withdraw a case (撤回): its unfinished steps are skipped."""
+    """Withdraw a case (撤回): its unfinished steps are skipped.
+
+    \b
+    Examples:
+      onething withdraw birth-20261201-0001 --reason "applied in another city"
+    """
     from onething.runtime.clerk import withdraw
 
     with open_runtime_store(store_url) as store:
@@ -216,7 +242,12 @@ def withdraw_cmd(number: str, reason: str, actor: str | None, store_url: str | N
 @format_option
 @runtime_errors
 def deliver_cmd(number: str, actor: str | None, store_url: str | None, unmask: bool, fmt: str) -> None:
-    """Hand over every result of a finished case at once (统一出件)."""
+    """Hand over every result of a finished case at once (统一出件).
+
+    \b
+    Examples:
+      onething deliver birth-20261201-0001
+    """
     from onething.runtime.clerk import deliver, record_unmask
     from onething.runtime.masking import mask_text
 
@@ -245,7 +276,12 @@ def deliver_cmd(number: str, actor: str | None, store_url: str | None, unmask: b
 @runtime_errors
 def evaluate_cmd(number: str, rating: int, comment: str | None, actor: str | None, store_url: str | None,
                  fmt: str) -> None:
-    """Record the applicant's evaluation (好差评), once per case, after delivery."""
+    """Record the applicant's evaluation (好差评), once per case, after delivery.
+
+    \b
+    Examples:
+      onething evaluate birth-20261201-0001 --rating 5 --comment "一次办好"
+    """
     from onething.runtime.clerk import evaluate
 
     with open_runtime_store(store_url) as store:
