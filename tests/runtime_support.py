@@ -65,7 +65,7 @@ def with_materials(manifest, **statuses):
             if m["status"] == "tolerated":
                 m["tolerated"] = {"supplement_days": 5, "unit": "working_days"}
             if m["status"] == "commitment":
-                m["commitment"] = {"zh": "承诺", "en": "commitment"}
+                m["commitment"] = {"text": {"zh": "承诺", "en": "commitment"}}
     return type(manifest).model_validate(data)
 
 

@@ -201,14 +201,21 @@ def accept(store: Store, manifest: Manifest, answers: Mapping[str, Any], *, mate
             result.suspended[item] = waiting
         else:
             row["clock_started_on"] = today
-            due = calendar.add_working_days(today, offsets[item] or 0)
-            warnings.extend(due.warnings)
-            row["due_on"] = due.date
+            if offsets[item] is not None:  # unknown limit: no due date rather than a guessed one
+                due = calendar.add_working_days(today, offsets[item])
+                warnings.extend(due.warnings)
+                row["due_on"] = due.date
             if statutory[item] is not None:
                 row["statutory_due_on"] = calendar.add_working_days(today, statutory[item]).date
         rows.append(row)
-    case_due = calendar.add_working_days(today, manifest.plan.committed_days)
-    warnings.extend(case_due.warnings)
+    known = [v for v in offsets.values() if v is not None]
+    case_due = (calendar.add_working_days(today, max(known, default=0))
+                if len(known) == len(offsets) else None)
+    if case_due is not None:
+        warnings.extend(case_due.warnings)
+    else:
+        result.warnings.append(_("no committed due date for the case: the time limit of {items} is unknown").format(
+            items=", ".join(i for i, v in offsets.items() if v is None)))
     result.warnings += warning_texts(warnings)
     known_statutory = [v for v in statutory.values() if v is not None]
     statutory_due = (calendar.add_working_days(today, max(known_statutory)).date
@@ -220,7 +227,7 @@ def accept(store: Store, manifest: Manifest, answers: Mapping[str, Any], *, mate
             number=number, bundle_id=manifest.bundle.id, manifest_hash=digest, answers=dict(answers),
             selection=list(manifest.selection.optional_chosen),
             applicant_digest=applicant_digest(id_number) if id_number else None,
-            status="accepted", flagged=False, accepted_on=today, due_on=case_due.date,
+            status="accepted", flagged=False, accepted_on=today, due_on=case_due.date if case_due else None,
             statutory_due_on=statutory_due, actor=actor, created_at=now, updated_at=now)).inserted_primary_key[0]
         for row in rows:
             row["case_id"] = case_id
@@ -233,13 +240,13 @@ def accept(store: Store, manifest: Manifest, answers: Mapping[str, Any], *, mate
             "manifest": digest, "steps": {r["item"]: r["status"] for r in rows},
             "materials": dict(sorted(check.statuses.items()))})
     result.case_number, result.manifest_hash = number, digest
-    result.due_on, result.statutory_due_on = case_due.date, statutory_due
+    result.due_on, result.statutory_due_on = (case_due.date if case_due else None), statutory_due
     result.steps = [{"item": r["item"], "department": r["department"], "stage": r["stage"], "status": r["status"],
                      "due_on": r["due_on"].isoformat() if r.get("due_on") else None} for r in rows]
     if notices is not None:
         depts = manifest.bundle.departments
         result.notices = _write(notices / number, "acceptance", {
-            **context, "case_number": number, "due_on": case_due.date.isoformat(),
+            **context, "case_number": number, "due_on": case_due.date.isoformat() if case_due else None,
             "warnings": result.warnings,
             "steps": [{"name": _label(manifest.plan.steps[s["item"]].name, s["item"]),
                        "department": _label(depts.get(s["department"]), s["department"]),

@@ -100,7 +100,8 @@ def supplement(store: Store, number: str, material: str, *, actor: str,
             target = "ready" if before[r.item] <= done else "blocked"
             transition_step(conn, r.id, target, actor=actor, at=now, expect="suspended",
                             data={"supplied": material}, reason=None, clock_started_on=today,
-                            due_on=calendar.add_working_days(today, offsets[r.item] or 0).date)
+                            due_on=None if offsets[r.item] is None
+                            else calendar.add_working_days(today, offsets[r.item]).date)
             resumed.append(r.item)
         return resumed
 

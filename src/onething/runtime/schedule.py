@@ -46,16 +46,17 @@ def plan_order(manifest: Manifest) -> list[str]:
 
 
 def _limit(step: Step, statutory: bool) -> int | None:
+    """The step's limit in working days; None when unknown (never guessed)."""
     limit = step.time_limit
     if not statutory:
         return limit.committed_working_days
-    if limit.statutory is None or limit.unit != "working_days":
+    if limit.statutory is None or limit.statutory_unit != "working_days":
         return None
     return limit.statutory
 
 
 def finish_offsets(manifest: Manifest, statutory: bool = False) -> dict[str, int | None]:
-    """Working days from the start to each step's finish; None where a statutory limit is unknown."""
+    """Working days from the start to each step's finish; None where a limit on the way is unknown."""
     before = predecessors(manifest)
     out: dict[str, int | None] = {}
     for item in plan_order(manifest):  # stages order prerequisites first
