@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 
 from onething.compiler.manifest import Manifest
 from onething.runtime.adapters.base import Outcome, StepRequest
@@ -39,6 +39,20 @@ from onething.runtime.store import Store
 from onething.runtime.store.manifests import get_manifest
 from onething.runtime.store.tables import case_materials, cases, steps
 from onething.runtime.transitions import StepChanged, transition_step
+
+
+# The statements of the hot path, built once: building a statement costs more than running it.
+_CLAIMABLE = (select(steps).where(or_(
+    and_(steps.c.status == "ready", or_(steps.c.retry_at.is_(None), steps.c.retry_at <= bindparam("now"))),
+    and_(steps.c.status == "dispatched", steps.c.lease_expires_at <= bindparam("now"))))
+    .order_by(steps.c.id).limit(1))
+_CASE_BY_ID = select(cases).where(cases.c.id == bindparam("case_id"))
+_STEP_BY_ID = select(steps).where(steps.c.id == bindparam("step_id"))
+_MATERIALS = select(case_materials.c.material, case_materials.c.status).where(
+    case_materials.c.case_id == bindparam("case_id"))
+_UPSTREAM = select(steps.c.item, steps.c.outputs).where(
+    steps.c.case_id == bindparam("case_id"), steps.c.item.in_(bindparam("items", expanding=True)),
+    steps.c.status == "done")
 
 
 def default_worker_id() -> str:
@@ -90,11 +104,7 @@ class Worker:
         """Claim the next step that is ready (and due) or whose lease expired, or None."""
         with self.store.write() as conn:
             now = self.store.clock.now()
-            row = conn.execute(
-                select(steps).where(or_(
-                    and_(steps.c.status == "ready", or_(steps.c.retry_at.is_(None), steps.c.retry_at <= now)),
-                    and_(steps.c.status == "dispatched", steps.c.lease_expires_at <= now)))
-                .order_by(steps.c.id).limit(1)).first()
+            row = conn.execute(_CLAIMABLE, {"now": now}).first()
             if row is None:
                 return None
             again = row.status == "dispatched"
@@ -102,12 +112,12 @@ class Worker:
                             attempts=row.attempts + 1, lease_owner=self.worker_id,
                             lease_expires_at=now + self.lease, retry_at=None,
                             data={"attempt": row.attempts + 1, **({"lease_expired": row.lease_owner} if again else {})})
-            case = conn.execute(select(cases).where(cases.c.id == row.case_id)).one()
+            case = conn.execute(_CASE_BY_ID, {"case_id": row.case_id}).one()
             if case.status == "accepted":
                 move_case(conn, case, "in_progress", actor=self.actor, at=now)
             manifest = self._manifest(conn, case.manifest_hash)
             request = self._request(conn, row, case, manifest, row.attempts + 1)
-            step = conn.execute(select(steps).where(steps.c.id == row.id)).one()
+            step = conn.execute(_STEP_BY_ID, {"step_id": row.id}).one()
         return Claim(step, manifest, request)
 
     def _request(self, conn: Any, row: Any, case: Any, manifest: Manifest, attempt: int) -> StepRequest:
@@ -115,14 +125,12 @@ class Worker:
         declared = plan_step.inputs
         answers = case.answers or {}
         fields = {k: answers[k] for k in declared.fields if k in answers}
-        held = dict(conn.execute(select(case_materials.c.material, case_materials.c.status)
-                                 .where(case_materials.c.case_id == case.id)).all())
+        held = dict(conn.execute(_MATERIALS, {"case_id": case.id}).all())
         materials = {m: held[m] for m in declared.materials if m in held}
         before = predecessors(manifest)[row.item]
         upstream: dict[str, dict[str, Any]] = {}
         if before:
-            for item, outputs in conn.execute(select(steps.c.item, steps.c.outputs).where(
-                    steps.c.case_id == case.id, steps.c.item.in_(before), steps.c.status == "done")).all():
+            for item, outputs in conn.execute(_UPSTREAM, {"case_id": case.id, "items": sorted(before)}).all():
                 upstream[item] = outputs or {}
         return StepRequest(case=case.number, item=row.item, department=row.department,
                            idempotency_key=row.idempotency_key, attempt=attempt, fields=fields,
@@ -158,7 +166,7 @@ class Worker:
     def record(self, claim: Claim, outcome: Outcome) -> str | None:
         """Record the outcome if this worker still holds the lease; None if it lost it."""
         with self.store.write() as conn:
-            step = conn.execute(select(steps).where(steps.c.id == claim.step.id)).one()
+            step = conn.execute(_STEP_BY_ID, {"step_id": claim.step.id}).one()
             if step.status != "dispatched" or step.lease_owner != self.worker_id:
                 return None
             now = self.store.clock.now()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from onething.compiler.manifest import Manifest
 from onething.dsl.i18n import _
@@ -23,6 +23,8 @@ from onething.runtime.store.tables import cases, steps
 from onething.runtime.transitions import transition_step
 
 LEASE_CLEARED = {"lease_owner": None, "lease_expires_at": None}
+_CASE_STEPS = select(steps.c.id, steps.c.item, steps.c.status).where(steps.c.case_id == bindparam("case_id"))
+_CASE_BY_ID = select(cases).where(cases.c.id == bindparam("case_id"))
 
 
 def apply_outcome(conn: Connection, step: Any, outcome: Outcome, manifest: Manifest, *, actor: str,
@@ -63,7 +65,7 @@ def apply_outcome(conn: Connection, step: Any, outcome: Outcome, manifest: Manif
 
 def unblock(conn: Connection, case_id: int, manifest: Manifest, *, actor: str, at: datetime) -> list[str]:
     """Blocked steps whose prerequisites are all done become ready."""
-    rows = conn.execute(select(steps.c.id, steps.c.item, steps.c.status).where(steps.c.case_id == case_id)).all()
+    rows = conn.execute(_CASE_STEPS, {"case_id": case_id}).all()
     done = {r.item for r in rows if r.status == "done"}
     before = predecessors(manifest)
     moved = []
@@ -90,8 +92,8 @@ def skip_dependents(conn: Connection, case_id: int, item: str, manifest: Manifes
 
 def finish_case(conn: Connection, case_id: int, *, actor: str, at: datetime) -> str | None:
     """When every step is done, rejected or skipped, the case ends; returns its final status."""
-    case = conn.execute(select(cases).where(cases.c.id == case_id)).first()
-    statuses = conn.execute(select(steps.c.status).where(steps.c.case_id == case_id)).scalars().all()
+    case = conn.execute(_CASE_BY_ID, {"case_id": case_id}).first()
+    statuses = [r.status for r in conn.execute(_CASE_STEPS, {"case_id": case_id})]
     if case is None or case.status not in ("accepted", "in_progress"):
         return None
     if any(s not in ("done", "rejected", "skipped") for s in statuses):
