@@ -40,7 +40,6 @@ from onething.runtime.store.manifests import get_manifest
 from onething.runtime.store.tables import case_materials, cases, steps
 from onething.runtime.transitions import StepChanged, transition_step
 
-
 # The statements of the hot path, built once: building a statement costs more than running it.
 _CLAIMABLE = (select(steps).where(or_(
     and_(steps.c.status == "ready", or_(steps.c.retry_at.is_(None), steps.c.retry_at <= bindparam("now"))),
