@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import and_, bindparam, func, or_, select
@@ -52,6 +53,10 @@ _MATERIALS = select(case_materials.c.material, case_materials.c.status).where(
 _UPSTREAM = select(steps.c.item, steps.c.outputs).where(
     steps.c.case_id == bindparam("case_id"), steps.c.item.in_(bindparam("items", expanding=True)),
     steps.c.status == "done")
+
+
+class _Step(SimpleNamespace):
+    """A step row as it stands after the claim (attribute access like a row)."""
 
 
 def default_worker_id() -> str:
@@ -107,16 +112,17 @@ class Worker:
             if row is None:
                 return None
             again = row.status == "dispatched"
-            transition_step(conn, row.id, "dispatched", actor=self.actor, at=now, expect=row.status,
-                            attempts=row.attempts + 1, lease_owner=self.worker_id,
-                            lease_expires_at=now + self.lease, retry_at=None,
-                            data={"attempt": row.attempts + 1, **({"lease_expired": row.lease_owner} if again else {})})
             case = conn.execute(_CASE_BY_ID, {"case_id": row.case_id}).one()
+            lease = {"attempts": row.attempts + 1, "lease_owner": self.worker_id,
+                     "lease_expires_at": now + self.lease, "retry_at": None}
+            transition_step(conn, row.id, "dispatched", actor=self.actor, at=now, expect=row.status,
+                            known=(row.item, case.number), **lease,
+                            data={"attempt": row.attempts + 1, **({"lease_expired": row.lease_owner} if again else {})})
             if case.status == "accepted":
                 move_case(conn, case, "in_progress", actor=self.actor, at=now)
             manifest = self._manifest(conn, case.manifest_hash)
             request = self._request(conn, row, case, manifest, row.attempts + 1)
-            step = conn.execute(_STEP_BY_ID, {"step_id": row.id}).one()
+        step = _Step(**{**row._asdict(), **lease, "status": "dispatched", "updated_at": now})
         return Claim(step, manifest, request)
 
     def _request(self, conn: Any, row: Any, case: Any, manifest: Manifest, attempt: int) -> StepRequest:
@@ -171,7 +177,8 @@ class Worker:
             now = self.store.clock.now()
             try:
                 return apply_outcome(conn, step, outcome, claim.manifest, actor=self.actor, at=now,
-                                     today=self.store.clock.today(), retry=self.config.retry)
+                                     today=self.store.clock.today(), retry=self.config.retry,
+                                     case_number=claim.request.case)
             except StepChanged:  # pragma: no cover - the write lock and the check above prevent it
                 return None
 

@@ -28,26 +28,29 @@ _CASE_BY_ID = select(cases).where(cases.c.id == bindparam("case_id"))
 
 
 def apply_outcome(conn: Connection, step: Any, outcome: Outcome, manifest: Manifest, *, actor: str,
-                  at: datetime, today: date, retry: RetryPolicy, data: dict[str, Any] | None = None) -> str:
-    """Record ``outcome`` for ``step`` (a row of ``steps`` as read) and its consequences; returns the new status."""
+                  at: datetime, today: date, retry: RetryPolicy, data: dict[str, Any] | None = None,
+                  case_number: str | None = None) -> str:
+    """Record ``outcome`` for ``step`` (a row of ``steps`` read in this transaction) and its
+    consequences; returns the new status. ``case_number`` spares reading the step again."""
     extra = dict(data or {})
+    known = (step.item, case_number) if case_number else None
     if outcome.status == "done":
-        transition_step(conn, step.id, "done", actor=actor, at=at, expect=step.status, data=extra,
+        transition_step(conn, step.id, "done", actor=actor, at=at, expect=step.status, data=extra, known=known,
                         outputs=outcome.outputs, reason=None, retry_at=None, **LEASE_CLEARED)
-        unblock(conn, step.case_id, manifest, actor=actor, at=at)
+        unblock(conn, step.case_id, manifest, actor=actor, at=at, case_number=case_number)
     elif outcome.status == "rejected":
         reason = outcome.reason or _("rejected by the department")
-        transition_step(conn, step.id, "rejected", actor=actor, at=at, expect=step.status, data=extra,
+        transition_step(conn, step.id, "rejected", actor=actor, at=at, expect=step.status, data=extra, known=known,
                         reason=reason, retry_at=None, **LEASE_CLEARED)
         skip_dependents(conn, step.case_id, step.item, manifest, actor=actor, at=at,
                         reason=_("{item} was rejected: {reason}").format(item=step.item, reason=reason))
     elif outcome.status == "pending":
-        transition_step(conn, step.id, "pending", actor=actor, at=at, expect=step.status, data=extra,
+        transition_step(conn, step.id, "pending", actor=actor, at=at, expect=step.status, data=extra, known=known,
                         reason=outcome.reason, **LEASE_CLEARED)
         return "pending"
     elif outcome.status == "retry" and step.attempts < retry.max_attempts:
         due = at + retry.delay(step.attempts)
-        transition_step(conn, step.id, "ready", actor=actor, at=at, expect=step.status,
+        transition_step(conn, step.id, "ready", actor=actor, at=at, expect=step.status, known=known,
                         data={**extra, "retry_at": due.isoformat()}, reason=outcome.reason, retry_at=due,
                         **LEASE_CLEARED)
         return "ready"
@@ -55,7 +58,7 @@ def apply_outcome(conn: Connection, step: Any, outcome: Outcome, manifest: Manif
         reason = outcome.reason or _("the adapter failed")
         if outcome.status == "retry":
             reason = _("gave up after {n} attempts: {reason}").format(n=step.attempts, reason=reason)
-        transition_step(conn, step.id, "failed", actor=actor, at=at, expect=step.status, data=extra,
+        transition_step(conn, step.id, "failed", actor=actor, at=at, expect=step.status, data=extra, known=known,
                         reason=reason, retry_at=None, **LEASE_CLEARED)
         conn.execute(cases.update().where(cases.c.id == step.case_id).values(flagged=True, updated_at=at))
         return "failed"
@@ -63,7 +66,8 @@ def apply_outcome(conn: Connection, step: Any, outcome: Outcome, manifest: Manif
     return outcome.status
 
 
-def unblock(conn: Connection, case_id: int, manifest: Manifest, *, actor: str, at: datetime) -> list[str]:
+def unblock(conn: Connection, case_id: int, manifest: Manifest, *, actor: str, at: datetime,
+            case_number: str | None = None) -> list[str]:
     """Blocked steps whose prerequisites are all done become ready."""
     rows = conn.execute(_CASE_STEPS, {"case_id": case_id}).all()
     done = {r.item for r in rows if r.status == "done"}
@@ -71,7 +75,8 @@ def unblock(conn: Connection, case_id: int, manifest: Manifest, *, actor: str, a
     moved = []
     for r in rows:
         if r.status == "blocked" and before.get(r.item, set()) <= done:
-            transition_step(conn, r.id, "ready", actor=actor, at=at, expect="blocked")
+            transition_step(conn, r.id, "ready", actor=actor, at=at, expect="blocked",
+                            known=(r.item, case_number) if case_number else None)
             moved.append(r.item)
     return moved
 
