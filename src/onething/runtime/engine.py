@@ -210,11 +210,11 @@ class Worker:
                 wake = self.next_wakeup()
                 if until_idle and wake is None:
                     break
+                # poll: a step another worker holds may finish (and unblock others) long before its
+                # lease would expire, so never sleep past poll_seconds
                 wait = self.config.poll_seconds
                 if wake is not None:
                     wait = min(wait, max((wake - self.store.clock.now()).total_seconds(), 0.0) + 0.01)
-                    if until_idle:
-                        wait = max((wake - self.store.clock.now()).total_seconds(), 0.0) + 0.01
                 self.sleep(wait)
                 continue
             summary.steps += 1
