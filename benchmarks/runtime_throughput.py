@@ -33,7 +33,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
-PEER = ROOT.parent / "shared" / "peer" / "spiff_bench.py"
+# ../shared/peer beside the repository (or beside the folder of worktrees)
+PEER = next((p for p in (ROOT.parent / "shared" / "peer" / "spiff_bench.py",
+                         ROOT.parent.parent / "shared" / "peer" / "spiff_bench.py") if p.is_file()),
+            ROOT.parent / "shared" / "peer" / "spiff_bench.py")
 
 VARIANTS = [
     {},
