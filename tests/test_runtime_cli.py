@@ -156,3 +156,19 @@ def test_the_demo_runs_a_birth_case_to_the_end(tmp_path):
     assert "accepted birth-" in result.stdout
     assert "case delivered; audit log intact" in result.stdout
     assert "社会保障卡申领" in result.stdout and "(2 attempts)" in result.stdout
+
+
+def test_report_evaluations_aggregates_per_bundle_and_department(env):
+    config = _config(env, "default: {adapter: simulate}\ndepartments:\n"
+                          "  public_security: {adapter: simulate, reject: [hukou_birth_registration]}\n")
+    first, second = _submit(env), _submit(env)
+    run("work", "--until-idle", "--config", config)
+    for number, rating in ((first, 5), (second, 2)):
+        run("deliver", number)
+        run("evaluate", number, "--rating", rating)
+    summary = json.loads(run("report", "--evaluations", "--format", "json").stdout)
+    assert summary["bundles"] == [{"bundle": "birth", "evaluations": 2, "mean": 3.5, "poor": 1,
+                                   "ratings": {"1": 0, "2": 1, "3": 0, "4": 0, "5": 1}}]
+    departments = {d["department"]: d["evaluations"] for d in summary["departments"]}
+    assert departments["public_security"] == 2 and "hrss" not in departments  # ssc_apply was skipped
+    assert "| birth | 2 | 3.5 | 1 | 0 | 1 | 0 | 0 | 1 |" in run("report", "--evaluations").stdout
