@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from onething.dsl.i18n import _
 from onething.runtime.store.tables import cases, evaluations, steps
 
 
@@ -56,7 +57,7 @@ def summary_text(summary: dict[str, list[dict[str, Any]]], fmt: str) -> str:
     lines = []
     for scope in ("bundles", "departments"):
         key = scope[:-1]
-        lines += [f"| {key} | evaluations | mean | poor (1–2) | 1 | 2 | 3 | 4 | 5 |",
+        lines += ["| " + key + " | " + _("evaluations | mean | poor (1–2)") + " | 1 | 2 | 3 | 4 | 5 |",
                   "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
         lines += [f"| {r[key]} | {r['evaluations']} | {r['mean']} | {r['poor']} | "
                   + " | ".join(str(r["ratings"][str(i)]) for i in range(1, 6)) + " |" for r in summary[scope]]

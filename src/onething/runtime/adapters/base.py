@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from onething.dsl.i18n import _
+
 OutcomeStatus = Literal["done", "rejected", "pending", "retry", "failed"]
 
 
@@ -48,9 +50,10 @@ class Adapter(Protocol):
 def outcome_from_json(data: Any, source: str) -> Outcome:
     """An outcome from a department's JSON ``{status, outputs, reason}``; anything else is a retry."""
     if not isinstance(data, dict) or data.get("status") not in ("done", "rejected", "pending"):
-        return Outcome("retry", reason=f"{source}: the answer is not {{status: done|rejected|pending, outputs}}")
+        return Outcome("retry", reason=_("{source}: the answer is not {{status: done|rejected|pending, outputs}}").format(
+            source=source))
     outputs = data.get("outputs") or {}
     if not isinstance(outputs, dict):
-        return Outcome("retry", reason=f"{source}: outputs is not an object")
+        return Outcome("retry", reason=_("{source}: outputs is not an object").format(source=source))
     reason = data.get("reason")
     return Outcome(data["status"], outputs, str(reason) if reason is not None else None)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from onething.dsl.i18n import _
 from onething.runtime.adapters.base import Outcome, StepRequest, outcome_from_json
 
 
@@ -29,17 +30,17 @@ class HttpAdapter:
         try:
             response = httpx.post(self.url, json=request.to_json(), headers=headers, timeout=timeout)
         except httpx.TimeoutException as error:
-            return Outcome("retry", reason=f"{self.url}: timed out ({type(error).__name__})")
+            return Outcome("retry", reason=_("{url}: timed out ({error})").format(url=self.url, error=type(error).__name__))
         except httpx.HTTPError as error:
-            return Outcome("retry", reason=f"{self.url}: {type(error).__name__}: {error}")
+            return Outcome("retry", reason=_("{url}: {kind}: {error}").format(url=self.url, kind=type(error).__name__, error=error))
         code = response.status_code
         if code == 202:
-            return Outcome("pending", reason=f"{self.url}: 202 accepted, the department will report")
+            return Outcome("pending", reason=_("{url}: 202 accepted, the department will report").format(url=self.url))
         if 200 <= code < 300:
             try:
                 data = response.json()
             except ValueError:
-                return Outcome("retry", reason=f"{self.url}: {code} with a body that is not JSON")
+                return Outcome("retry", reason=_("{url}: {code} with a body that is not JSON").format(url=self.url, code=code))
             return outcome_from_json(data, self.url)
         if 400 <= code < 500:
             try:
@@ -48,4 +49,4 @@ class HttpAdapter:
             except ValueError:
                 reason = None
             return Outcome("rejected", reason=str(reason or f"{code} {response.reason_phrase}: {response.text[:200]}"))
-        return Outcome("retry", reason=f"{self.url}: {code} {response.reason_phrase}")
+        return Outcome("retry", reason=_("{url}: {code} {phrase}").format(url=self.url, code=code, phrase=response.reason_phrase))

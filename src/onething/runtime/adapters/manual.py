@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from onething.dsl.i18n import _
 from onething.runtime.adapters.base import Outcome, StepRequest
 
 
 def manual(request: StepRequest) -> Outcome:
-    return Outcome("pending", reason="waiting for a clerk of the department")
+    return Outcome("pending", reason=_("waiting for a clerk of the department"))

@@ -41,5 +41,6 @@ class PythonAdapter:
         try:
             answer = self.target(request)
         except Exception as error:  # the department's system failed: a transient error
-            return Outcome("retry", reason=f"{self.path}: {type(error).__name__}: {error}")
+            return Outcome("retry", reason=_("{path}: {kind}: {error}").format(
+                path=self.path, kind=type(error).__name__, error=error))
         return answer if isinstance(answer, Outcome) else outcome_from_json(answer, self.path)

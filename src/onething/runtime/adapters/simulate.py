@@ -11,13 +11,14 @@ import hashlib
 import time
 from dataclasses import dataclass, field
 
+from onething.dsl.i18n import _
 from onething.runtime.adapters.base import Outcome, StepRequest
 
 
 @dataclass
 class Simulate:
     reject: frozenset[str] = field(default_factory=frozenset)  # items to reject
-    reason: str = "simulated rejection"
+    reason: str = "simulated rejection"  # replaced by the config's reason
     fail_first: int = 0  # transient failures before success, per step
     pending: frozenset[str] = field(default_factory=frozenset)  # items left pending for a clerk
     delay_seconds: float = 0.0
@@ -26,7 +27,7 @@ class Simulate:
         if self.delay_seconds:
             time.sleep(self.delay_seconds)
         if request.attempt <= self.fail_first:
-            return Outcome("retry", reason=f"simulated transient failure (attempt {request.attempt})")
+            return Outcome("retry", reason=_("simulated transient failure (attempt {n})").format(n=request.attempt))
         if request.item in self.reject:
             return Outcome("rejected", reason=self.reason)
         if request.item in self.pending:
