@@ -22,6 +22,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
 from onething.compiler.manifest import Manifest, MaterialOut
 from onething.dsl.i18n import _
 from onething.dsl.validation import suggest
@@ -32,8 +34,8 @@ from onething.runtime.schedule import finish_offsets, plan_order, predecessors, 
 from onething.runtime.store import Store
 from onething.runtime.store.applicants import applicant_digest
 from onething.runtime.store.casenumbers import case_prefix, next_case_number
-from onething.runtime.store.manifests import put_manifest
-from onething.runtime.store.tables import case_materials, cases, steps
+from onething.runtime.store.manifests import manifest_hash, put_manifest
+from onething.runtime.store.tables import case_materials, cases, manifests, steps
 
 
 @dataclass
@@ -149,7 +151,7 @@ def accept(store: Store, manifest: Manifest, answers: Mapping[str, Any], *, mate
     bundle); ``notices`` is the folder where the notice is written (``<notices>/<case>/``, or
     ``<notices>/<bundle>-<date>-not-accepted/`` when there is no case); None writes none.
     """
-    calendar = calendar or WorkingCalendar()
+    calendar = calendar or _default_calendar()
     now, today = store.clock.now(), store.clock.today()
     check = check_materials(manifest, materials, commitments)
     problems = list(answer_problems)
@@ -221,7 +223,7 @@ def accept(store: Store, manifest: Manifest, answers: Mapping[str, Any], *, mate
     statutory_due = (calendar.add_working_days(today, max(known_statutory)).date
                      if known_statutory and len(known_statutory) == len(statutory) else None)
     with store.write() as conn:
-        digest = put_manifest(conn, manifest, now)
+        digest = _stored_manifest(conn, manifest, now)
         number = next_case_number(conn, case_prefix(manifest), today)
         case_id = conn.execute(cases.insert().values(
             number=number, bundle_id=manifest.bundle.id, manifest_hash=digest, answers=dict(answers),
@@ -256,6 +258,34 @@ def accept(store: Store, manifest: Manifest, answers: Mapping[str, Any], *, mate
             "committed": [{"id": m.id, "name": _label(m.name, m.id)} for m in manifest.materials
                           if check.statuses.get(m.id) == "committed"]})
     return result
+
+
+_CALENDAR: list[WorkingCalendar] = []
+_DIGESTS: dict[int, tuple[Manifest, str]] = {}
+
+
+def _default_calendar() -> WorkingCalendar:
+    """One calendar for the process: it remembers the days it has decided."""
+    if not _CALENDAR:
+        _CALENDAR.append(WorkingCalendar())
+    return _CALENDAR[0]
+
+
+def _stored_manifest(conn: Any, manifest: Manifest, now: Any) -> str:
+    """The manifest's hash, storing it if new; serialised once per manifest object.
+
+    A window accepts thousands of cases under a handful of manifests: serialising one to
+    hash it again for every case would cost more than the rest of the acceptance. (A manifest
+    is not changed after it is compiled.)
+    """
+    known = _DIGESTS.get(id(manifest))
+    if known is None or known[0] is not manifest:
+        if len(_DIGESTS) > 64:
+            _DIGESTS.clear()
+        known = _DIGESTS[id(manifest)] = (manifest, manifest_hash(manifest.to_json()))
+    if conn.execute(select(manifests.c.hash).where(manifests.c.hash == known[1])).first() is None:
+        put_manifest(conn, manifest, now)
+    return known[1]
 
 
 def _supplement_due(calendar: WorkingCalendar, today: date, material: MaterialOut) -> date:
