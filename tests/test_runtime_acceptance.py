@@ -73,6 +73,10 @@ def test_everything_missing_is_listed_at_once_in_the_supplement_notice_and_no_ca
                                "did you mean bank_account?"]
     text = (tmp_path / "birth-20261201-supplement" / "supplement.txt").read_text()
     assert "一次性补正告知书" in text and "issuance_notice" in text and "child.birth_hospital" in text
+    second = accept(store, manifest, answers, materials=handed_in(manifest), actor="clerk", notices=tmp_path,
+                    answer_problems=problems)
+    assert second.notices[0].parent.name == "birth-20261201-supplement-2"  # the first applicant's is kept
+    assert "issuance_notice" in text and "issuance_notice" not in second.notices[1].read_text()
     with store.read() as conn:
         assert conn.execute(select(func.count()).select_from(cases)).scalar() == 0
 

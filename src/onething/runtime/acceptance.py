@@ -168,7 +168,7 @@ def accept(store: Store, manifest: Manifest, answers: Mapping[str, Any], *, mate
         result.outcome, result.reason = "refused", refusal
         titles = {e.id: e.id for e in manifest.selection.excluded if e.reason == "condition_false"}
         if notices is not None:
-            result.notices = _write(notices / f"{manifest.bundle.id}-{today:%Y%m%d}-not-accepted", "refusal",
+            result.notices = _write(_fresh(notices, f"{manifest.bundle.id}-{today:%Y%m%d}-not-accepted"), "refusal",
                                     {**context, "reason": refusal, "excluded": sorted(titles)})
         return result
     if check.missing or problems:
@@ -179,7 +179,7 @@ def accept(store: Store, manifest: Manifest, answers: Mapping[str, Any], *, mate
                        "note": _label(m.notes, "") if m.notes else (
                            _("or sign the commitment (告知承诺)") if m.status == "commitment" else "")}
                       for m in check.missing]
-            result.notices = _write(notices / f"{manifest.bundle.id}-{today:%Y%m%d}-supplement", "supplement",
+            result.notices = _write(_fresh(notices, f"{manifest.bundle.id}-{today:%Y%m%d}-supplement"), "supplement",
                                     {**context, "missing": listed, "problems": problems})
         return result
 
@@ -294,6 +294,15 @@ def _supplement_due(calendar: WorkingCalendar, today: date, material: MaterialOu
     if tolerated is None or tolerated.unit == "working_days":
         return calendar.add_working_days(today, days).date
     return today + timedelta(days=days)
+
+
+def _fresh(parent: Path, name: str) -> Path:
+    """``parent/name``, or ``name-2``, ``name-3`` …: a notice never overwrites another applicant's."""
+    folder, n = parent / name, 1
+    while folder.exists():
+        n += 1
+        folder = parent / f"{name}-{n}"
+    return folder
 
 
 def _write(folder: Path, kind: str, context: dict[str, Any]) -> list[Path]:
