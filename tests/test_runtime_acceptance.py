@@ -101,11 +101,15 @@ def test_a_missing_tolerated_material_suspends_its_steps_until_supplied_and_thei
     assert result.outcome == "accepted" and result.suspended == {"maternity_benefit": ["bank_account"]}
     row = _steps(store, result.case_number)["maternity_benefit"]
     assert (row.status, row.due_on, row.supplement_due_on) == ("suspended", None, date(2026, 12, 8))
+    assert result.due_on is None  # the clock of the suspended step has not started
+    assert "the case's due date is set when the missing materials are supplied" in result.warnings
     store.clock.set(NOW.replace(day=3))
     assert supplement(store, result.case_number, "bank_account", actor="clerk") == ["maternity_benefit"]
     row = _steps(store, result.case_number)["maternity_benefit"]
     # its prerequisite is not done yet, so it waits blocked; 5 + 20 working days from 3 December
     assert (row.status, row.clock_started_on, row.due_on) == ("blocked", date(2026, 12, 3), date(2027, 1, 8))
+    with store.read() as conn:
+        assert conn.execute(select(cases.c.due_on)).scalar() == date(2027, 1, 8)
     with pytest.raises(ClerkProblem, match="bank_account of case birth-20261201-0001 is supplied, not missing"):
         supplement(store, result.case_number, "bank_account", actor="clerk")
     with pytest.raises(ClerkProblem, match="no material bank_acount") as info:

@@ -89,7 +89,7 @@ def submit_cmd(bundle: Path | None, answers: Path, select_: str | None, material
     elif result.accepted:
         click.echo(result.case_number)
         click.echo(_("accepted: {n} steps, due {due}; notice: {path}").format(
-            n=len(result.steps), due=result.due_on, path=result.notices[0].parent if result.notices else "-"), err=True)
+            n=len(result.steps), due=result.due_on or "-", path=result.notices[0].parent if result.notices else "-"), err=True)
         for item, waiting in result.suspended.items():
             click.echo(_("  {item} suspended until {materials} are supplied (容缺)").format(
                 item=item, materials=", ".join(waiting)), err=True)

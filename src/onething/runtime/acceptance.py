@@ -212,12 +212,14 @@ def accept(store: Store, manifest: Manifest, answers: Mapping[str, Any], *, mate
         rows.append(row)
     known = [v for v in offsets.values() if v is not None]
     case_due = (calendar.add_working_days(today, max(known, default=0))
-                if len(known) == len(offsets) else None)
+                if len(known) == len(offsets) and not result.suspended else None)
     if case_due is not None:
         warnings.extend(case_due.warnings)
-    else:
+    elif len(known) != len(offsets):
         result.warnings.append(_("no committed due date for the case: the time limit of {items} is unknown").format(
             items=", ".join(i for i, v in offsets.items() if v is None)))
+    else:  # 容缺: the suspended steps' clock has not started; supplement sets the case's due date
+        result.warnings.append(_("the case's due date is set when the missing materials are supplied"))
     result.warnings += warning_texts(warnings)
     known_statutory = [v for v in statutory.values() if v is not None]
     statutory_due = (calendar.add_working_days(today, max(known_statutory)).date

@@ -21,7 +21,7 @@ from onething.runtime.progress import apply_outcome, finish_case
 from onething.runtime.schedule import finish_offsets, predecessors
 from onething.runtime.store import Store
 from onething.runtime.store.manifests import get_manifest
-from onething.runtime.store.tables import case_materials, evaluations, steps
+from onething.runtime.store.tables import case_materials, cases, evaluations, steps
 from onething.runtime.transitions import transition_step
 
 UNFINISHED = ("blocked", "ready", "dispatched", "pending", "suspended", "failed")
@@ -103,7 +103,16 @@ def supplement(store: Store, number: str, material: str, *, actor: str,
                             due_on=None if offsets[r.item] is None
                             else calendar.add_working_days(today, offsets[r.item]).date)
             resumed.append(r.item)
+        _set_case_due(conn, case, manifest)
         return resumed
+
+
+def _set_case_due(conn: Any, case: Any, manifest: Any) -> None:
+    """Once no step waits for a supplement, the case is due when its last step is (if every one is known)."""
+    rows = conn.execute(select(steps.c.status, steps.c.due_on).where(steps.c.case_id == case.id)).all()
+    if any(r.status == "suspended" for r in rows) or any(r.due_on is None for r in rows):
+        return
+    conn.execute(cases.update().where(cases.c.id == case.id).values(due_on=max(r.due_on for r in rows)))
 
 
 def withdraw(store: Store, number: str, *, reason: str, actor: str) -> list[str]:
