@@ -159,6 +159,7 @@ steps = Table(
     CheckConstraint(_in("status", STEP_STATUSES), name="status"),
     CheckConstraint("attempts >= 0", name="attempts"),
     Index("ix_steps_status_retry_at", "status", "retry_at"),
+    Index("ix_steps_status_id", "status", "id"),  # the next ready step, oldest first, without sorting
     Index("ix_steps_lease_expires_at", "lease_expires_at"),
 )
 

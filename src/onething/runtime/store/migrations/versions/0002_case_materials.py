@@ -1,4 +1,5 @@
-"""Each case's materials and their status at acceptance, so 容缺 supplements can be recorded.
+"""Each case's materials and their status at acceptance, so 容缺 supplements can be recorded;
+an index to claim the oldest ready step without sorting every ready one.
 
 Revision ID: 0002
 Revises: 0001
@@ -32,3 +33,4 @@ def upgrade() -> None:
         sa.CheckConstraint("status IN ({})".format(", ".join(repr(s) for s in _STATUS)),
                            name=op.f("ck_case_materials_status")),
     )
+    op.create_index("ix_steps_status_id", "steps", ["status", "id"])
