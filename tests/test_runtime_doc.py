@@ -44,3 +44,18 @@ def test_the_overlay_format_shows_every_key():
     example = re.search(r"```yaml\n(.*?)```", block, re.S).group(1)
     shown = set(re.findall(r"^\s*(?:- )?([a-z_]+):", example, re.M))
     assert set(_TOP_KEYS) | set(_DAY_KEYS) <= shown
+
+
+def test_the_config_example_loads_and_shows_every_key(tmp_path):
+    from onething.runtime.config import _TOP, ADAPTER_KEYS, load_config
+
+    block = _section("## Adapters and the config file")
+    example = re.search(r"```yaml\n(.*?)```", block, re.S).group(1)
+    (tmp_path / "runtime.yaml").write_text(example, encoding="utf-8")
+    config = load_config(tmp_path / "runtime.yaml")
+    assert config.adapter_kind("tax") == "python" and config.adapter_kind("cdc") == "manual"
+    assert config.retry.delay(3).total_seconds() == 120
+    shown = set(re.findall(r"([a-z_]+):", example))
+    assert set(_TOP) | {k for keys in ADAPTER_KEYS.values() for k in keys} - {"headers"} <= shown
+    listed = re.findall(r"^\| `([a-z]+)` \|", block, re.M)
+    assert listed == list(ADAPTER_KEYS)[1:] + ["manual"]

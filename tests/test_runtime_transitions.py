@@ -129,3 +129,19 @@ def test_a_failed_change_takes_its_event_with_it(store):
 def test_applicant_digest_normalises_the_number():
     assert applicant_digest("11010119900307123x") == applicant_digest(" 110101 19900307 123X ")
     assert applicant_digest("11010119900307123X") != applicant_digest("110101199003071234")
+
+
+def test_a_stale_known_step_is_refused_by_the_update_itself(tmp_path):
+    """``known`` spares the read; the update still moves only a step in the expected status."""
+    from runtime_support import birth, handed_in
+
+    from onething.runtime.acceptance import accept
+
+    manifest, answers = birth()
+    with open_store(empty_store_file(tmp_path), clock=FixedClock(NOW)) as store:
+        number = accept(store, manifest, answers, materials=handed_in(manifest), actor="c").case_number
+        with store.write() as conn:
+            step_id = conn.execute(select(steps.c.id).where(steps.c.item == "vaccination_record")).scalar()
+            with pytest.raises(StepChanged, match="changed while it was being moved"):
+                transition_step(conn, step_id, "ready", actor="w", at=NOW, expect="blocked",
+                                known=("vaccination_record", number))

@@ -8,7 +8,10 @@ import click
 
 from onething import __version__
 from onething.cli.answers import answers_group
+from onething.cli.audit import audit_group
+from onething.cli.cases import COMMANDS as CASE_COMMANDS
 from onething.cli.compile import compile_cmd
+from onething.cli.demo import demo_cmd
 from onething.cli.form import form_cmd
 from onething.cli.help_text import TranslatingGroup
 from onething.cli.packet import packet_cmd
@@ -18,7 +21,9 @@ from onething.cli.reference import codes, schema
 from onething.cli.report import report_cmd
 from onething.cli.scenarios import test_cmd
 from onething.cli.sheet import sheet_cmd
+from onething.cli.submit import submit_cmd
 from onething.cli.validate import validate
+from onething.cli.work import work_cmd
 from onething.dsl.i18n import LANGUAGES, choose_language, set_language
 
 
@@ -60,5 +65,6 @@ def main() -> None:
 
 
 for _command in (validate, compile_cmd, plan_cmd, graph_cmd, questions_cmd, test_cmd, report_cmd, schema, codes,
-                 form_cmd, sheet_cmd, packet_cmd, answers_group):
+                 form_cmd, sheet_cmd, packet_cmd, answers_group,
+                 submit_cmd, work_cmd, *CASE_COMMANDS, audit_group, demo_cmd):
     main.add_command(_command)

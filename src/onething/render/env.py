@@ -9,8 +9,6 @@ template, edits it, and passes ``--templates DIR``. No template is ever built fr
 from __future__ import annotations
 
 import json
-import sys
-import sysconfig
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -18,17 +16,12 @@ from typing import Any
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from onething.dsl.shipped import shipped_templates
+
 
 def default_templates() -> Path:
     """The shipped templates: the checkout's ``forms/`` or the installed data folder."""
-    checkout = Path(__file__).resolve().parents[3] / "forms"
-    if (checkout / "form.html.j2").is_file():
-        return checkout
-    for base in (sysconfig.get_path("data"), sys.prefix, sys.base_prefix):
-        installed = Path(base) / "share" / "onething" / "forms"
-        if (installed / "form.html.j2").is_file():
-            return installed
-    raise FileNotFoundError("onething's templates (forms/) are not installed")
+    return shipped_templates()
 
 
 def _autoescape(name: str | None) -> bool:

@@ -1,9 +1,9 @@
 """Manifest + answers → cases: the runtime (../shared/design/architecture.md §9).
 
-FOUNDATION ONLY. What exists: the case store (``store``: tables, migrations, case numbers,
-manifests stored once by hash), the working-day calendar (``calendar``) with its regional
-overlays, the audit hash chain (``audit``), personal-data masking (``masking``) and the one
-injectable clock (``clock``). The engine, adapters, acceptance and the CLI commands are
-built on these next. The runtime reads manifests (``onething.compiler.manifest``), never
-bundle YAML.
+Acceptance at the window (``window``, ``acceptance``, ``notices``), the engine (``engine``,
+``progress``, ``adapters``, ``config``), what clerks do and read (``clerk``, ``queries``), on
+the foundation: the case store (``store``), the working-day calendar (``calendar``), the audit
+hash chain (``audit``), step and case transitions, masking and the one injectable clock. The
+runtime reads manifests (``onething.compiler.manifest``), never bundle YAML — ``window``
+compiles a bundle through the compiler library when a clerk names one.
 """

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from onething.dsl.i18n import _
 from onething.runtime.errors import StoreError
@@ -85,22 +85,28 @@ def event_hash(prev_hash: str, at: datetime, case_number: str | None, item: str 
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+# Built once: an append runs on every transition, and building statements costs more than running them.
+_HEAD_FOR_UPDATE = select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1).with_for_update()
+_INSERT_EVENT = events.insert()
+_MOVE_HEAD = audit_head.update().where(audit_head.c.id == 1).values(
+    seq=bindparam("new_seq"), hash=bindparam("new_hash"), updated_at=bindparam("new_at"))
+
+
 def append_event(conn: Connection, *, kind: str, actor: str, at: datetime, case_number: str | None = None,
                  item: str | None = None, from_status: str | None = None, to_status: str | None = None,
                  data: dict[str, Any] | None = None) -> Event:
     """Append one event and move the head, in the caller's (write) transaction."""
-    head = conn.execute(select(audit_head.c.seq, audit_head.c.hash)
-                        .where(audit_head.c.id == 1).with_for_update()).first()
+    head = conn.execute(_HEAD_FOR_UPDATE).first()
     if head is None:
         raise StoreError(_("the audit log's head is missing; the store is damaged"),
                          _("run the audit verification and restore the store from a backup"))
     text = canonical_json(data or {})
     seq = head.seq + 1
     digest = event_hash(head.hash, at, case_number, item, kind, from_status, to_status, actor, text)
-    conn.execute(events.insert().values(
-        seq=seq, at=at, case_number=case_number, item=item, kind=kind, from_status=from_status,
-        to_status=to_status, actor=actor, data=text, prev_hash=head.hash, hash=digest))
-    conn.execute(audit_head.update().where(audit_head.c.id == 1).values(seq=seq, hash=digest, updated_at=at))
+    conn.execute(_INSERT_EVENT, {
+        "seq": seq, "at": at, "case_number": case_number, "item": item, "kind": kind, "from_status": from_status,
+        "to_status": to_status, "actor": actor, "data": text, "prev_hash": head.hash, "hash": digest})
+    conn.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": digest, "new_at": at})
     return Event(seq, at, kind, actor, case_number, item, from_status, to_status, data or {}, head.hash, digest)
 
 

@@ -53,6 +53,13 @@ CASE_STATUSES = (
     "withdrawn",            # the applicant withdrew (撤回)
     "delivered",            # the results were handed over (统一出件)
 )
+MATERIAL_STATUSES = (
+    "submitted",   # handed in at the window
+    "waived",      # not asked: produced by a step, an e-certificate, or generated from the form
+    "committed",   # replaced by the applicant's commitment (告知承诺)
+    "missing",     # tolerated (容缺): the steps needing it wait, suspended, for the supplement
+    "supplied",    # a missing tolerated material handed in later (补正)
+)
 STEP_STATUSES = ("blocked", "ready", "dispatched", "pending", "suspended", "done", "rejected", "failed", "skipped")
 
 
@@ -152,6 +159,7 @@ steps = Table(
     CheckConstraint(_in("status", STEP_STATUSES), name="status"),
     CheckConstraint("attempts >= 0", name="attempts"),
     Index("ix_steps_status_retry_at", "status", "retry_at"),
+    Index("ix_steps_status_id", "status", "id"),  # the next ready step, oldest first, without sorting
     Index("ix_steps_lease_expires_at", "lease_expires_at"),
 )
 
@@ -190,4 +198,17 @@ evaluations = Table(
     Column("actor", String(128), nullable=False),
     Column("at", UTCDateTime, nullable=False),
     CheckConstraint("rating BETWEEN 1 AND 5", name="rating"),
+)
+
+
+case_materials = Table(
+    "case_materials", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False),
+    Column("material", String(128), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("supplement_due_on", Date, nullable=True, comment="容缺: the day a missing material is due"),
+    Column("supplied_on", Date, nullable=True),
+    UniqueConstraint("case_id", "material", name="uq_case_materials_case_material"),
+    CheckConstraint(_in("status", MATERIAL_STATUSES), name="status"),
 )

@@ -1,0 +1,160 @@
+"""Runtime throughput: birth cases submitted through the Python API and run to completion.
+
+    python benchmarks/runtime_throughput.py [--cases 10000] [--workers 1] [--peer PYTHON]
+
+Four distinct answer sets (so a manifest is compiled once per selection and stored once by
+hash) are submitted round-robin with ``acceptance.accept``; then ``--workers`` engine workers
+(separate processes, as ``onething work`` would run) with ``simulate`` adapters carry every
+case to completion. It prints cases/s, step transitions/s and peak memory (max RSS), and two
+ratios measured in the same run:
+
+- to the *floor*: SQLite with the same settings (WAL, ``synchronous=NORMAL``), one transaction
+  per step transition writing one row — the least a durable runtime must do per transition;
+- to the *peer*: SpiffWorkflow 3.2 running the birth plan with its state persisted after every
+  task (``../shared/peer/spiff_bench.py N durable``), when ``--peer`` names a Python that has
+  SpiffWorkflow installed (its own virtual environment, not a dependency of onething).
+
+Nothing is asserted; the figures go in benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import resource
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+# ../shared/peer beside the repository (or beside the folder of worktrees)
+PEER = next((p for p in (ROOT.parent / "shared" / "peer" / "spiff_bench.py",
+                         ROOT.parent.parent / "shared" / "peer" / "spiff_bench.py") if p.is_file()),
+            ROOT.parent / "shared" / "peer" / "spiff_bench.py")
+
+VARIANTS = [
+    {},
+    {"applicant_parent": "father"},
+    {"mother_employee_insured": False},
+    {"ethnicities_differ": True},
+]
+
+
+def _manifests(folder: Path):
+    import yaml
+
+    from onething.runtime.demo import ANSWERS
+    from onething.runtime.window import prepare
+
+    base = yaml.safe_load(ANSWERS.read_text(encoding="utf-8"))
+    out = []
+    for n, change in enumerate(VARIANTS):
+        path = folder / f"answers{n}.yaml"
+        path.write_text(yaml.safe_dump({**base, **change}, allow_unicode=True), encoding="utf-8")
+        prepared = prepare(ROOT / "bundles" / "birth.yaml", path)
+        assert prepared.manifest is not None, prepared.fatal
+        handed = [m.id for m in prepared.manifest.materials if m.status in ("submit", "tolerated")]
+        out.append((prepared.manifest, prepared.answers, handed))
+    return out
+
+
+def _work(store_path: str, name: str) -> int:
+    from onething.runtime.config import RuntimeConfig
+    from onething.runtime.engine import Worker
+    from onething.runtime.store import open_store
+
+    with open_store(store_path) as store:
+        worker = Worker(store, RuntimeConfig(default={"adapter": "simulate"}, poll_seconds=0.05),
+                        worker_id=name, heartbeat=False)
+        return worker.run(until_idle=True).steps
+
+
+def floor(transitions: int, folder: Path) -> float:
+    """Seconds for ``transitions`` one-row transactions on SQLite (WAL, synchronous=NORMAL)."""
+    db = sqlite3.connect(folder / "floor.db", isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, step INTEGER, status TEXT, at TEXT)")
+    start = time.perf_counter()
+    for i in range(transitions):
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("INSERT INTO t(step, status, at) VALUES (?, ?, ?)", (i // 4, "done", "2026-12-01T00:00:00"))
+        db.execute("COMMIT")
+    seconds = time.perf_counter() - start
+    db.close()
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cases", type=int, default=10_000)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--peer", metavar="PYTHON", help="a Python with SpiffWorkflow 3.2 installed")
+    parser.add_argument("--peer-cases", type=int, default=500)
+    args = parser.parse_args()
+
+    from onething.runtime.acceptance import accept
+    from onething.runtime.store import open_store
+    from onething.runtime.store.tables import events
+
+    folder = Path(tempfile.mkdtemp(prefix="onething-throughput-"))
+    store_path = str(folder / "cases.db")
+    variants = _manifests(folder)
+    with open_store(store_path) as store:
+        start = time.perf_counter()
+        for n in range(args.cases):
+            manifest, answers, handed = variants[n % len(variants)]
+            assert accept(store, manifest, answers, materials=handed, actor="bench").accepted
+        submit_s = time.perf_counter() - start
+        with store.read() as conn:
+            before = conn.execute(events.select().with_only_columns(events.c.seq).order_by(events.c.seq.desc())
+                                  .limit(1)).scalar() or 0
+    start = time.perf_counter()
+    if args.workers == 1:
+        steps = _work(store_path, "w0")
+    else:
+        ctx = multiprocessing.get_context("spawn")
+        with ctx.Pool(args.workers) as pool:
+            steps = sum(pool.starmap(_work, [(store_path, f"w{i}") for i in range(args.workers)]))
+    run_s = time.perf_counter() - start
+    from sqlalchemy import func, select
+
+    from onething.runtime.store.tables import cases
+
+    with open_store(store_path) as store, store.read() as conn:
+        transitions = conn.execute(select(func.count()).select_from(events).where(
+            events.c.seq > before, events.c.kind == "step")).scalar()
+        statuses = dict(conn.execute(select(cases.c.status, func.count()).group_by(cases.c.status)).all())
+    floor_s = floor(transitions, folder)
+    result = {
+        "cases": args.cases, "workers": args.workers, "steps": steps, "step_transitions": transitions,
+        "statuses": statuses,
+        "submit_cases_per_s": round(args.cases / submit_s, 1),
+        "run_cases_per_s": round(args.cases / run_s, 1),
+        "end_to_end_cases_per_s": round(args.cases / (submit_s + run_s), 1),
+        "step_transitions_per_s": round(transitions / run_s, 1),
+        "floor_transitions_per_s": round(transitions / floor_s, 1),
+        "ratio_to_floor": round(run_s / floor_s, 2),
+        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+    if args.peer:
+        proc = subprocess.run([args.peer, str(PEER), str(args.peer_cases), "durable"], capture_output=True,
+                              text=True, check=True)
+        peer = json.loads(proc.stdout.strip().splitlines()[-1])
+        result["peer"] = peer
+        result["ratio_to_peer"] = round(result["end_to_end_cases_per_s"] / peer["cases_per_s"], 2)
+    print(json.dumps(result, ensure_ascii=False, indent=2))
+    if os.environ.get("KEEP") is None:
+        import shutil
+
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+"""Case statuses and their moves, each recorded in the audit log in the same transaction.
+
+::
+
+    accepted ──► in_progress ──► completed | partially_completed | rejected ──► delivered
+        │             │
+        └─────────────┴──► withdrawn        (撤回, before the results are out)
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from onething.dsl.i18n import _
+from onething.runtime.audit import Event, append_event
+from onething.runtime.errors import RuntimeProblem
+from onething.runtime.masking import mask_text
+from onething.runtime.store.tables import cases
+
+FINISHED = ("completed", "partially_completed", "rejected")
+CASE_TRANSITIONS: dict[str, frozenset[str]] = {
+    "accepted": frozenset({"in_progress", "withdrawn", *FINISHED}),
+    "in_progress": frozenset({"withdrawn", *FINISHED}),
+    "completed": frozenset({"delivered"}),
+    "partially_completed": frozenset({"delivered"}),
+    "rejected": frozenset({"delivered"}),
+    "withdrawn": frozenset(),
+    "delivered": frozenset(),
+}
+
+
+class UnknownCase(RuntimeProblem):
+    """No case with that number."""
+
+
+class IllegalCaseMove(RuntimeProblem):
+    """A case move its status does not allow (deliver an unfinished case, withdraw a delivered one)."""
+
+
+def find_case(conn: Connection, number: str) -> Any:
+    row = conn.execute(select(cases).where(cases.c.number == number)).first()
+    if row is None:
+        from onething.dsl.validation import suggest
+
+        near = conn.execute(select(cases.c.number).order_by(cases.c.id.desc()).limit(2000)).scalars().all()
+        guess = suggest(number, near)
+        raise UnknownCase(_("no case {number}").format(number=number),
+                          _("did you mean {guess}?").format(guess=guess) if guess
+                          else _("list the cases with: onething cases"))
+    return row
+
+
+def move_case(conn: Connection, case: Any, to_status: str, *, actor: str, at: datetime,
+              reason: str | None = None, data: dict[str, Any] | None = None, **changes: Any) -> Event:
+    """Move ``case`` (a row of ``cases``) to ``to_status`` if its status allows it; records the event."""
+    if to_status not in CASE_TRANSITIONS[case.status]:
+        allowed = ", ".join(sorted(CASE_TRANSITIONS[case.status])) or _("none: the case is closed")
+        raise IllegalCaseMove(
+            _("case {number} cannot go from {before} to {after}").format(
+                number=case.number, before=case.status, after=to_status),
+            _("from {before} a case can go to: {allowed}").format(before=case.status, allowed=allowed))
+    conn.execute(cases.update().where(cases.c.id == case.id)
+                 .values(status=to_status, updated_at=at, **changes))
+    record = dict(data or {})
+    if reason:
+        record["reason"] = mask_text(reason)
+    return append_event(conn, kind="case", actor=actor, at=at, case_number=case.number,
+                        from_status=case.status, to_status=to_status, data=record)
