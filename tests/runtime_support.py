@@ -36,7 +36,7 @@ def empty_store_file(folder: Path) -> str:
 _birth: dict[str, object] = {}
 DEMO_ANSWERS = Path(__file__).resolve().parents[1] / "src" / "onething" / "runtime" / "demo" / "birth.answers.yaml"
 BIRTH = Path(__file__).resolve().parents[1] / "bundles" / "birth.yaml"
-MOTHER_ID = "653001199203150026"
+MOTHER_ID = "653001199203150027"
 
 
 def birth():

@@ -77,7 +77,7 @@ def test_personal_data_are_masked_in_every_human_output_unless_unmask_which_is_a
     for text in texts:
         assert MOTHER_ID not in text and MOTHER_PHONE not in text and "古丽娜尔" not in text
     shown = run("case", number)
-    assert "653***********0026" in shown.stdout and "138****0001" in shown.stdout and "古*****" in shown.stdout
+    assert "653***********0027" in shown.stdout and "138****0001" in shown.stdout and "古*****" in shown.stdout
     unmasked = run("case", number, "--unmask", "--actor", "supervisor")
     assert MOTHER_ID in unmasked.stdout
     history = json.loads(run("case", number, "--format", "json").stdout)["history"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -59,8 +60,9 @@ def submit_cmd(bundle: Path | None, answers: Path, select_: str | None, material
           --materials newborn_medical_record,issuance_notice,mother_authorization
       onething submit --manifest build/birth.json --answers answers.yaml --materials-file handed_in.txt
     """
+    from onething.render.answers_check import check_answers
     from onething.runtime.acceptance import accept
-    from onething.runtime.answers_gate import answer_problems
+    from onething.runtime.answers_gate import unanswered_questions
     from onething.runtime.store.location import STATE_DIR, find_project_root
     from onething.runtime.window import prepare
 
@@ -76,8 +78,10 @@ def submit_cmd(bundle: Path | None, answers: Path, select_: str | None, material
     if prepared.manifest is None:
         emit_diagnostics(prepared.fatal, fmt, err=True)
         sys.exit(EXIT_ERRORS)
-    # SEAM: onething.render.answers_check replaces answer_problems when it lands on main
-    problems = prepared.problems + answer_problems(prepared.manifest, prepared.answers)
+    # the forms' answers check (every problem of every field at once), plus the questions the
+    # material list still depends on; the runtime cannot import the renderers, the CLI joins them
+    problems = prepared.problems + unanswered_questions(prepared.manifest) + [
+        p.render() for p in check_answers(json.loads(prepared.manifest.to_json()), prepared.answers)]
     folder = notices or (find_project_root() / STATE_DIR / "notices")
     with open_runtime_store(store_url, create=True) as store:
         result = accept(store, prepared.manifest, prepared.answers, materials=handed,

@@ -1,12 +1,10 @@
-"""SEAM — the answers check at the window, until ``onething.render.answers_check`` lands.
+"""The answers check at the window that the runtime can make on its own.
 
-Another helper is writing the forms issue's ``answers check`` (every problem of an answers
-file at once: unknown keys, types, required fields, patterns). Until it is on main, the
-window checks what the DSL already knows: unknown keys and question types (E208/E504, done
-by the compiler when it reads the answers), questions the conditions need but nobody
-answered, and the combined form's unconditional required fields. Replace
-:func:`answer_problems` with a call to ``answers_check`` when it lands; its callers
-(``acceptance.accept`` and the ``submit`` command) only need the list of problems.
+The forms' ``answers check`` (``onething.render.answers_check``: types, patterns, ID check
+digits, conditional requirements) is the full check; the runtime may not import the renderers,
+so ``onething submit`` (the CLI) joins the two. What is here needs only the manifest: the
+questions the material list still depends on, and the unconditional required fields (used by
+``onething demo`` and by Python callers of :func:`acceptance.accept`).
 """
 
 from __future__ import annotations
@@ -25,11 +23,16 @@ def _fields(fields: Iterable[FormField]) -> Iterable[FormField]:
             yield from _fields(f.fields)
 
 
+def unanswered_questions(manifest: Manifest) -> list[str]:
+    """The questions the material list still depends on, as sentences for the supplement notice."""
+    return [_("the question {key} is not answered; the material list depends on it").format(key=key)
+            for key in manifest.selection.undecided]
+
+
 def answer_problems(manifest: Manifest, answers: Mapping[str, Any]) -> list[str]:
-    """Every problem with ``answers`` for this manifest, as sentences for the supplement notice."""
-    problems: list[str] = []
-    for key in manifest.selection.undecided:
-        problems.append(_("the question {key} is not answered; the material list depends on it").format(key=key))
+    """The window's minimal check (used by the demo and the Python API): unanswered questions and
+    the unconditional required fields. ``onething submit`` uses the forms' full answers check."""
+    problems = unanswered_questions(manifest)
     for section in manifest.form.sections:
         for f in _fields(section.fields):
             if not f.required or f.when is not None:
