@@ -10,6 +10,7 @@ from onething import __version__
 from onething.cli.answers import answers_group
 from onething.cli.audit import audit_group
 from onething.cli.cases import COMMANDS as CASE_COMMANDS
+from onething.cli.build import build_cmd
 from onething.cli.compile import compile_cmd
 from onething.cli.demo import demo_cmd
 from onething.cli.form import form_cmd
@@ -65,6 +66,6 @@ def main() -> None:
 
 
 for _command in (validate, compile_cmd, plan_cmd, graph_cmd, questions_cmd, test_cmd, report_cmd, schema, codes,
-                 form_cmd, sheet_cmd, packet_cmd, answers_group,
+                 form_cmd, sheet_cmd, packet_cmd, answers_group, build_cmd,
                  submit_cmd, work_cmd, *CASE_COMMANDS, audit_group, demo_cmd):
     main.add_command(_command)
