@@ -38,7 +38,7 @@ def require_tool(name: str) -> str:
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 
@@ -87,14 +87,18 @@ class Browser:
             raise RuntimeError(f"the browser driver exited: {err[-3000:]}")
         return json.loads(line)
 
-    def check(self, url: str, name: str, *, large_print: bool = False, pdf: Path | None = None) -> dict[str, Any]:
+    def check(self, url: str, name: str, *, large_print: bool = False, pdf: Path | None = None,
+              fill: list[tuple[str, str]] | None = None, count: str | None = None) -> dict[str, Any]:
         """Open a page, run axe-core (WCAG 2.1 A/AA; AAA contrast for large print), screenshot it.
 
         The screenshot goes to build/test-artifacts/<name>.png; with ``pdf`` the page is also
-        printed there by the browser. A page that cannot load fails the calling test.
+        printed there by the browser. ``fill`` types text into fields first (selector, text);
+        ``count`` asks how many elements then match a selector. A page that cannot load fails
+        the calling test.
         """
         request = {"url": url, "name": name, "large_print": large_print,
-                   "screenshot": str(ARTIFACTS / f"{name}.png"), "pdf": str(pdf) if pdf else None}
+                   "screenshot": str(ARTIFACTS / f"{name}.png"), "pdf": str(pdf) if pdf else None,
+                   "fill": [list(f) for f in fill or []], "count": count}
         assert self._proc.stdin is not None
         self._proc.stdin.write(json.dumps(request) + "\n")
         self._proc.stdin.flush()

@@ -25,3 +25,13 @@ def _english(monkeypatch):
     set_language("en")
     yield
     set_language("en")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Chromium (with axe-core) for every page of the session; tests/browser_support.py."""
+    from browser_support import Browser
+
+    b = Browser()
+    yield b
+    b.close()

@@ -5,9 +5,11 @@
 // pytest session keeps one process and one browser open for all its pages:
 //   {"url": "http://127.0.0.1:PORT/form.html", "name": "birth-blank",
 //    "large_print": false, "screenshot": "/abs/build/test-artifacts/birth-blank.png",
-//    "pdf": "/abs/path.pdf" (optional)}
+//    "pdf": "/abs/path.pdf" (optional),
+//    "fill": [["#q", "出生"]] (optional: typed into these fields first, as a person would),
+//    "count": "#bundles tbody tr:not([hidden])" (optional: how many elements match, after filling)}
 // Answer: {"name", "title", "lang", "violations": [{id, impact, help, nodes: [{target, html,
-//   summary}]}], "controls": [{tag, type, name, id, label}], "external": [urls refused],
+//   summary}]}], "controls": [{tag, type, name, id, label}], "images": [{src, loaded}], "count", "external": [urls refused],
 //   "errors": [page errors], "screenshot", "pdf"}  or {"name", "fatal": "message"}.
 // Only pages on 127.0.0.1 load: any other request is refused and reported (a page that needs a
 // CDN or a remote font fails its test instead of quietly working online).
@@ -63,6 +65,10 @@ async function check(req) {
     if (!response || !response.ok()) {
       return { name: req.name, fatal: `HTTP ${response ? response.status() : "no response"} for ${req.url}` };
     }
+    for (const [selector, value] of req.fill || []) {
+      await page.locator(selector).pressSequentially(String(value));
+    }
+    const count = req.count ? await page.locator(req.count).count() : null;
     await page.addScriptTag({ path: AXE_PATH });
     const options = { runOnly: { type: "tag", values: WCAG_TAGS }, resultTypes: ["violations"] };
     if (req.large_print) options.rules = { "color-contrast-enhanced": { enabled: true } };
@@ -83,9 +89,10 @@ async function check(req) {
           id: el.id || "",
           label: el.labels && el.labels.length ? el.labels[0].textContent.trim().replace(/\s+/g, " ") : "",
         }));
-      return { title: document.title, lang: document.documentElement.lang, controls };
+      const images = [...document.images].map((img) => ({ src: img.getAttribute("src"), loaded: img.complete && img.naturalWidth > 0 }));
+      return { title: document.title, lang: document.documentElement.lang, controls, images };
     });
-    const out = { name: req.name, ...info, violations, external, errors, screenshot: null, pdf: null };
+    const out = { name: req.name, ...info, count, violations, external, errors, screenshot: null, pdf: null };
     if (req.screenshot) {
       await page.screenshot({ path: req.screenshot, fullPage: true });
       out.screenshot = req.screenshot;

@@ -22,7 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from onething.compiler.buildstate import cache_dir, decode_diagnostic, encode_diagnostic, write_atomic
+from onething.compiler.buildstate import (
+    cache_dir,
+    decode_diagnostic,
+    encode_diagnostic,
+    write_atomic,
+)
 from onething.dsl.diagnostics import Diagnostic
 
 SITE_STATE_FORMAT = 1
