@@ -87,6 +87,7 @@ async function check(req) {
           type: el.type || "",
           name: el.name || "",
           id: el.id || "",
+          key: el.dataset ? el.dataset.key || "" : "",
           label: el.labels && el.labels.length ? el.labels[0].textContent.trim().replace(/\s+/g, " ") : "",
         }));
       const images = [...document.images].map((img) => ({ src: img.getAttribute("src"), loaded: img.complete && img.naturalWidth > 0 }));
