@@ -177,3 +177,11 @@ def test_the_build_state_lives_in_the_cache_not_in_the_site(project):
     assert cli("build").exit_code == 0
     assert site.site_state_path(project / "site").is_file()
     assert str(site.site_state_path(project / "site")).startswith(os.environ["ONETHING_CACHE_DIR"])
+
+
+def test_a_terminal_gets_a_progress_bar_a_pipe_does_not(project, monkeypatch):
+    monkeypatch.setenv("ONETHING_TTY", "1")
+    shown = cli("build", "--force")
+    assert "building site" in shown.stderr and "2/2" in shown.stderr
+    monkeypatch.setenv("ONETHING_TTY", "0")
+    assert "building site" not in cli("build", "--force").stderr

@@ -13,8 +13,6 @@ from onething.dsl.diagnostics import has_errors, sort_diagnostics
 from onething.dsl.i18n import _
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     from onething.compiler.manifest import Manifest
     from onething.dsl.diagnostics import Diagnostic
 
@@ -90,9 +88,13 @@ def build_cmd(bundles_dir: Path, output: Path, labels: str, templates: Path | No
         click.echo(_("warning: Graphviz's `dot` is not installed: dependency graphs are shown as Mermaid "
                      "text (install graphviz for pictures)"), err=True)
 
+    from onething.cli.terminal import progress
+    from onething.compiler.workspace import Workspace
+
     failed = has_errors(diags)
     written = 0
-    for source, result in _progress(compile_sources(to_build, None, None), len(to_build)):
+    ws = Workspace()  # one catalog load for all the bundles
+    for source, result in (r for s in progress(to_build, _("building site")) for r in compile_sources([s], None, None, ws)):
         diags.extend(result.diagnostics)
         if result.manifest is None or has_errors(result.diagnostics):
             failed = True
@@ -165,23 +167,6 @@ def _bundle_files(m: Manifest, langs: tuple[str, ...], templates: Path | None) -
 def _pages(data: dict[str, Any], langs: tuple[str, ...], templates: Path | None) -> dict[str, str]:
     """The bundle's form, sheet, schema and packets (the render package's pages)."""
     return {}
-
-
-def _progress(items: Iterator[Any], total: int) -> Iterator[Any]:
-    """A progress bar on stderr when it is a terminal (rich), else the items as they come."""
-    if total < 2 or not sys.stderr.isatty():
-        yield from items
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    console = Console(file=sys.stderr)
-    with Progress(TextColumn(_("building")), BarColumn(), MofNCompleteColumn(), console=console,
-                  transient=True) as bar:
-        task = bar.add_task("build", total=total)
-        for item in items:
-            yield item
-            bar.advance(task)
 
 
 def _report(diags: list[Diagnostic]) -> None:
