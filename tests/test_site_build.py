@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 from pathlib import Path
@@ -31,7 +32,7 @@ def _digests(folder: Path) -> dict[str, tuple[str, int]]:
 
 
 def _expected_files(bundle_dir: Path) -> set[str]:
-    manifest = __import__("json").loads((bundle_dir / "manifest.json").read_text(encoding="utf-8"))
+    manifest = json.loads((bundle_dir / "manifest.json").read_text(encoding="utf-8"))
     packets = {f"packets/{d}.html" for d in site.departments(manifest)}
     return {"index.html", "manifest.json", "graph.svg", "graph.mmd", "graph.dot"} | packets | {
         "form.html", "form.schema.json", "sheet.html", "sheet.md"}
@@ -158,16 +159,25 @@ def _row(**kw):
 
 
 def test_the_index_shows_the_32_area_or_says_it_is_unknown():
-    html = site.index_html([_row(id="b", area="新生儿出生"), _row(id="a")])
+    newborn = {"id": "newborn", "zh": "新生儿出生", "en": "Newborn birth"}
+    batch = {"id": "2024-1", "zh": "国发〔2024〕3号 第一批", "en": "2024, first batch"}
+    html = site.index_html([_row(id="b", area=newborn), _row(id="a"), _row(id="c", batch=batch)])
     rows = html.split("<tbody>")[1].split("</tr>")
-    assert "<td>新生儿出生</td>" in rows[1]
+    assert '<td>新生儿出生 <span lang="en" class="en">Newborn birth</span></td>' in rows[1]
+    assert "后续批次 <span lang=\"en\">later batch</span>：国发〔2024〕3号 第一批" in rows[2]
+    assert "newborn 新生儿出生 newborn birth" in rows[1]  # the search finds a bundle by its area
     assert "待确认" in rows[0] and 'data-search="a ' in rows[0]  # sorted by id, unknown shown as unknown
-    assert html.count("<td class=\"num\">4 → 1") == 2 * len(site.METRICS)
+    assert html.count("<td class=\"num\">4 → 1") == 3 * len(site.METRICS)
+
+
+def test_a_row_names_the_area_the_manifest_gives():
+    row = site.bundle_row(json.loads(cli("compile", str(ROOT / "bundles" / "birth.yaml")).stdout))  # shipped: it states its area
+    assert row["area"] == {"id": "newborn", "zh": "新生儿出生", "en": "Newborn birth"}
 
 
 def test_data_reaches_the_site_pages_escaped_and_inert():
     evil = '<script>alert(1)</script>" {{ 7*7 }} </textarea>'
-    html = site.index_html([_row(title={"zh": evil, "en": evil}, area=evil)])
+    html = site.index_html([_row(title={"zh": evil, "en": evil}, area={"id": evil, "zh": evil, "en": evil})])
     assert "<script>alert" not in html and "</textarea>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;&#34; {{ 7*7 }} &lt;/textarea&gt;" in html
     assert "49" not in html

@@ -29,6 +29,7 @@ from onething.compiler.buildstate import (
     write_atomic,
 )
 from onething.dsl.diagnostics import Diagnostic
+from onething.dsl.models.bundle_facts import AREAS, BATCHES
 
 SITE_STATE_FORMAT = 1
 METRICS = ("materials", "fields", "steps", "trips", "days")
@@ -80,8 +81,8 @@ def bundle_row(manifest: Manifest) -> dict[str, Any]:
         "title": dict(b["title"]),
         "description": dict(b.get("description") or {}),
         # the 32号 area and national batch, when the bundle states them (else unknown, shown so)
-        "area": b.get("area"),
-        "batch": b.get("batch"),
+        "area": _named(b.get("area"), {k: v[:2] for k, v in AREAS.items()}),
+        "batch": _named(b.get("batch"), BATCHES),
         "items": len(manifest["selection"]["items"]),
         "departments": len({s["department"] for s in steps.values()} | {b["lead"]}),
         "completeness": manifest["completeness"]["score"],
@@ -97,6 +98,14 @@ def departments(manifest: Manifest) -> list[str]:
     b = manifest["bundle"]
     depts = sorted({s["department"] for s in manifest["plan"]["steps"].values()})
     return ([b["lead"]] if b["lead"] in depts else []) + [d for d in depts if d != b["lead"]]
+
+
+def _named(key: str | None, table: Mapping[str, tuple[str, ...]]) -> dict[str, str] | None:
+    """An area or batch id with its names (the id alone when the table lacks it); None stays None."""
+    if key is None:
+        return None
+    zh, en = table[key][:2] if key in table else (key, key)
+    return {"id": key, "zh": zh, "en": en}
 
 
 def bundle_files(manifest: Manifest, manifest_text: str, pages: dict[str, str], *, dot_text: str,
