@@ -12,6 +12,7 @@ import pytest
 from compile_support import ROOT, cli
 
 from onething.render import site
+from onething.render.packet import departments
 
 PROJECT = ROOT / "tests" / "fixtures" / "project" / "bundles"
 BUNDLES = ("birth", "school_entry")
@@ -33,7 +34,7 @@ def _digests(folder: Path) -> dict[str, tuple[str, int]]:
 
 def _expected_files(bundle_dir: Path) -> set[str]:
     manifest = json.loads((bundle_dir / "manifest.json").read_text(encoding="utf-8"))
-    packets = {f"packets/{d}.html" for d in site.departments(manifest)}
+    packets = {f"packets/{d}.html" for d in departments(manifest)}
     return {"index.html", "manifest.json", "graph.svg", "graph.mmd", "graph.dot"} | packets | {
         "form.html", "form.schema.json", "sheet.html", "sheet.md"}
 

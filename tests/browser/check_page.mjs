@@ -88,6 +88,7 @@ async function check(req) {
           name: el.name || "",
           id: el.id || "",
           key: el.dataset ? el.dataset.key || "" : "",
+          value: el.type === "radio" || el.type === "checkbox" ? (el.checked ? el.value : "") : el.value,
           label: el.labels && el.labels.length ? el.labels[0].textContent.trim().replace(/\s+/g, " ") : "",
         }));
       const images = [...document.images].map((img) => ({ src: img.getAttribute("src"), loaded: img.complete && img.naturalWidth > 0 }));

@@ -142,15 +142,19 @@ def build_cmd(bundles_dir: Path, output: Path, labels: str, templates: Path | No
 
 def _parse_labels(value: str) -> tuple[str, ...]:
     from onething.dsl.discovery import UsageError
+    from onething.render.labels import parse_labels
 
-    langs = tuple(dict.fromkeys(p.strip() for p in value.split("+") if p.strip()))
-    if not langs or not all(p.isascii() and p.replace("-", "").isalnum() for p in langs):
-        raise UsageError(_("--labels takes languages joined by +, such as zh+en: {value}").format(value=value))
-    return langs
+    try:
+        return parse_labels(value)
+    except ValueError:
+        raise UsageError(_("--labels takes language codes joined by +, e.g. zh+en (got {value!r})").format(
+            value=value)) from None
 
 
 def _shipped_templates() -> Path:
-    return Path(__file__).resolve().parents[3] / "forms"
+    from onething.render.env import default_templates
+
+    return default_templates()
 
 
 def _bundle_files(m: Manifest, langs: tuple[str, ...], templates: Path | None) -> dict[str, str]:
@@ -165,8 +169,26 @@ def _bundle_files(m: Manifest, langs: tuple[str, ...], templates: Path | None) -
 
 
 def _pages(data: dict[str, Any], langs: tuple[str, ...], templates: Path | None) -> dict[str, str]:
-    """The bundle's form, sheet, schema and packets (the render package's pages)."""
-    return {}
+    """The bundle's blank form, its JSON Schema, the sheet and a packet per department."""
+    import json
+
+    from onething.render.form import FormOptions, render_form_html
+    from onething.render.labels import Labels
+    from onething.render.packet import PacketOptions, departments, render_packet
+    from onething.render.schema import form_schema
+    from onething.render.sheet import SheetOptions, render_sheet
+
+    labels = Labels(langs)
+    pages = {
+        "form.html": render_form_html(data, FormOptions(labels=labels, templates=templates)),
+        "form.schema.json": json.dumps(form_schema(data), ensure_ascii=False, indent=2, sort_keys=True) + "\n",
+        "sheet.html": render_sheet(data, "html", SheetOptions(labels=labels, templates=templates)),
+        "sheet.md": render_sheet(data, "md", SheetOptions(labels=labels, templates=templates)),
+    }
+    for dept in departments(data):
+        pages[f"packets/{dept}.html"] = render_packet(data, dept, "html",
+                                                      PacketOptions(labels=labels, templates=templates))
+    return pages
 
 
 def _report(diags: list[Diagnostic]) -> None:

@@ -30,6 +30,8 @@ from onething.compiler.buildstate import (
 )
 from onething.dsl.diagnostics import Diagnostic
 from onething.dsl.models.bundle_facts import AREAS, BATCHES
+from onething.render.env import render
+from onething.render.packet import departments
 
 SITE_STATE_FORMAT = 1
 METRICS = ("materials", "fields", "steps", "trips", "days")
@@ -93,13 +95,6 @@ def bundle_row(manifest: Manifest) -> dict[str, Any]:
     return json.loads(json.dumps(row, ensure_ascii=False, sort_keys=True))
 
 
-def departments(manifest: Manifest) -> list[str]:
-    """Every department that receives a packet: those that run a step, lead first."""
-    b = manifest["bundle"]
-    depts = sorted({s["department"] for s in manifest["plan"]["steps"].values()})
-    return ([b["lead"]] if b["lead"] in depts else []) + [d for d in depts if d != b["lead"]]
-
-
 def _named(key: str | None, table: Mapping[str, tuple[str, ...]]) -> dict[str, str] | None:
     """An area or batch id with its names (the id alone when the table lacks it); None stays None."""
     if key is None:
@@ -141,13 +136,7 @@ def index_html(rows: Iterable[Mapping[str, Any]], templates: Path | None = None)
 
 
 def _render(template: str, context: dict[str, Any], templates: Path | None) -> str:
-    from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
-
-    forms = Path(__file__).resolve().parents[3] / "forms"
-    loaders = ([FileSystemLoader(str(templates))] if templates else []) + [FileSystemLoader(str(forms))]
-    env = Environment(loader=ChoiceLoader(loaders), autoescape=True, undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    return env.get_template(template).render(**context)
+    return render(template, context, templates)
 
 
 # --- incremental builds ----------------------------------------------------------------------
