@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -196,3 +197,24 @@ def test_a_terminal_gets_a_progress_bar_a_pipe_does_not(project, monkeypatch):
     assert "building site" in shown.stderr and "2/2" in shown.stderr
     monkeypatch.setenv("ONETHING_TTY", "0")
     assert "building site" not in cli("build", "--force").stderr
+
+
+def test_a_bundle_page_shows_hostile_text_escaped(project):
+    evil = '<script>alert(1)</script>" {{ 7*7 }} </textarea>'
+    assert cli("build").exit_code == 0
+    data = json.loads((project / "site" / "birth" / "manifest.json").read_text(encoding="utf-8"))
+    data["bundle"]["title"] = {"zh": evil, "en": evil}
+    data["bundle"]["description"] = {"zh": evil}
+    first = next(iter(data["plan"]["steps"].values()))
+    first["name"] = {"zh": evil}
+    page = site.bundle_files(data, "{}", {}, dot_text="", mermaid_text=evil, svg=None)["index.html"]
+    assert "<script>" not in page and "</textarea>" not in page and "49" not in page
+    assert page.count("&lt;script&gt;alert(1)&lt;/script&gt;&#34; {{ 7*7 }} &lt;/textarea&gt;") == 6  # title, h1 zh and en, description, step, graph text
+
+
+def test_pdf_without_weasyprint_says_what_to_install(monkeypatch):
+    from onething.render.pdf import PdfUnavailable, html_to_pdf
+
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # as if not installed
+    with pytest.raises(PdfUnavailable, match=r"pip install 'onething\[pdf\]'"):
+        html_to_pdf("<p>x</p>")
