@@ -61,6 +61,7 @@ def build_cmd(bundles_dir: Path, output: Path, labels: str, templates: Path | No
         sys.exit(EXIT_USAGE)
 
     import hashlib
+    from importlib.metadata import version
 
     from onething.compiler.buildstate import fingerprint
     from onething.render import site
@@ -68,7 +69,8 @@ def build_cmd(bundles_dir: Path, output: Path, labels: str, templates: Path | No
     graphviz = site.graphviz_version()
     template_dirs = ([templates] if templates else []) + [_shipped_templates()]
     extra = hashlib.sha256("\0".join([
-        f"labels {'+'.join(langs)}", f"graphviz {graphviz}", site.templates_digest(template_dirs),
+        f"labels {'+'.join(langs)}", f"graphviz {graphviz}", f"jinja2 {version('jinja2')}",
+        site.templates_digest(template_dirs),
     ]).encode()).hexdigest()
     state = site.SiteState.read(output)
     catalogs: dict[Path, bytes] = {}
