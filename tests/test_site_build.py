@@ -218,3 +218,17 @@ def test_pdf_without_weasyprint_says_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "weasyprint", None)  # as if not installed
     with pytest.raises(PdfUnavailable, match=r"pip install 'onething\[pdf\]'"):
         html_to_pdf("<p>x</p>")
+
+
+def test_form_pdf_without_weasyprint_exits_2_naming_the_extra(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "weasyprint", None)
+    result = cli("form", str(PROJECT / "birth.yaml"), "--format", "pdf", "-o", str(tmp_path / "birth.pdf"))
+    assert result.exit_code == 2 and not (tmp_path / "birth.pdf").exists()
+    assert "error: PDF output needs WeasyPrint: pip install 'onething[pdf]'" in result.stderr
+
+
+def test_form_pdf_is_not_written_to_a_terminal(monkeypatch):
+    monkeypatch.setenv("ONETHING_TTY", "1")
+    result = cli("form", str(PROJECT / "birth.yaml"), "--format", "pdf")
+    assert result.exit_code == 2
+    assert "error: a PDF is binary: write it to a file with -o FILE" in result.stderr

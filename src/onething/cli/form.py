@@ -32,12 +32,15 @@ def form_cmd(bundle: Path, select_: str | None, answers: Path | None, catalog: P
     \b
     html: one page for screen and A4 print, prefilled from --answers; on screen it checks
           what was typed and saves it as an answers file.
+    pdf: the same page printed on A4 by WeasyPrint, prefilled forms without a browser
+         (needs pip install 'onething[pdf]' and a CJK font such as fonts-noto-cjk).
     json-schema: the same form as JSON Schema (draft 2020-12) for other channels.
 
     \b
     Examples:
       onething form bundles/birth.yaml -o birth-form.html
       onething form bundles/birth.yaml --answers answers.yaml --labels zh+en --large-print
+      onething form bundles/birth.yaml --answers answers.yaml --format pdf -o birth.pdf
       onething form bundles/birth.yaml --format json-schema > birth.schema.json
     """
     from onething.dsl.i18n import _
@@ -55,11 +58,17 @@ def form_cmd(bundle: Path, select_: str | None, answers: Path | None, catalog: P
                        large_print=large_print, templates=templates)
     html = render_form_html(manifest, opts)
     if fmt == "pdf":
-        try:
-            from onething.render.pdf import html_to_pdf  # type: ignore[import-not-found]
-        except ImportError:
-            click.echo(_("error: PDF output needs the optional extra: pip install 'onething[pdf]'"), err=True)
+        from onething.cli.terminal import is_tty
+        from onething.render.pdf import PdfUnavailable, html_to_pdf
+
+        if output is None and is_tty():
+            click.echo(_("error: a PDF is binary: write it to a file with -o FILE"), err=True)
             sys.exit(EXIT_USAGE)
-        write_output(html_to_pdf(html), output)
+        try:
+            pdf = html_to_pdf(html)
+        except PdfUnavailable as exc:
+            click.echo(_("error: {message}").format(message=exc), err=True)
+            sys.exit(EXIT_USAGE)
+        write_output(pdf, output)
         return
     write_output(html, output)

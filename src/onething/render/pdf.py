@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 
+from onething.dsl.i18n import _
+
 PDF_FONTS = '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Noto Sans", sans-serif'
 """Font families tried for the PDF when the page names none that is installed."""
 
@@ -22,11 +24,12 @@ def html_to_pdf(html: str, base_url: str | None = None) -> bytes:
     try:
         from weasyprint import CSS, HTML
     except ImportError as exc:
-        raise PdfUnavailable(
-            "PDF output needs WeasyPrint: pip install 'onething[pdf]' "
-            f"(and the system's pango and a CJK font such as fonts-noto-cjk): {exc}") from exc
+        raise PdfUnavailable(_(
+            "PDF output needs WeasyPrint: pip install 'onething[pdf]' (and the system's pango and a CJK "
+            "font such as fonts-noto-cjk): {reason}").format(reason=exc)) from exc
     except OSError as exc:  # WeasyPrint is there but pango/harfbuzz are not
-        raise PdfUnavailable(f"WeasyPrint cannot load its system libraries (pango, harfbuzz): {exc}") from exc
+        raise PdfUnavailable(_("WeasyPrint cannot load its system libraries (pango, harfbuzz): {reason}").format(
+            reason=exc)) from exc
     # WeasyPrint reports CSS it does not support (screen-only properties) as warnings: noise here
     log = logging.getLogger("weasyprint")
     level = log.level
