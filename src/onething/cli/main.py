@@ -9,8 +9,8 @@ import click
 from onething import __version__
 from onething.cli.answers import answers_group
 from onething.cli.audit import audit_group
-from onething.cli.cases import COMMANDS as CASE_COMMANDS
 from onething.cli.build import build_cmd
+from onething.cli.cases import COMMANDS as CASE_COMMANDS
 from onething.cli.compile import compile_cmd
 from onething.cli.demo import demo_cmd
 from onething.cli.form import form_cmd
