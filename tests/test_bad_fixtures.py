@@ -61,6 +61,7 @@ CASES: list[Case] = [
     Case("duplicate_bundle_id", "E205", "duplicate_bundle_id/demo.yml", 2, 1, "its own `bundle:` id"),
     # the shape of the data (E1xx)
     Case("unknown_key_item.yaml", "E101", "bad/unknown_key_item.yaml", 8, 5, "did you mean 'optional'?"),
+    Case("misspelt_bundle_key.yaml", "E101", "bad/misspelt_bundle_key.yaml", 2, 1, "did you mean 'bundle'?"),
     Case("unknown_key_catalog_item/bundle.yaml", "E101", "unknown_key_catalog_item/catalog/catalog.yaml",
          9, 5, "did you mean 'visits'?"),
     Case("catalog_unknown_top_key/bundle.yaml", "E101", "catalog_unknown_top_key/catalog/catalog.yaml",

@@ -129,3 +129,11 @@ def test_the_registry_says_which_codes_need_answers() -> None:
     assert [row for row in page.splitlines() if row.startswith("| W602 |")][0].endswith("|  |")
     listed = json.loads(cli("codes", "--format", "json").stdout)
     assert {c["code"] for c in listed if c["needs_answers"]} == {"E208", "E503", "E504"}
+
+
+def test_bundle_only_keys_are_keys_of_the_bundle_model():
+    """A file with one of these top-level keys is sniffed as a bundle even without `bundle:`."""
+    from onething.dsl.discovery import BUNDLE_ONLY_KEYS, CATALOG_KEYS
+    from onething.dsl.models.bundle import Bundle
+
+    assert BUNDLE_ONLY_KEYS <= set(Bundle.model_fields) - set(CATALOG_KEYS)

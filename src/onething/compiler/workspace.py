@@ -16,8 +16,8 @@ from onething.dsl.i18n import _
 from onething.dsl.limits import MAX_DIAGNOSTICS_PER_FILE
 from onething.dsl.loader import load_file
 from onething.dsl.models.bundle import Bundle
-from onething.dsl.source import Location, YList, YMap
-from onething.dsl.validation import pydantic_diagnostics
+from onething.dsl.source import Location, YList, YMap, locate
+from onething.dsl.validation import pydantic_diagnostics, suggest
 
 
 @dataclass
@@ -105,6 +105,13 @@ class Workspace:
         if loaded.data is None:
             return LoadedBundle(source, None, diags)
         data = loaded.data
+        if isinstance(data, YMap) and "bundle" not in data:
+            misspelt = [k for k in data if isinstance(k, str) and suggest(k, ["bundle"]) == "bundle"]
+            if misspelt:  # `bundel: birth`: one precise error, not a catalog file's twenty
+                diags.append(make("E101", _("unknown top-level key {key} in a bundle file").format(key=repr(misspelt[0])),
+                                  locate(data, (misspelt[0],), key=True) or Location(source.display),
+                                  _("did you mean {guess}?").format(guess=repr("bundle"))))
+                return LoadedBundle(source, None, diags)
         if not isinstance(data, YMap) or "bundle" not in data:
             kind = _("a mapping without a `bundle:` key") if isinstance(data, YMap) else (
                 _("a list") if isinstance(data, list) else _("a single value"))

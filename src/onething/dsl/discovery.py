@@ -16,6 +16,10 @@ from onething.dsl.reading import printable_name, read_limited
 from onething.dsl.source import Location
 
 CATALOG_KEYS = ("departments", "sections", "fields", "materials", "items")
+# top-level keys only a bundle has (tests/test_nothing_silent.py keeps this within the Bundle
+# model's keys): with one of them, a file is a bundle even when its `bundle:` key is misspelt
+BUNDLE_ONLY_KEYS = frozenset({"title", "version", "questions", "window", "lead", "cooperating", "area", "batch",
+                              "published", "requires", "no_tolerance", "e_certificate_sharing"})
 
 
 class UsageError(Exception):
@@ -119,7 +123,9 @@ def duplicate_bundle(bundle_id: str, second: BundleSource, first: BundleSource) 
 def file_kind(path: Path) -> str | None:
     """'bundle', 'catalog', 'scenarios' or None, from the file's top-level keys."""
     keys = _top_keys(path)
-    if "bundle" in keys:
+    if "bundle" in keys or keys & BUNDLE_ONLY_KEYS:
+        # a bundle whose `bundle:` key is misspelt (`bundel:`) is still a bundle, reported
+        # as one (unknown key, did you mean 'bundle'?), not a catalog file with 20 errors
         return "bundle"
     if keys & set(CATALOG_KEYS):
         return "catalog"
