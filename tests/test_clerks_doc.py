@@ -56,3 +56,12 @@ def test_the_answers_check_example_is_what_the_command_prints(tmp_path, monkeypa
     printed = result.output.splitlines()
     positions = [printed.index(line) for line in shown]
     assert positions == sorted(positions)
+
+
+def test_the_screenshots_the_guide_shows_exist():
+    text = (ROOT / "docs" / "clerks.md").read_text(encoding="utf-8")
+    images = re.findall(r"!\[[^\]]+\]\((img/[^)]+\.png)\)", text)
+    assert len(images) == 3
+    for image in images:
+        data = (ROOT / "docs" / image).read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n", image
