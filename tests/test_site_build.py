@@ -191,6 +191,16 @@ def test_the_build_state_lives_in_the_cache_not_in_the_site(project):
     assert str(site.site_state_path(project / "site")).startswith(os.environ["ONETHING_CACHE_DIR"])
 
 
+@pytest.mark.parametrize("planted", [b"[" * 100_000, b"\xff\xfe not utf-8", b'{"format": 1, "bundles": []}'])
+def test_a_damaged_or_planted_site_state_is_treated_as_absent(project, planted):
+    """The site's state is read like compile's (bounded, defensive): deep nesting used to crash."""
+    assert cli("build").exit_code == 0
+    site.site_state_path(project / "site").write_bytes(planted)
+    result = cli("build")
+    assert result.exit_code == 0, result.output
+    assert site.SiteState.read(project / "site").entries  # rewritten after the full rebuild
+
+
 def test_a_terminal_gets_a_progress_bar_a_pipe_does_not(project, monkeypatch):
     monkeypatch.setenv("ONETHING_TTY", "1")
     shown = cli("build", "--force")

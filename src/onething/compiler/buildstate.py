@@ -198,9 +198,40 @@ def cache_dir() -> Path:
     return Path(base) / "onething"
 
 
-def state_path(output: Path) -> Path:
-    """The state file of an output folder: one per folder, named by its absolute path's hash."""
-    return cache_dir() / f"build-{hashlib.sha256(str(resolved(output)).encode()).hexdigest()[:24]}.json"
+def state_path(output: Path, kind: str = "build") -> Path:
+    """The state file of an output folder: one per folder and kind (``build`` for ``compile -o``,
+    ``site`` for ``onething build``), named by the folder's absolute path's hash."""
+    return cache_dir() / f"{kind}-{hashlib.sha256(str(resolved(output)).encode()).hexdigest()[:24]}.json"
+
+
+def read_state_file(path: Path, fmt: int) -> dict[str, Any] | None:
+    """The ``bundles`` mapping of a state file, or None when it is missing, damaged or foreign.
+
+    The cache is outside the project and may be stale, edited or planted: it is read bounded
+    (MAX_STATE_BYTES) and parsed defensively (invalid UTF-8 or JSON, absurd nesting); the caller
+    checks each entry before trusting it.
+    """
+    raw, _problem = read_limited(path, str(path), MAX_STATE_BYTES)
+    if raw is None:
+        return None
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict) or data.get("format") != fmt or not isinstance(data.get("bundles"), dict):
+        return None
+    return data["bundles"]
+
+
+def write_state_file(path: Path, fmt: int, output: Path, entries: dict[str, Any]) -> bool:
+    """Save a state file atomically; False when the cache folder cannot be written (nothing else fails)."""
+    data = {"format": fmt, "output": str(resolved(output)), "bundles": dict(sorted(entries.items()))}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+    except OSError:
+        return False
+    return True
 
 
 @dataclass
@@ -219,17 +250,10 @@ class BuildState:
         bounded, parsed defensively, and each entry is checked to the last field before it is
         trusted (an entry that does not check out is dropped, its bundle compiled again).
         """
-        path = state_path(output)
-        raw, _problem = read_limited(path, str(path), MAX_STATE_BYTES)
-        if raw is None:
+        bundles = read_state_file(state_path(output), STATE_FORMAT)
+        if bundles is None:
             return cls(output)
-        try:
-            data = json.loads(raw.decode("utf-8"))
-        except (ValueError, RecursionError):  # invalid UTF-8 or JSON, absurd nesting
-            return cls(output)
-        if not isinstance(data, dict) or data.get("format") != STATE_FORMAT or not isinstance(data.get("bundles"), dict):
-            return cls(output)
-        return cls(output, {k: v for k, v in data["bundles"].items() if _entry_ok(v)})
+        return cls(output, {k: v for k, v in bundles.items() if _entry_ok(v)})
 
     def fresh(self, source: BundleSource, stamp: str | None) -> Fresh | None:
         """The bundle's last result when its inputs and its manifest are unchanged."""
@@ -269,12 +293,4 @@ class BuildState:
 
     def write(self) -> bool:
         """Save the state; False when the cache folder cannot be written (nothing else fails)."""
-        data = {"format": STATE_FORMAT, "output": str(resolved(self.output)),
-                "bundles": dict(sorted(self.entries.items()))}
-        path = state_path(self.output)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(path, json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
-        except OSError:
-            return False
-        return True
+        return write_state_file(state_path(self.output), STATE_FORMAT, self.output, self.entries)

@@ -23,10 +23,12 @@ from pathlib import Path
 from typing import Any
 
 from onething.compiler.buildstate import (
-    cache_dir,
     decode_diagnostic,
     encode_diagnostic,
+    read_state_file,
+    state_path,
     write_atomic,
+    write_state_file,
 )
 from onething.dsl.diagnostics import Diagnostic
 from onething.dsl.models.bundle_facts import AREAS, BATCHES
@@ -167,7 +169,7 @@ class Built:
 
 
 def site_state_path(output: Path) -> Path:
-    return cache_dir() / f"site-{hashlib.sha256(str(output.resolve()).encode()).hexdigest()[:24]}.json"
+    return state_path(output, "site")
 
 
 @dataclass
@@ -184,13 +186,9 @@ class SiteState:
 
     @classmethod
     def read(cls, output: Path) -> SiteState:
-        try:
-            raw = json.loads(site_state_path(output).read_text(encoding="utf-8"))
-            if raw.get("format") != SITE_STATE_FORMAT or not isinstance(raw.get("bundles"), dict):
-                return cls(output)
-            return cls(output, {str(k): v for k, v in raw["bundles"].items() if isinstance(v, dict)})
-        except (OSError, ValueError, AttributeError):
-            return cls(output)
+        """As last written; a missing, damaged, foreign or oversized state reads as empty."""
+        bundles = read_state_file(site_state_path(output), SITE_STATE_FORMAT)
+        return cls(output, {str(k): v for k, v in (bundles or {}).items() if isinstance(v, dict)})
 
     def fresh(self, source: str, stamp: str | None) -> Built | None:
         entry = self.entries.get(source)
@@ -232,15 +230,7 @@ class SiteState:
             self.changed = True
 
     def write(self) -> bool:
-        data = {"format": SITE_STATE_FORMAT, "output": str(self.output.resolve()),
-                "bundles": dict(sorted(self.entries.items()))}
-        path = site_state_path(self.output)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(path, json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
-        except OSError:
-            return False
-        return True
+        return write_state_file(site_state_path(self.output), SITE_STATE_FORMAT, self.output, self.entries)
 
 
 def write_if_changed(path: Path, text: str) -> bool:
