@@ -71,7 +71,7 @@ def _work(store_path: str, name: str) -> int:
 
     with open_store(store_path) as store:
         worker = Worker(store, RuntimeConfig(default={"adapter": "simulate"}, poll_seconds=0.05),
-                        worker_id=name, heartbeat=False)
+                        worker_id=name, heartbeat=True)
         return worker.run(until_idle=True).steps
 
 

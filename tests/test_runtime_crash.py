@@ -31,7 +31,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "runtime"
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
 
 
-def _setup(tmp_path: Path, n_cases: int, lease: float) -> tuple[str, Path, Path, dict[str, str]]:
+def _setup(tmp_path: Path, n_cases: int, lease: float, batch: int = 32) -> tuple[str, Path, Path, dict[str, str]]:
     store_path = empty_store_file(tmp_path)
     manifest, answers = birth()
     with open_store(store_path) as store:
@@ -39,7 +39,7 @@ def _setup(tmp_path: Path, n_cases: int, lease: float) -> tuple[str, Path, Path,
             assert accept(store, manifest, answers, materials=handed_in(manifest), actor="clerk").accepted
     config = tmp_path / "runtime.yaml"
     config.write_text(f"default: {{adapter: python, callable: 'ledger_department:handle'}}\n"
-                      f"lease_seconds: {lease}\npoll_seconds: 0.05\n", encoding="utf-8")
+                      f"lease_seconds: {lease}\npoll_seconds: 0.05\nbatch_size: {batch}\n", encoding="utf-8")
     ledger = tmp_path / "ledger.jsonl"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(FIXTURES)]),
            "LEDGER": str(ledger), "ONETHING_STORE": store_path}
@@ -106,7 +106,8 @@ def test_sigkilled_workers_lose_nothing_and_never_run_a_step_under_two_keys(tmp_
 
 def test_two_concurrent_workers_never_run_the_same_step_twice(tmp_path):
     n_cases = 24
-    store_path, config, ledger, env = _setup(tmp_path, n_cases, lease=30)
+    # small batches, so the two workers' claims interleave step by step
+    store_path, config, ledger, env = _setup(tmp_path, n_cases, lease=30, batch=4)
     env["LEDGER_PAUSE"] = "0.002"
     workers = [_worker(config, env, f"c{i}") for i in range(2)]
     for w in workers:

@@ -22,7 +22,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from onething.compiler.manifest import Manifest, MaterialOut
 from onething.dsl.i18n import _
@@ -33,6 +33,7 @@ from onething.runtime.masking import mask_id_number, mask_name
 from onething.runtime.schedule import finish_offsets, plan_order, predecessors, warning_texts
 from onething.runtime.store import Store
 from onething.runtime.store.applicants import applicant_digest
+from onething.runtime.store.bulk import Bulk
 from onething.runtime.store.casenumbers import case_prefix, next_case_number
 from onething.runtime.store.manifests import manifest_hash, put_manifest
 from onething.runtime.store.tables import case_materials, cases, manifests, steps
@@ -183,63 +184,28 @@ def accept(store: Store, manifest: Manifest, answers: Mapping[str, Any], *, mate
                                     {**context, "missing": listed, "problems": problems})
         return result
 
-    offsets = finish_offsets(manifest)
-    statutory = finish_offsets(manifest, statutory=True)
-    missing_ids = {m.id for m in check.tolerated_missing}
-    supplement_due = {m.id: _supplement_due(calendar, today, m) for m in check.tolerated_missing}
-    before = predecessors(manifest)
-    warnings: list[Any] = []
-    rows: list[dict[str, Any]] = []
-    for item in plan_order(manifest):
-        step = manifest.plan.steps[item]
-        waiting = sorted(set(step.inputs.materials) & missing_ids)
-        row: dict[str, Any] = {"item": item, "department": step.department, "stage": step.stage,
-                               "status": "suspended" if waiting else ("blocked" if before[item] else "ready"),
-                               "attempts": 0, "updated_at": now, "reason": None, "supplement_due_on": None,
-                               "clock_started_on": None, "due_on": None, "statutory_due_on": None}
-        if waiting:
-            row["reason"] = _("waiting for {materials} (容缺)").format(materials=", ".join(waiting))
-            row["supplement_due_on"] = max(supplement_due[m] for m in waiting)
-            result.suspended[item] = waiting
-        else:
-            row["clock_started_on"] = today
-            if offsets[item] is not None:  # unknown limit: no due date rather than a guessed one
-                due = calendar.add_working_days(today, offsets[item])
-                warnings.extend(due.warnings)
-                row["due_on"] = due.date
-            if statutory[item] is not None:
-                row["statutory_due_on"] = calendar.add_working_days(today, statutory[item]).date
-        rows.append(row)
-    known = [v for v in offsets.values() if v is not None]
-    case_due = (calendar.add_working_days(today, max(known, default=0))
-                if len(known) == len(offsets) and not result.suspended else None)
-    if case_due is not None:
-        warnings.extend(case_due.warnings)
-    elif len(known) != len(offsets):
-        result.warnings.append(_("no committed due date for the case: the time limit of {items} is unknown").format(
-            items=", ".join(i for i, v in offsets.items() if v is None)))
-    else:  # 容缺: the suspended steps' clock has not started; supplement sets the case's due date
-        result.warnings.append(_("the case's due date is set when the missing materials are supplied"))
-    result.warnings += warning_texts(warnings)
-    known_statutory = [v for v in statutory.values() if v is not None]
-    statutory_due = (calendar.add_working_days(today, max(known_statutory)).date
-                     if known_statutory and len(known_statutory) == len(statutory) else None)
+    planned = _schedule(manifest, calendar, today, frozenset(m.id for m in check.tolerated_missing))
+    result.suspended = {k: list(v) for k, v in planned.suspended.items()}
+    result.warnings += planned.warnings
+    case_due, statutory_due = planned.case_due, planned.statutory_due
+    rows = [dict(r, updated_at=now) for r in planned.rows]
     with store.write() as conn:
         digest = _stored_manifest(conn, manifest, now)
         number = next_case_number(conn, case_prefix(manifest), today)
-        case_id = conn.execute(cases.insert().values(
-            number=number, bundle_id=manifest.bundle.id, manifest_hash=digest, answers=dict(answers),
-            selection=list(manifest.selection.optional_chosen),
-            applicant_digest=applicant_digest(id_number) if id_number else None,
-            status="accepted", flagged=False, accepted_on=today, due_on=case_due.date if case_due else None,
-            statutory_due_on=statutory_due, actor=actor, created_at=now, updated_at=now)).inserted_primary_key[0]
+        case_id = conn.execute(_INSERT_CASE, {
+            "number": number, "bundle_id": manifest.bundle.id, "manifest_hash": digest, "answers": dict(answers),
+            "selection": list(manifest.selection.optional_chosen),
+            "applicant_digest": applicant_digest(id_number) if id_number else None,
+            "status": "accepted", "flagged": False, "accepted_on": today,
+            "due_on": case_due.date if case_due else None, "statutory_due_on": statutory_due, "actor": actor,
+            "created_at": now, "updated_at": now}).inserted_primary_key[0]
         for row in rows:
             row["case_id"] = case_id
             row["idempotency_key"] = idempotency_key(number, row["item"])
-        conn.execute(steps.insert(), rows)
-        conn.execute(case_materials.insert(), [
-            {"case_id": case_id, "material": mid, "status": status,
-             "supplement_due_on": supplement_due.get(mid)} for mid, status in check.statuses.items()])
+        _INSERT_STEPS.run(conn, rows)
+        _INSERT_MATERIALS.run(conn, [
+            {"case_id": case_id, "material": mid, "status": status, "supplement_due_on": planned.supplement_due.get(mid),
+             "supplied_on": None} for mid, status in check.statuses.items()])
         append_event(conn, kind="case", actor=actor, at=now, case_number=number, to_status="accepted", data={
             "manifest": digest, "steps": {r["item"]: r["status"] for r in rows},
             "materials": dict(sorted(check.statuses.items()))})
@@ -247,6 +213,7 @@ def accept(store: Store, manifest: Manifest, answers: Mapping[str, Any], *, mate
     result.due_on, result.statutory_due_on = (case_due.date if case_due else None), statutory_due
     result.steps = [{"item": r["item"], "department": r["department"], "stage": r["stage"], "status": r["status"],
                      "due_on": r["due_on"].isoformat() if r.get("due_on") else None} for r in rows]
+    supplement_due = planned.supplement_due
     if notices is not None:
         depts = manifest.bundle.departments
         result.notices = _write(notices / number, "acceptance", {
@@ -260,6 +227,89 @@ def accept(store: Store, manifest: Manifest, answers: Mapping[str, Any], *, mate
             "committed": [{"id": m.id, "name": _label(m.name, m.id)} for m in manifest.materials
                           if check.statuses.get(m.id) == "committed"]})
     return result
+
+
+_STEP_COLUMNS = ("case_id", "item", "department", "stage", "status", "attempts", "idempotency_key", "reason",
+                 "clock_started_on", "due_on", "statutory_due_on", "supplement_due_on", "updated_at")
+_INSERT_CASE = cases.insert()
+_INSERT_STEPS = Bulk(steps.insert(), _STEP_COLUMNS)
+_INSERT_MATERIALS = Bulk(case_materials.insert(),
+                         ("case_id", "material", "status", "supplement_due_on", "supplied_on"))
+_MANIFEST_STORED = select(manifests.c.hash).where(manifests.c.hash == bindparam("digest"))
+
+
+@dataclass(frozen=True)
+class _Schedule:
+    """The steps a manifest's case starts with on a given day: the same for every case accepted
+    under that manifest that day with the same missing tolerated materials — so worked out once."""
+
+    rows: tuple[dict[str, Any], ...]  # steps without case, key and timestamp
+    suspended: dict[str, tuple[str, ...]]
+    supplement_due: dict[str, date]
+    case_due: Any  # DueDate | None
+    statutory_due: date | None
+    warnings: tuple[str, ...]
+
+
+_SCHEDULES: dict[tuple[int, int, date, frozenset[str]], tuple[Manifest, WorkingCalendar, _Schedule]] = {}
+
+
+def _schedule(manifest: Manifest, calendar: WorkingCalendar, today: date, missing: frozenset[str]) -> _Schedule:
+    key = (id(manifest), id(calendar), today, missing)
+    known = _SCHEDULES.get(key)
+    if known is None or known[0] is not manifest or known[1] is not calendar:
+        if len(_SCHEDULES) >= 256:
+            _SCHEDULES.clear()
+        known = _SCHEDULES[key] = (manifest, calendar, _work_out_schedule(manifest, calendar, today, missing))
+    return known[2]
+
+
+def _work_out_schedule(manifest: Manifest, calendar: WorkingCalendar, today: date,
+                       missing_ids: frozenset[str]) -> _Schedule:
+    offsets = finish_offsets(manifest)
+    statutory = finish_offsets(manifest, statutory=True)
+    tolerated = [m for m in manifest.materials if m.id in missing_ids]
+    supplement_due = {m.id: _supplement_due(calendar, today, m) for m in tolerated}
+    before = predecessors(manifest)
+    warnings: list[Any] = []
+    notes: list[str] = []
+    suspended: dict[str, tuple[str, ...]] = {}
+    rows: list[dict[str, Any]] = []
+    for item in plan_order(manifest):
+        step = manifest.plan.steps[item]
+        waiting = sorted(set(step.inputs.materials) & missing_ids)
+        row: dict[str, Any] = {"item": item, "department": step.department, "stage": step.stage,
+                               "status": "suspended" if waiting else ("blocked" if before[item] else "ready"),
+                               "attempts": 0, "reason": None, "supplement_due_on": None,
+                               "clock_started_on": None, "due_on": None, "statutory_due_on": None}
+        if waiting:
+            row["reason"] = _("waiting for {materials} (容缺)").format(materials=", ".join(waiting))
+            row["supplement_due_on"] = max(supplement_due[m] for m in waiting)
+            suspended[item] = tuple(waiting)
+        else:
+            row["clock_started_on"] = today
+            if offsets[item] is not None:  # unknown limit: no due date rather than a guessed one
+                due = calendar.add_working_days(today, offsets[item])
+                warnings.extend(due.warnings)
+                row["due_on"] = due.date
+            if statutory[item] is not None:
+                row["statutory_due_on"] = calendar.add_working_days(today, statutory[item]).date
+        rows.append(row)
+    known = [v for v in offsets.values() if v is not None]
+    case_due = (calendar.add_working_days(today, max(known, default=0))
+                if len(known) == len(offsets) and not suspended else None)
+    if case_due is not None:
+        warnings.extend(case_due.warnings)
+    elif len(known) != len(offsets):
+        notes.append(_("no committed due date for the case: the time limit of {items} is unknown").format(
+            items=", ".join(i for i, v in offsets.items() if v is None)))
+    else:  # 容缺: the suspended steps' clock has not started; supplement sets the case's due date
+        notes.append(_("the case's due date is set when the missing materials are supplied"))
+    known_statutory = [v for v in statutory.values() if v is not None]
+    statutory_due = (calendar.add_working_days(today, max(known_statutory)).date
+                     if known_statutory and len(known_statutory) == len(statutory) else None)
+    return _Schedule(tuple(rows), suspended, supplement_due, case_due, statutory_due,
+                     tuple(notes + warning_texts(warnings)))
 
 
 _CALENDAR: list[WorkingCalendar] = []
@@ -285,7 +335,7 @@ def _stored_manifest(conn: Any, manifest: Manifest, now: Any) -> str:
         if len(_DIGESTS) > 64:
             _DIGESTS.clear()
         known = _DIGESTS[id(manifest)] = (manifest, manifest_hash(manifest.to_json()))
-    if conn.execute(select(manifests.c.hash).where(manifests.c.hash == known[1])).first() is None:
+    if conn.execute(_MANIFEST_STORED, {"digest": known[1]}).first() is None:
         put_manifest(conn, manifest, now)
     return known[1]
 

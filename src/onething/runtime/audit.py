@@ -23,12 +23,14 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from json.encoder import encode_basestring
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, select
 
 from onething.dsl.i18n import _
 from onething.runtime.errors import StoreError
+from onething.runtime.store.bulk import Bulk
 from onething.runtime.store.tables import GENESIS_HASH as GENESIS
 from onething.runtime.store.tables import audit_head, events
 
@@ -74,20 +76,28 @@ class Verification:
         return not self.problems
 
 
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+_string = encode_basestring  # how the encoder above writes a string (ensure_ascii=False)
+
+
 def canonical_json(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return "{}" if not data and isinstance(data, dict) else _CANONICAL.encode(data)
 
 
 def event_hash(prev_hash: str, at: datetime, case_number: str | None, item: str | None, kind: str,
                from_status: str | None, to_status: str | None, actor: str, data_text: str) -> str:
     stamp = at.astimezone(UTC).isoformat(timespec="microseconds")
-    payload = canonical_json([prev_hash, stamp, case_number, item, kind, from_status, to_status, actor, data_text])
+    # canonical_json of the list, written out: every member is a string or None (the same bytes, faster)
+    payload = "[" + ",".join("null" if v is None else _string(v) for v in (
+        prev_hash, stamp, case_number, item, kind, from_status, to_status, actor, data_text)) + "]"
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 # Built once: an append runs on every transition, and building statements costs more than running them.
 _HEAD_FOR_UPDATE = select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1).with_for_update()
-_INSERT_EVENT = events.insert()
+_INSERT_EVENT = Bulk(events.insert(), [c.name for c in events.columns])
 _MOVE_HEAD = audit_head.update().where(audit_head.c.id == 1).values(
     seq=bindparam("new_seq"), hash=bindparam("new_hash"), updated_at=bindparam("new_at"))
 
@@ -96,18 +106,52 @@ def append_event(conn: Connection, *, kind: str, actor: str, at: datetime, case_
                  item: str | None = None, from_status: str | None = None, to_status: str | None = None,
                  data: dict[str, Any] | None = None) -> Event:
     """Append one event and move the head, in the caller's (write) transaction."""
+    return append_events(conn, [NewEvent(kind, actor, at, case_number, item, from_status, to_status, data)])[0]
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """An event to append: everything but its place in the chain."""
+
+    kind: str
+    actor: str
+    at: datetime
+    case_number: str | None = None
+    item: str | None = None
+    from_status: str | None = None
+    to_status: str | None = None
+    data: dict[str, Any] | None = None
+
+
+def append_events(conn: Connection, new: list[NewEvent]) -> list[Event]:
+    """Append ``new`` in order and move the head once, in the caller's (write) transaction.
+
+    Three statements however many events: the head read (locked for update where the
+    dialect has row locks; SQLite's write transaction holds the whole store), one
+    multi-row insert, one head update. The chain is computed here, in order.
+    """
+    if not new:
+        return []
     head = conn.execute(_HEAD_FOR_UPDATE).first()
     if head is None:
         raise StoreError(_("the audit log's head is missing; the store is damaged"),
                          _("run the audit verification and restore the store from a backup"))
-    text = canonical_json(data or {})
-    seq = head.seq + 1
-    digest = event_hash(head.hash, at, case_number, item, kind, from_status, to_status, actor, text)
-    conn.execute(_INSERT_EVENT, {
-        "seq": seq, "at": at, "case_number": case_number, "item": item, "kind": kind, "from_status": from_status,
-        "to_status": to_status, "actor": actor, "data": text, "prev_hash": head.hash, "hash": digest})
-    conn.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": digest, "new_at": at})
-    return Event(seq, at, kind, actor, case_number, item, from_status, to_status, data or {}, head.hash, digest)
+    seq, prev = head.seq, head.hash
+    rows: list[dict[str, Any]] = []
+    out: list[Event] = []
+    for e in new:
+        text = canonical_json(e.data or {})
+        seq += 1
+        digest = event_hash(prev, e.at, e.case_number, e.item, e.kind, e.from_status, e.to_status, e.actor, text)
+        rows.append({"seq": seq, "at": e.at, "case_number": e.case_number, "item": e.item, "kind": e.kind,
+                     "from_status": e.from_status, "to_status": e.to_status, "actor": e.actor, "data": text,
+                     "prev_hash": prev, "hash": digest})
+        out.append(Event(seq, e.at, e.kind, e.actor, e.case_number, e.item, e.from_status, e.to_status,
+                         e.data or {}, prev, digest))
+        prev = digest
+    _INSERT_EVENT.run(conn, rows)
+    conn.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": prev, "new_at": new[-1].at})
+    return out
 
 
 def chain_head(conn: Connection) -> Head | None:

@@ -15,9 +15,8 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from onething.dsl.i18n import _
-from onething.runtime.audit import Event, append_event
+from onething.runtime.audit import Event
 from onething.runtime.errors import RuntimeProblem
-from onething.runtime.masking import mask_text
 from onething.runtime.store.tables import cases
 
 FINISHED = ("completed", "partially_completed", "rejected")
@@ -53,19 +52,19 @@ def find_case(conn: Connection, number: str) -> Any:
     return row
 
 
+def check_case_move(number: str, before: str, after: str) -> None:
+    if after not in CASE_TRANSITIONS[before]:
+        allowed = ", ".join(sorted(CASE_TRANSITIONS[before])) or _("none: the case is closed")
+        raise IllegalCaseMove(
+            _("case {number} cannot go from {before} to {after}").format(number=number, before=before, after=after),
+            _("from {before} a case can go to: {allowed}").format(before=before, allowed=allowed))
+
+
 def move_case(conn: Connection, case: Any, to_status: str, *, actor: str, at: datetime,
               reason: str | None = None, data: dict[str, Any] | None = None, **changes: Any) -> Event:
     """Move ``case`` (a row of ``cases``) to ``to_status`` if its status allows it; records the event."""
-    if to_status not in CASE_TRANSITIONS[case.status]:
-        allowed = ", ".join(sorted(CASE_TRANSITIONS[case.status])) or _("none: the case is closed")
-        raise IllegalCaseMove(
-            _("case {number} cannot go from {before} to {after}").format(
-                number=case.number, before=case.status, after=to_status),
-            _("from {before} a case can go to: {allowed}").format(before=case.status, allowed=allowed))
-    conn.execute(cases.update().where(cases.c.id == case.id)
-                 .values(status=to_status, updated_at=at, **changes))
-    record = dict(data or {})
-    if reason:
-        record["reason"] = mask_text(reason)
-    return append_event(conn, kind="case", actor=actor, at=at, case_number=case.number,
-                        from_status=case.status, to_status=to_status, data=record)
+    from onething.runtime.transitions import Moves
+
+    moves = Moves(conn, actor=actor, at=at)
+    moves.case(case.id, case.number, case.status, to_status, reason=reason, data=data, **changes)
+    return moves.flush()[0]

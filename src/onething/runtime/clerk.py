@@ -56,7 +56,7 @@ def complete(store: Store, number: str, item: str, *, approve: bool, actor: str,
         outcome = (Outcome("done", dict(outputs or {})) if approve
                    else Outcome("rejected", reason=reason or _("rejected by {actor}").format(actor=actor)))
         return apply_outcome(conn, step, outcome, manifest, actor=actor, at=store.clock.now(),
-                             today=store.clock.today(), retry=RetryPolicy(), data={"by": "complete"})
+                             retry=RetryPolicy(), data={"by": "complete"})
 
 
 def supplement(store: Store, number: str, material: str, *, actor: str,

@@ -10,6 +10,7 @@
       tax: {adapter: python, callable: "taxbridge.adapters:handle"}
     lease_seconds: 60                     # a worker's claim on a step; renewed while it runs
     poll_seconds: 2                       # how often an idle worker looks again
+    batch_size: 32                        # ready steps a worker claims in one transaction
     retry: {max_attempts: 5, backoff_seconds: 30, max_backoff_seconds: 3600}
     calendar: {overlays: [xinjiang, local/closures.yaml]}   # shipped region or a file
 
@@ -42,7 +43,7 @@ ADAPTER_KEYS: dict[str, tuple[str, ...]] = {
     "python": ("adapter", "callable"),
     "http": ("adapter", "url", "connect_timeout", "read_timeout", "headers"),
 }
-_TOP = ("default", "departments", "lease_seconds", "poll_seconds", "retry", "calendar")
+_TOP = ("default", "departments", "lease_seconds", "poll_seconds", "batch_size", "retry", "calendar")
 _RETRY = ("max_attempts", "backoff_seconds", "max_backoff_seconds")
 
 
@@ -63,6 +64,7 @@ class RuntimeConfig:
     departments: dict[str, dict[str, Any]] = field(default_factory=dict)
     lease_seconds: float = 60.0
     poll_seconds: float = 2.0
+    batch_size: int = 32
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     overlays: list[str] = field(default_factory=list)
     path: str | None = None
@@ -187,6 +189,8 @@ def load_config(path: Path) -> RuntimeConfig:
         config.lease_seconds = number(data["lease_seconds"], ("lease_seconds",), 0.1)
     if "poll_seconds" in data:
         config.poll_seconds = number(data["poll_seconds"], ("poll_seconds",), 0.01)
+    if "batch_size" in data:
+        config.batch_size = int(number(data["batch_size"], ("batch_size",), 1))
     if "retry" in data:
         keys(data["retry"], _RETRY, ("retry",))
         r = data["retry"]

@@ -1,18 +1,26 @@
-"""The engine (``onething work``): claim a ready step, hand it to its department, record the answer.
+"""The engine (``onething work``): claim ready steps, hand each to its department, record the answers.
 
-A worker claims one step at a time in a write transaction: the step moves to ``dispatched``
-with a lease (the worker's id and an expiry), renewed by a heartbeat while the adapter runs.
-The adapter is called outside any transaction, with only the item's declared fields and
-materials plus its prerequisites' outputs. The answer is recorded in a second transaction —
-only if the worker still holds the lease; otherwise another worker has taken the step over and
-the answer is dropped (the department saw the same idempotency key twice and can tell).
+A worker works in batches of up to ``batch_size`` steps, in three moves:
+
+1. **claim** — one short write transaction (:func:`~onething.runtime.store.claiming.claim_ready`):
+   the steps move to ``dispatched`` with a lease (the worker's id and an expiry), their
+   audit events are appended, and the requests are built (only the item's declared fields
+   and materials plus its prerequisites' outputs). Committed before any adapter is called.
+2. **call** — each step's adapter, outside any transaction; a heartbeat renews the batch's
+   leases while they run.
+3. **record** — one write transaction for the batch's answers, each kept only if this worker
+   still holds that step's lease (otherwise another worker took the step over and the
+   answer is dropped: the department saw the same idempotency key twice and can tell). The
+   steps' moves, the dependents they unblock or skip (decided in Python from the plan,
+   cached per manifest), the cases that finish, and every audit event (hash chain and head)
+   are written together in a few multi-row statements. Answers are also recorded every
+   third of a lease while a long batch runs.
 
 Crash safety: a worker killed at any moment leaves either a committed claim (the lease then
 expires and another worker dispatches the step again, with the **same idempotency key**) or
 nothing; outcomes are committed with their consequences. So no step is lost and none runs
-under two keys. Several workers on one store never run the same step at once: a claim is a
-single UPDATE of a step that is ready (or whose lease expired) inside a serialised write
-transaction.
+under two keys. Several workers on one store never run the same step at once: a claim moves
+only steps that are ready (or whose lease expired) inside a serialised write transaction.
 """
 
 from __future__ import annotations
@@ -21,45 +29,83 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import bindparam, func, select
 
 from onething.compiler.manifest import Manifest
 from onething.runtime.adapters.base import Outcome, StepRequest
 from onething.runtime.calendar import WorkingCalendar
-from onething.runtime.casestatus import move_case
 from onething.runtime.config import RuntimeConfig
-from onething.runtime.progress import apply_outcome
-from onething.runtime.schedule import predecessors
+from onething.runtime.progress import decide_outcome, load_cases
+from onething.runtime.schedule import PlanIndex, index_plan
 from onething.runtime.store import Store
+from onething.runtime.store.claiming import claim_ready, wait_for_work
 from onething.runtime.store.manifests import get_manifest
 from onething.runtime.store.tables import case_materials, cases, steps
-from onething.runtime.transitions import StepChanged, transition_step
+from onething.runtime.transitions import Moves
 
 # The statements of the hot path, built once: building a statement costs more than running it.
-# Two queries, each served by an index without sorting: a step whose lease expired (recovery
-# first), else the oldest ready step that is due. (One query with OR sorted every ready step.)
-_EXPIRED = (select(steps).where(steps.c.status == "dispatched", steps.c.lease_expires_at <= bindparam("now"))
-            .order_by(steps.c.lease_expires_at).limit(1))
-_READY = (select(steps)
-          .where(steps.c.status == "ready", or_(steps.c.retry_at.is_(None), steps.c.retry_at <= bindparam("now")))
-          .order_by(steps.c.id).limit(1))
-_CASE_BY_ID = select(cases).where(cases.c.id == bindparam("case_id"))
-_STEP_BY_ID = select(steps).where(steps.c.id == bindparam("step_id"))
-_MATERIALS = select(case_materials.c.material, case_materials.c.status).where(
-    case_materials.c.case_id == bindparam("case_id"))
-_UPSTREAM = select(steps.c.item, steps.c.outputs).where(
-    steps.c.case_id == bindparam("case_id"), steps.c.item.in_(bindparam("items", expanding=True)),
+_CASES = select(cases.c.id, cases.c.number, cases.c.status, cases.c.manifest_hash, cases.c.answers).where(
+    cases.c.id.in_(bindparam("ids", expanding=True)))
+_MATERIALS = select(case_materials.c.case_id, case_materials.c.material, case_materials.c.status).where(
+    case_materials.c.case_id.in_(bindparam("ids", expanding=True)))
+_UPSTREAM = select(steps.c.case_id, steps.c.item, steps.c.outputs).where(
+    steps.c.case_id.in_(bindparam("ids", expanding=True)), steps.c.item.in_(bindparam("items", expanding=True)),
     steps.c.status == "done")
+_RENEW = steps.update().where(steps.c.id.in_(bindparam("ids", expanding=True)), steps.c.status == "dispatched",
+                              steps.c.lease_owner == bindparam("owner")).values(lease_expires_at=bindparam("until"))
+_NEXT_RETRY = select(func.min(steps.c.retry_at)).where(steps.c.status == "ready")
+_NEXT_EXPIRY = select(func.min(steps.c.lease_expires_at)).where(steps.c.status == "dispatched")
+
+
+class _Heartbeat:
+    """One thread per worker that renews the leases the worker holds, every third of a lease."""
+
+    def __init__(self, renew: Callable[[list[int]], None], interval: float) -> None:
+        self._renew, self._interval = renew, interval
+        self._held: set[int] = set()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def hold(self, step_ids: list[int]) -> None:
+        with self._lock:
+            self._held.update(step_ids)
+            if self._thread is None:
+                self._stop.clear()
+                self._thread = threading.Thread(target=self._loop, name="onething-heartbeat", daemon=True)
+                self._thread.start()
+
+    def release(self, step_ids: list[int]) -> None:
+        with self._lock:
+            self._held.difference_update(step_ids)
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._stop.set()
+            self._thread.join()
+            self._thread = None
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self._interval):
+            with self._lock:
+                held = sorted(self._held)
+            if not held:
+                continue
+            try:
+                self._renew(held)
+            except Exception:  # a missed beat only shortens the lease
+                continue
 
 
 class _Step(SimpleNamespace):
-    """A step row as it stands after the claim (attribute access like a row)."""
+    """A claimed step as it stands after the claim (attribute access like a row)."""
 
 
 def default_worker_id() -> str:
@@ -68,7 +114,7 @@ def default_worker_id() -> str:
 
 @dataclass
 class Claim:
-    step: Any  # the step row as it stands after the claim
+    step: Any  # the step as it stands after the claim
     manifest: Manifest
     request: StepRequest
 
@@ -96,121 +142,178 @@ class Worker:
         self.calendar = calendar or WorkingCalendar()
         self.sleep = sleep
         self.heartbeat = heartbeat
-        self._manifests: dict[str, Manifest] = {}
+        self._plans: dict[str, tuple[Manifest, PlanIndex]] = {}  # by manifest hash: stored manifests never change
+        self._heartbeat = _Heartbeat(self._renew, max(self.config.lease_seconds / 3, 0.05))
+        self._running = False
 
     @property
     def lease(self) -> timedelta:
         return timedelta(seconds=self.config.lease_seconds)
 
-    def _manifest(self, conn: Any, digest: str) -> Manifest:
-        if digest not in self._manifests:
-            self._manifests[digest] = get_manifest(conn, digest)
-        return self._manifests[digest]
+    def _plan(self, conn: Any, digest: str) -> tuple[Manifest, PlanIndex]:
+        if digest not in self._plans:
+            manifest = get_manifest(conn, digest)
+            self._plans[digest] = (manifest, index_plan(manifest))
+        return self._plans[digest]
+
+    # --- 1. claim ---
 
     def claim(self) -> Claim | None:
         """Claim the next step that is ready (and due) or whose lease expired, or None."""
+        found = self.claim_batch(1)
+        return found[0] if found else None
+
+    def claim_batch(self, limit: int) -> list[Claim]:
+        """Claim up to ``limit`` steps (expired leases first, then the oldest ready ones) in one transaction."""
         with self.store.write() as conn:
             now = self.store.clock.now()
-            row = (conn.execute(_EXPIRED, {"now": now}).first()
-                   or conn.execute(_READY, {"now": now}).first())
-            if row is None:
-                return None
-            again = row.status == "dispatched"
-            case = conn.execute(_CASE_BY_ID, {"case_id": row.case_id}).one()
-            lease = {"attempts": row.attempts + 1, "lease_owner": self.worker_id,
-                     "lease_expires_at": now + self.lease, "retry_at": None}
-            transition_step(conn, row.id, "dispatched", actor=self.actor, at=now, expect=row.status,
-                            known=(row.item, case.number), **lease,
-                            data={"attempt": row.attempts + 1, **({"lease_expired": row.lease_owner} if again else {})})
-            if case.status == "accepted":
-                move_case(conn, case, "in_progress", actor=self.actor, at=now)
-            manifest = self._manifest(conn, case.manifest_hash)
-            request = self._request(conn, row, case, manifest, row.attempts + 1)
-        step = _Step(**{**row._asdict(), **lease, "status": "dispatched", "updated_at": now})
-        return Claim(step, manifest, request)
+            claimed = claim_ready(conn, worker_id=self.worker_id, now=now, lease_until=now + self.lease, limit=limit)
+            if not claimed:
+                return []
+            case_ids = sorted({c.case_id for c in claimed})
+            case_rows = {r.id: (r.number, r.status, r.answers or {}, self._plan(conn, r.manifest_hash))
+                         for r in conn.execute(_CASES, {"ids": case_ids}).all()}
+            held: dict[int, dict[str, str]] = {cid: {} for cid in case_ids}
+            for case_id, material, status in conn.execute(_MATERIALS, {"ids": case_ids}).all():
+                held[case_id][material] = status
+            wanted = sorted({p for c in claimed for p in case_rows[c.case_id][3][1].before.get(c.item, ())})
+            upstream: dict[tuple[int, str], dict[str, Any]] = {}
+            if wanted:
+                for case_id, item, outputs in conn.execute(_UPSTREAM, {"ids": case_ids, "items": wanted}).all():
+                    upstream[(case_id, item)] = outputs or {}
+            moves = Moves(conn, actor=self.actor, at=now)
+            lease_until = now + self.lease
+            started: set[int] = set()
+            out = []
+            for c in claimed:
+                number, status, answers, (manifest, plan) = case_rows[c.case_id]
+                data: dict[str, Any] = {"attempt": c.attempts}
+                if c.before == "dispatched":
+                    data["lease_expired"] = c.previous_owner
+                moves.step(c.id, c.item, number, c.before, "dispatched", data=data, written=True)
+                if status == "accepted" and c.case_id not in started:
+                    moves.case(c.case_id, number, "accepted", "in_progress")
+                    started.add(c.case_id)
+                materials = held[c.case_id]
+                request = StepRequest(
+                    case=number, item=c.item, department=c.department, idempotency_key=c.idempotency_key,
+                    attempt=c.attempts, fields={k: answers[k] for k in plan.fields[c.item] if k in answers},
+                    materials={m: materials[m] for m in plan.materials[c.item] if m in materials},
+                    upstream={p: upstream[(c.case_id, p)] for p in sorted(plan.before[c.item])
+                              if (c.case_id, p) in upstream},
+                    outputs=list(plan.outputs[c.item]))
+                step = _Step(id=c.id, case_id=c.case_id, item=c.item, department=c.department, status="dispatched",
+                             attempts=c.attempts, idempotency_key=c.idempotency_key, lease_owner=self.worker_id,
+                             lease_expires_at=lease_until, retry_at=None, updated_at=now)
+                out.append(Claim(step, manifest, request))
+            moves.flush()
+        return out
 
-    def _request(self, conn: Any, row: Any, case: Any, manifest: Manifest, attempt: int) -> StepRequest:
-        plan_step = manifest.plan.steps[row.item]
-        declared = plan_step.inputs
-        answers = case.answers or {}
-        fields = {k: answers[k] for k in declared.fields if k in answers}
-        held = dict(conn.execute(_MATERIALS, {"case_id": case.id}).all())
-        materials = {m: held[m] for m in declared.materials if m in held}
-        before = predecessors(manifest)[row.item]
-        upstream: dict[str, dict[str, Any]] = {}
-        if before:
-            for item, outputs in conn.execute(_UPSTREAM, {"case_id": case.id, "items": sorted(before)}).all():
-                upstream[item] = outputs or {}
-        return StepRequest(case=case.number, item=row.item, department=row.department,
-                           idempotency_key=row.idempotency_key, attempt=attempt, fields=fields,
-                           materials=materials, upstream=dict(sorted(upstream.items())),
-                           outputs=list(plan_step.outputs))
+    # --- 2. call ---
 
     def call(self, claim: Claim) -> Outcome:
-        adapter = self.config.adapter_for(claim.step.department)
-        if not self.heartbeat:
-            return adapter(claim.request)
-        stop = threading.Event()
-        beat = threading.Thread(target=self._beat, args=(claim.step.id, stop), daemon=True)
-        beat.start()
-        try:
-            return adapter(claim.request)
-        finally:
-            stop.set()
-            beat.join()
+        """One step's adapter, its lease renewed while it runs."""
+        with self._renewing([claim.step.id]):
+            return self.config.adapter_for(claim.step.department)(claim.request)
 
-    def _beat(self, step_id: int, stop: threading.Event) -> None:
-        """Renew the lease every third of its length while the adapter runs."""
-        interval = max(self.config.lease_seconds / 3, 0.05)
-        while not stop.wait(interval):
+    def carry_out(self, claims: list[Claim]) -> list[str | None]:
+        """Call each claim's adapter in turn (the batch's leases renewed meanwhile) and record the
+        answers — every third of a lease while a long batch runs, and at its end. The new
+        statuses, in order (None: the lease was lost)."""
+        results: list[str | None] = []
+        answered: list[tuple[Claim, Outcome]] = []
+        flushed = time.monotonic()
+        with self._renewing([c.step.id for c in claims]):
             try:
-                with self.store.write() as conn:
-                    conn.execute(steps.update().where(
-                        steps.c.id == step_id, steps.c.status == "dispatched",
-                        steps.c.lease_owner == self.worker_id).values(
-                        lease_expires_at=self.store.clock.now() + self.lease))
-            except Exception:  # a missed beat only shortens the lease
-                continue
+                for c in claims:
+                    answered.append((c, self.config.adapter_for(c.step.department)(c.request)))
+                    if time.monotonic() - flushed > self.config.lease_seconds / 3:
+                        results += self.record_batch(answered)
+                        answered, flushed = [], time.monotonic()
+            except BaseException:
+                self.record_batch(answered)  # keep what was answered; the rest is re-dispatched after its lease
+                raise
+        return results + self.record_batch(answered)
+
+    @contextmanager
+    def _renewing(self, step_ids: list[int]) -> Iterator[None]:
+        """Renew these steps' leases while the block runs (one heartbeat thread per worker)."""
+        if not self.heartbeat:
+            yield
+            return
+        self._heartbeat.hold(step_ids)
+        try:
+            yield
+        finally:
+            self._heartbeat.release(step_ids)
+            if not self._running:
+                self._heartbeat.stop()
+
+    def _renew(self, step_ids: list[int]) -> None:
+        with self.store.write() as conn:
+            conn.execute(_RENEW, {"ids": step_ids, "owner": self.worker_id,
+                                  "until": self.store.clock.now() + self.lease})
+
+    # --- 3. record ---
 
     def record(self, claim: Claim, outcome: Outcome) -> str | None:
         """Record the outcome if this worker still holds the lease; None if it lost it."""
+        return self.record_batch([(claim, outcome)])[0]
+
+    def record_batch(self, answered: list[tuple[Claim, Outcome]]) -> list[str | None]:
+        """Record each outcome whose lease this worker still holds, in one transaction; the new
+        statuses in order (None: the lease was lost and the answer dropped)."""
+        if not answered:
+            return []
         with self.store.write() as conn:
-            step = conn.execute(_STEP_BY_ID, {"step_id": claim.step.id}).one()
-            if step.status != "dispatched" or step.lease_owner != self.worker_id:
-                return None
             now = self.store.clock.now()
-            try:
-                return apply_outcome(conn, step, outcome, claim.manifest, actor=self.actor, at=now,
-                                     today=self.store.clock.today(), retry=self.config.retry,
-                                     case_number=claim.request.case)
-            except StepChanged:  # pragma: no cover - the write lock and the check above prevent it
-                return None
+            states = load_cases(conn, [c.step.case_id for c, _o in answered],
+                                lambda digest: self._plan(conn, digest)[1])
+            moves = Moves(conn, actor=self.actor, at=now)
+            results: list[str | None] = []
+            for claim, outcome in answered:
+                case = states[claim.step.case_id]
+                step = case.steps[claim.step.item]
+                if step.status != "dispatched" or step.lease_owner != self.worker_id:
+                    results.append(None)
+                    continue
+                results.append(decide_outcome(moves, case, claim.step.item, outcome, retry=self.config.retry))
+            moves.flush()
+        return results
 
     def run_one(self) -> str | None | bool:
         """Claim and carry out one step: its new status, None if the lease was lost, False if nothing to do."""
         claim = self.claim()
         if claim is None:
             return False
-        return self.record(claim, self.call(claim))
+        return self.carry_out([claim])[0]
 
     def next_wakeup(self) -> datetime | None:
         """When something may become claimable: the earliest retry or lease expiry; None if nothing waits."""
         with self.store.read() as conn:
-            retry = conn.execute(select(func.min(steps.c.retry_at)).where(steps.c.status == "ready")).scalar()
-            lease = conn.execute(select(func.min(steps.c.lease_expires_at))
-                                 .where(steps.c.status == "dispatched")).scalar()
+            retry = conn.execute(_NEXT_RETRY).scalar()
+            lease = conn.execute(_NEXT_EXPIRY).scalar()
         found = [t for t in (retry, lease) if t is not None]
         return min(found) if found else None
 
     def run(self, *, until_idle: bool = False, max_steps: int | None = None,
             stop: Callable[[], bool] | None = None) -> RunSummary:
         """Work until idle (with ``until_idle``), ``max_steps`` steps, or ``stop()``; otherwise poll."""
+        self._running = True
+        try:
+            return self._run(until_idle, max_steps, stop)
+        finally:
+            self._running = False
+            self._heartbeat.stop()
+
+    def _run(self, until_idle: bool, max_steps: int | None, stop: Callable[[], bool] | None) -> RunSummary:
         summary = RunSummary()
+        batch = max(int(self.config.batch_size), 1)
         while max_steps is None or summary.steps < max_steps:
             if stop is not None and stop():
                 break
-            result = self.run_one()
-            if result is False:
+            claims = self.claim_batch(batch if max_steps is None else min(batch, max_steps - summary.steps))
+            if not claims:
                 wake = self.next_wakeup()
                 if until_idle and wake is None:
                     break
@@ -219,11 +322,12 @@ class Worker:
                 wait = self.config.poll_seconds
                 if wake is not None:
                     wait = min(wait, max((wake - self.store.clock.now()).total_seconds(), 0.0) + 0.01)
-                self.sleep(wait)
+                wait_for_work(self.store, wait, self.sleep)
                 continue
-            summary.steps += 1
-            key = "lost_lease" if result is None else ("retry" if result == "ready" else str(result))
-            summary.outcomes[key] = summary.outcomes.get(key, 0) + 1
-            if result is None:
-                summary.lost_leases += 1
+            for result in self.carry_out(claims):
+                summary.steps += 1
+                key = "lost_lease" if result is None else ("retry" if result == "ready" else str(result))
+                summary.outcomes[key] = summary.outcomes.get(key, 0) + 1
+                if result is None:
+                    summary.lost_leases += 1
         return summary

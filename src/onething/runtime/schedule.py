@@ -9,6 +9,7 @@ days count.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from onething.compiler.manifest import Manifest, Step
@@ -79,3 +80,48 @@ def warning_texts(warnings: tuple[CalendarWarning, ...] | list[CalendarWarning])
         if w.message not in seen:
             seen.append(w.message)
     return seen
+
+
+@dataclass(frozen=True)
+class PlanIndex:
+    """What the engine asks of a manifest's plan on every step, derived once per manifest.
+
+    A manifest never changes once accepted (cases hold its hash), so this is computed once
+    per process and manifest and kept: per item its prerequisites, everything that waits
+    for it (plan order), its department, and the fields, materials and outputs it declares
+    (the minimisation of what a department is sent).
+    """
+
+    order: tuple[str, ...]
+    before: dict[str, frozenset[str]]
+    after: dict[str, tuple[str, ...]]
+    department: dict[str, str]
+    fields: dict[str, tuple[str, ...]]
+    materials: dict[str, tuple[str, ...]]
+    outputs: dict[str, tuple[str, ...]]
+
+
+def index_plan(manifest: Manifest) -> PlanIndex:
+    before = predecessors(manifest)
+    order = plan_order(manifest)
+    plan = manifest.plan.steps
+    return PlanIndex(
+        order=tuple(order), before={i: frozenset(b) for i, b in before.items()},
+        after={i: tuple(dependents(manifest, i)) for i in order},
+        department={i: plan[i].department for i in order},
+        fields={i: tuple(plan[i].inputs.fields) for i in order},
+        materials={i: tuple(plan[i].inputs.materials) for i in order},
+        outputs={i: tuple(plan[i].outputs) for i in order})
+
+
+_INDEXES: dict[int, tuple[Manifest, PlanIndex]] = {}
+
+
+def plan_index(manifest: Manifest) -> PlanIndex:
+    """:func:`index_plan`, remembered per manifest object (held, so its id is not reused)."""
+    known = _INDEXES.get(id(manifest))
+    if known is None or known[0] is not manifest:
+        if len(_INDEXES) >= 256:
+            _INDEXES.clear()
+        known = _INDEXES[id(manifest)] = (manifest, index_plan(manifest))
+    return known[1]

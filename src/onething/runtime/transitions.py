@@ -25,9 +25,10 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, bindparam, select
 
 from onething.dsl.i18n import _
-from onething.runtime.audit import Event, append_event
+from onething.runtime.audit import Event, NewEvent, append_events
 from onething.runtime.errors import RuntimeProblem
 from onething.runtime.masking import mask_text
+from onething.runtime.store.bulk import Bulk
 from onething.runtime.store.tables import STEP_STATUSES, cases, steps
 
 STEP_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -62,8 +63,20 @@ class StepChanged(RuntimeProblem):
 
 # Built once (a transition runs for every move of every step; building costs more than running).
 _UPDATE_STEP = steps.update().where(steps.c.id == bindparam("b_id"), steps.c.status == bindparam("b_status"))
+_UPDATE_CASE = cases.update().where(cases.c.id == bindparam("b_id"))
 _READ_STEP = (select(steps.c.status, steps.c.item, cases.c.number)
               .join(cases, cases.c.id == steps.c.case_id).where(steps.c.id == bindparam("step_id")))
+
+
+_BULKS: dict[tuple[Any, tuple[str, ...]], Bulk] = {}
+
+
+def _bulk(statement: Any, keys: tuple[str, ...]) -> Bulk:
+    """The statement compiled for these columns, kept (a handful of shapes occur)."""
+    found = _BULKS.get((statement, keys))
+    if found is None:
+        found = _BULKS[(statement, keys)] = Bulk(statement, keys)
+    return found
 
 
 class _Known(NamedTuple):
@@ -93,12 +106,9 @@ def transition_step(conn: Connection, step_id: int, to_status: str, *, actor: st
     is recorded in the event with ID and phone numbers masked.
 
     ``known`` — (item, case number) of a step the caller read, with ``expect``, in this same
-    write transaction — spares reading it again (the engine's hot path); the update still
-    only moves a step that is in ``expect``.
+    write transaction — spares reading it again; the update still only moves a step that is
+    in ``expect``.
     """
-    unknown = set(changes) - _SETTABLE
-    if unknown:
-        raise TypeError(f"transition_step cannot set {', '.join(sorted(unknown))}")
     if known is not None and expect is not None:
         row = _Known(expect, known[0], known[1])
     else:
@@ -109,15 +119,83 @@ def transition_step(conn: Connection, step_id: int, to_status: str, *, actor: st
     if row.status != before:
         raise StepChanged(_("step {item} of case {case} is {status} now, not {expected}").format(
             item=row.item, case=row.number, status=row.status, expected=before))
-    check_step_transition(row.item, before, to_status)
-    moved = conn.execute(_UPDATE_STEP, {"b_id": step_id, "b_status": before, "status": to_status,
-                                        "updated_at": at, **changes})
-    if moved.rowcount != 1:  # a stale ``known``; otherwise the write lock makes this unreachable on SQLite
-        raise StepChanged(_("step {item} of case {case} changed while it was being moved").format(
-            item=row.item, case=row.number))
-    record = dict(data or {})
-    if changes.get("reason"):
-        record["reason"] = mask_text(str(changes["reason"]))
-    return append_event(conn, kind="step", actor=actor, at=at, case_number=row.number, item=row.item,
-                        from_status=before, to_status=to_status, data=record)
+    moves = Moves(conn, actor=actor, at=at)
+    moves.step(step_id, row.item, row.number, before, to_status, data=data, **changes)
+    return moves.flush()[0]
 
+
+class Moves:
+    """The step and case moves of one write transaction, written together by :meth:`flush`.
+
+    Each move is checked when it is made (an illegal one raises at once, before anything is
+    written). :meth:`flush` then writes them in a handful of statements whatever their number
+    (the engine records a batch of outcomes this way): one multi-row UPDATE of steps per set
+    of columns changed — each row moved only if it is still in the status the caller read, so
+    a step someone else moved meanwhile raises :class:`StepChanged` and the transaction rolls
+    back — one of cases likewise, then every audit event in the order the moves were made. A
+    step moved twice before a flush (unblocked, then skipped) is updated once, from its first
+    status to its last.
+    """
+
+    def __init__(self, conn: Connection, *, actor: str, at: datetime) -> None:
+        self.conn, self.actor, self.at = conn, actor, at
+        self._steps: dict[int, tuple[str, str, str | None, dict[str, Any]]] = {}  # id → (expect, item, case, values)
+        self._cases: dict[int, dict[str, Any]] = {}
+        self._events: list[NewEvent] = []
+
+    def step(self, step_id: int, item: str, case_number: str | None, before: str, after: str, *,
+             data: dict[str, Any] | None = None, written: bool = False, **changes: Any) -> None:
+        """Move a step from ``before`` (as the caller read it) to ``after``; ``written``: the
+        update is done already (the claim's), only check and record it."""
+        unknown = set(changes) - _SETTABLE
+        if unknown:
+            raise TypeError(f"transition_step cannot set {', '.join(sorted(unknown))}")
+        check_step_transition(item, before, after)
+        if not written:
+            pending = self._steps.get(step_id)
+            if pending is None:
+                self._steps[step_id] = (before, item, case_number, {"status": after, "updated_at": self.at, **changes})
+            else:
+                pending[3].update(status=after, **changes)
+        record = dict(data or {})
+        if changes.get("reason"):
+            record["reason"] = mask_text(str(changes["reason"]))
+        self._events.append(NewEvent("step", self.actor, self.at, case_number, item, before, after, record))
+
+    def case(self, case_id: int, number: str, before: str, after: str, *, reason: str | None = None,
+             data: dict[str, Any] | None = None, **changes: Any) -> None:
+        """Move a case (read in this transaction) from ``before`` to ``after``."""
+        from onething.runtime.casestatus import check_case_move
+
+        check_case_move(number, before, after)
+        self.case_values(case_id, status=after, **changes)
+        record = dict(data or {})
+        if reason:
+            record["reason"] = mask_text(reason)
+        self._events.append(NewEvent("case", self.actor, self.at, number, None, before, after, record))
+
+    def case_values(self, case_id: int, **values: Any) -> None:
+        """Set columns of a case without a move (e.g. ``flagged``)."""
+        self._cases.setdefault(case_id, {"updated_at": self.at}).update(values)
+
+    def flush(self) -> list[Event]:
+        """Write every move and its event; returns the events appended."""
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for step_id, (expect, _item, _case, values) in self._steps.items():
+            groups.setdefault(tuple(sorted(values)), []).append({"b_id": step_id, "b_status": expect, **values})
+        for keys, rows in groups.items():
+            moved = _bulk(_UPDATE_STEP, keys).run(self.conn, rows)
+            if moved != len(rows) and self.conn.dialect.supports_sane_multi_rowcount:
+                stale = rows[0] if len(rows) == 1 else None
+                pending = self._steps[stale["b_id"]] if stale else None
+                raise StepChanged(_("step {item} of case {case} changed while it was being moved").format(
+                    item=pending[1], case=pending[2]) if pending else
+                    _("{n} steps changed while they were being moved").format(n=len(rows) - moved))
+        case_groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for case_id, values in self._cases.items():
+            case_groups.setdefault(tuple(sorted(values)), []).append({"b_id": case_id, **values})
+        for keys, rows in case_groups.items():
+            _bulk(_UPDATE_CASE, keys).run(self.conn, rows)
+        events = append_events(self.conn, self._events)
+        self._steps, self._cases, self._events = {}, {}, []
+        return events

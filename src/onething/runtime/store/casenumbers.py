@@ -16,12 +16,19 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from sqlalchemy import Connection, exc, select
+from sqlalchemy import Connection, bindparam, exc, select
 
 from onething.compiler.manifest import Manifest
 from onething.runtime.store.tables import case_sequences
 
 _PREFIX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.]*$")
+
+
+_KEY = (case_sequences.c.prefix == bindparam("b_prefix")) & (case_sequences.c.day == bindparam("b_day"))
+_BUMP = case_sequences.update().where(_KEY).values(last=case_sequences.c.last + 1)
+_BUMP_RETURNING = _BUMP.returning(case_sequences.c.last)
+_READ = select(case_sequences.c.last).where(_KEY)
+_START = case_sequences.insert()
 
 
 def case_prefix(manifest: Manifest) -> str:
@@ -33,15 +40,18 @@ def next_case_number(conn: Connection, prefix: str, day: date) -> str:
     if not _PREFIX.match(prefix):
         raise ValueError(f"a case number prefix is letters, digits, _ and . only: {prefix!r}")
     stamp = day.strftime("%Y%m%d")
-    key = (case_sequences.c.prefix == prefix) & (case_sequences.c.day == stamp)
+    key = {"b_prefix": prefix, "b_day": stamp}
+    returning = conn.dialect.update_returning
     for _attempt in range(3):
-        bumped = conn.execute(case_sequences.update().where(key).values(last=case_sequences.c.last + 1))
-        if bumped.rowcount == 1:
-            last = conn.execute(select(case_sequences.c.last).where(key)).scalar_one()
+        if returning:  # one statement: the bump reports the number it took
+            last = conn.execute(_BUMP_RETURNING, key).scalar()
+        else:
+            last = conn.execute(_READ, key).scalar() if conn.execute(_BUMP, key).rowcount == 1 else None
+        if last is not None:
             return f"{prefix}-{stamp}-{last:04d}"
         try:
             with conn.begin_nested():
-                conn.execute(case_sequences.insert().values(prefix=prefix, day=stamp, last=1))
+                conn.execute(_START, {"prefix": prefix, "day": stamp, "last": 1})
             return f"{prefix}-{stamp}-0001"
         except exc.IntegrityError:
             continue  # another transaction started the day's count first: bump it instead

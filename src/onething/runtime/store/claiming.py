@@ -1,0 +1,82 @@
+"""Claiming ready steps, and waiting for some: the one part of the engine a dialect specialises.
+
+:func:`claim_ready` picks up to ``limit`` claimable steps — first those whose lease expired
+(a worker died holding them: recovery first), then the oldest ready ones that are due — and
+moves them to ``dispatched`` under this worker's lease, in the caller's write transaction.
+The engine then records the claims (audit events, the case's move) in the same transaction,
+so the lease and the idempotency key the department will see are committed before any
+adapter is called.
+
+Why it is safe here: on SQLite a write transaction begins ``BEGIN IMMEDIATE`` and holds the
+whole store, so the rows read are still claimable when updated, and two workers never claim
+one step. A dialect with row locks replaces this with a locking read that skips rows another
+worker holds (PostgreSQL: ``SELECT … FOR UPDATE SKIP LOCKED``); the update still only moves
+a step in the status it was read in, and a mismatch aborts the transaction.
+
+:func:`wait_for_work` is how an idle worker waits: on SQLite, a sleep of at most the poll
+interval (the engine's caller decides how long); a dialect with notifications can wake at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import Connection, bindparam, or_, select
+
+from onething.dsl.i18n import _
+from onething.runtime.store.bulk import Bulk
+from onething.runtime.store.tables import steps
+
+
+class Claimed(NamedTuple):
+    """A step just claimed: as it stood before (``before``, ``previous_owner``) and its new attempt."""
+
+    id: int
+    case_id: int
+    item: str
+    department: str
+    idempotency_key: str
+    before: str  # ready, or dispatched (an expired lease)
+    attempts: int  # this dispatch's attempt, from 1
+    previous_owner: str | None
+
+
+_COLUMNS = (steps.c.id, steps.c.case_id, steps.c.item, steps.c.department, steps.c.idempotency_key,
+            steps.c.status, steps.c.attempts, steps.c.lease_owner)
+# Two queries, each served by an index without sorting (one query with OR sorted every ready step).
+_EXPIRED = (select(*_COLUMNS).where(steps.c.status == "dispatched", steps.c.lease_expires_at <= bindparam("now"))
+            .order_by(steps.c.lease_expires_at).limit(bindparam("limit")))
+_READY = (select(*_COLUMNS)
+          .where(steps.c.status == "ready", or_(steps.c.retry_at.is_(None), steps.c.retry_at <= bindparam("now")))
+          .order_by(steps.c.id).limit(bindparam("limit")))
+_DISPATCH = Bulk(steps.update().where(steps.c.id == bindparam("b_id"), steps.c.status == bindparam("b_status")),
+                 ("status", "attempts", "lease_owner", "lease_expires_at", "retry_at", "updated_at"))
+
+
+class ClaimRace(RuntimeError):
+    """A step read as claimable was not when updated (impossible under the write lock)."""
+
+
+def claim_ready(conn: Connection, *, worker_id: str, now: datetime, lease_until: datetime,
+                limit: int) -> list[Claimed]:
+    """Claim up to ``limit`` steps for ``worker_id`` until ``lease_until``; call in a write transaction."""
+    rows: list[Any] = list(conn.execute(_EXPIRED, {"now": now, "limit": limit}))
+    if len(rows) < limit:
+        rows += conn.execute(_READY, {"now": now, "limit": limit - len(rows)}).all()
+    if not rows:
+        return []
+    params = [{"b_id": r.id, "b_status": r.status, "status": "dispatched", "attempts": r.attempts + 1,
+               "lease_owner": worker_id, "lease_expires_at": lease_until, "retry_at": None, "updated_at": now}
+              for r in rows]
+    moved = _DISPATCH.run(conn, params)
+    if moved != len(params) and conn.dialect.supports_sane_multi_rowcount:
+        raise ClaimRace(_("{n} steps changed while they were being claimed").format(n=len(params) - moved))
+    return [Claimed(r.id, r.case_id, r.item, r.department, r.idempotency_key, r.status, r.attempts + 1,
+                    r.lease_owner) for r in rows]
+
+
+def wait_for_work(store: Any, seconds: float, sleep: Callable[[float], None]) -> None:
+    """Wait up to ``seconds`` for a step to become claimable (here: simply wait)."""
+    sleep(seconds)
