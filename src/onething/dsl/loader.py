@@ -105,23 +105,13 @@ def _loc(file: str, mark: Any) -> Location:
     return Location(file, mark.line + 1, mark.column + 1)
 
 
-_new_object = object.__new__
+_tuple_new = tuple.__new__
 
 
-def _location_fast(file: str, line: int, col: int) -> Location:
-    """Location(file, line, col) without the frozen dataclass's __init__ (half the cost)."""
-    loc = _new_object(Location)
-    d = loc.__dict__
-    d["file"] = file
-    d["line"] = line
-    d["col"] = col
-    return loc
+def _location(file: str, line: int, col: int) -> Location:
+    """Location(file, line, col) in one C call (the named tuple's __new__ is Python code)."""
+    return _tuple_new(Location, (file, line, col))
 
-
-# a Location per event is a good share of a load; fall back to the constructor should
-# Location ever stop keeping its fields in a __dict__ (slots)
-_FAST_LOCATION = hasattr(Location("", 0, 0), "__dict__")
-_location = _location_fast if _FAST_LOCATION else Location
 
 _ScalarEvent = yaml.ScalarEvent
 _MappingStartEvent = yaml.MappingStartEvent
@@ -187,7 +177,7 @@ class _Builder:
     def _build(self, parser: Any) -> Any:
         # The hot loop of every load: one pass per event, dispatched on the exact event
         # class (libyaml yields no subclasses), the common cases inlined, and locations
-        # made without the dataclass __init__ (see _location). Same results as the plain
+        # made in one C call each (see _location). Same results as the plain
         # version: the tests in tests/test_loader.py pin every diagnostic and position.
         # stack entries: [container, size, pending_key, pending_key_loc, anchor]
         stack: list[list[Any]] = []
@@ -198,20 +188,13 @@ class _Builder:
         new_loc = _location
         attach = self._attach
         ymap, ylist = YMap, YList
-        new_object, location_cls = _new_object, Location
+        tuple_new, location_cls = _tuple_new, Location
         while True:
             ev = get_event()
             kind = type(ev)
             if kind is _ScalarEvent:
                 mark = ev.start_mark
-                if _FAST_LOCATION:  # _location_fast, inlined: this runs once per scalar
-                    loc = new_object(location_cls)
-                    d = loc.__dict__
-                    d["file"] = file
-                    d["line"] = mark.line + 1
-                    d["col"] = mark.column + 1
-                else:  # pragma: no cover
-                    loc = new_loc(file, mark.line + 1, mark.column + 1)
+                loc = tuple_new(location_cls, (file, mark.line + 1, mark.column + 1))  # _location, inlined
                 self.nodes += 1
                 if self.nodes > MAX_NODES:
                     self._count(0, loc)
