@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from onething.compiler.resolve import ResolvedItem
 from onething.compiler.selection import Selection
@@ -13,6 +12,12 @@ from onething.dsl.diagnostics import Diagnostic, make
 from onething.dsl.i18n import _
 from onething.dsl.models.catalog import TimeLimit
 from onething.dsl.source import Location
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+# networkx (~0.1 s to import) is imported by the functions that build or walk a graph, not
+# here: resolve, the item facts and the views import this module for its day arithmetic
 
 WORKING_DAYS_PER_WEEK = 5
 
@@ -65,6 +70,8 @@ class Graph:
 
 def build_graph(sel: Selection) -> Graph:
     """Nodes: selected items. Edges: explicit `needs` and produce → consume of materials."""
+    import networkx as nx
+
     order = {ri.id: i for i, ri in enumerate(sel.items)}
     g: nx.DiGraph = nx.DiGraph()
     g.add_nodes_from(order)
@@ -101,6 +108,8 @@ MAX_CYCLES = 20  # a knot of many loops is reported by its first cycles, not tho
 
 def _cycles(g: nx.DiGraph, order: dict[str, int]) -> list[list[str]]:
     """Every elementary cycle (up to MAX_CYCLES), each starting at its first item, in bundle order."""
+    import networkx as nx
+
     found: list[list[str]] = []
     for cycle in nx.simple_cycles(g):
         start = min(range(len(cycle)), key=lambda i: order[cycle[i]])
@@ -122,6 +131,8 @@ def _cycle_diagnostic(g: nx.DiGraph, cycle: list[str], edge_loc: dict[tuple[str,
 
 
 def stages(gr: Graph) -> list[list[str]]:
+    import networkx as nx
+
     return [sorted(gen, key=gr.order.__getitem__) for gen in nx.topological_generations(gr.graph)]
 
 
@@ -129,6 +140,8 @@ def critical_path(gr: Graph, weight: dict[str, int]) -> tuple[list[str], int]:
     """Longest path by working days; ties go to the item that comes first in the bundle."""
     # each node keeps its best total and the predecessor it extends (not the whole path, which
     # would make a long chain of items quadratic); the path is read back from the end
+    import networkx as nx
+
     best: dict[str, tuple[int, str | None]] = {}
     for node in nx.lexicographical_topological_sort(gr.graph, key=gr.order.__getitem__):
         preds = sorted(gr.graph.predecessors(node), key=gr.order.__getitem__)

@@ -7,8 +7,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from onething.compiler.resolve import ResolvedBundle, check_catalog, resolve
-from onething.dsl.catalog import Catalog, load_catalog
+from onething.compiler import catalog_cache
+from onething.compiler.resolve import ResolvedBundle, resolve
+from onething.dsl.catalog import Catalog
 from onething.dsl.diagnostics import Diagnostic, make
 from onething.dsl.discovery import BundleSource, display_path, resolved
 from onething.dsl.entries import Entry
@@ -86,9 +87,7 @@ class Workspace:
     def catalog(self, folder: Path) -> Catalog:
         key = resolved(folder)
         if key not in self._catalogs:
-            cat = load_catalog(folder, display_path(folder))
-            cat.diagnostics.extend(check_catalog(cat))
-            self._catalogs[key] = cat
+            self._catalogs[key] = catalog_cache.load(folder)  # loaded and checked, or as cached
         return self._catalogs[key]
 
     def load_bundle(self, source: BundleSource) -> LoadedBundle:
