@@ -269,8 +269,8 @@ class _Files:
         self.shown: list[str] = []
         self.relative: list[str] = []
         for shown, relative in rows:
-            if type(shown) is not str or type(relative) is not str:
-                raise _Bad("file")
+            if type(shown) is not str or type(relative) is not str or ".." in relative.split("/") or relative[:1] in "/\\":
+                raise _Bad("file")  # a file inside the catalog folder, named as catalog_files names it
             self.shown.append(shown)
             self.relative.append(relative)
         self._nodes: dict[int, dict[tuple[str, int, int], Any]] = {}

@@ -7,6 +7,7 @@ Bump SCHEMA_VERSION on any incompatible change.
 from __future__ import annotations
 
 import json
+import math
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
@@ -434,25 +435,35 @@ def dumps(data: Any) -> str:
 
     The bytes are those of ``json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True)``
     plus a newline. The standard library indents in pure Python, which dominates the time of
-    a large compile, so the work is done in C and Rust instead: the C encoder sorts the keys
-    (compact), the C decoder reads that back into dicts in sorted order, and pydantic-core's
-    serializer indents. Both print strings, integers and the shortest round-tripping form
-    of a float alike; they differ only for floats written with an exponent (1e-05 / 1e-5)
-    and for NaN/Infinity, which fall back to the standard library.
+    a large compile, so the keys are put in order here and pydantic-core's serializer writes
+    the text in one pass in Rust. Both print strings, integers and the shortest round-tripping
+    form of a float alike; they differ only for floats written with an exponent (1e-05 / 1e-5)
+    and for NaN/Infinity (and keys that are not text), which fall back to the standard library.
     """
-    odd: list[str] = []
-
-    def _float(text: str) -> float:
-        if "e" in text or "E" in text:
-            odd.append(text)
-        return float(text)
-
-    def _constant(text: str) -> float:
-        odd.append(text)
-        return float(text)
-
-    compact = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    ordered = json.loads(compact, parse_float=_float, parse_constant=_constant)
-    if odd:
+    try:
+        ordered = _ordered(data)
+    except _Odd:
         return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
     return to_json(ordered, indent=2).decode("utf-8") + "\n"
+
+
+class _Odd(Exception):
+    """A value that pydantic-core would print otherwise than the standard library."""
+
+
+def _ordered(v: Any) -> Any:
+    """A copy of JSON data with every object's keys sorted, as ``sort_keys=True`` orders them."""
+    t = type(v)
+    if t is dict:
+        try:
+            keys = sorted(v)
+        except TypeError:
+            raise _Odd from None
+        if not all(type(k) is str for k in keys):
+            raise _Odd
+        return {k: _ordered(v[k]) for k in keys}
+    if t is list or t is tuple:
+        return [_ordered(x) for x in v]
+    if t is float and (not math.isfinite(v) or "e" in repr(v)):
+        raise _Odd
+    return v
