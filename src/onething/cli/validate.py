@@ -19,6 +19,8 @@ from onething.dsl.diagnostics import Diagnostic, has_errors, make
 from onething.dsl.i18n import _
 
 if TYPE_CHECKING:
+    from onething.compiler.checkstate import Checked
+    from onething.compiler.workspace import Workspace
     from onething.dsl.discovery import BundleSource
     from onething.dsl.source import Location
 
@@ -47,7 +49,6 @@ def validate(paths: tuple[Path, ...], catalog: Path | None, fmt: str, verbose: b
       onething validate --format json bundles/ | jq '.[].code'
     """
     from onething.cli.terminal import progress
-    from onething.compiler.workspace import Workspace
     from onething.dsl.discovery import (
         UsageError,
         duplicate_bundle,
@@ -57,7 +58,16 @@ def validate(paths: tuple[Path, ...], catalog: Path | None, fmt: str, verbose: b
         resolved,
     )
 
-    ws = Workspace(remember_bundles=True)
+    workspace: Workspace | None = None
+
+    def ws() -> Workspace:  # imported and made only when something is loaded (not on replay)
+        nonlocal workspace
+        if workspace is None:
+            from onething.compiler.workspace import Workspace
+
+            workspace = Workspace(remember_bundles=True)
+        return workspace
+
     bundle_paths: list[Path] = []
     catalog_dirs: list[Path] = []
     scenario_files: list[Path] = []
@@ -81,33 +91,37 @@ def validate(paths: tuple[Path, ...], catalog: Path | None, fmt: str, verbose: b
         click.echo(_("error: {problem}").format(problem=exc), err=True)
         sys.exit(EXIT_USAGE)
     for folder in catalog_dirs:
-        diags.extend(ws.catalog(folder).diagnostics)
+        diags.extend(ws().catalog(folder).diagnostics)
     if scenario_files:
         from onething.compiler.scenarios import check_file
 
         for f in scenario_files:
-            diags.extend(check_file(ws, f, catalog))
+            diags.extend(check_file(ws(), f, catalog))
+    from onething.compiler.checkstate import check_state, stamp
+
+    # an unchanged bundle on an unchanged catalog: its last check replayed (checkstate.py)
+    state = check_state(Path.cwd()) if sources else None
+    catalog_keys: dict[Path, str | None] = {}
     catalogs_seen: set[Path] = {resolved(d) for d in catalog_dirs}
     owners: dict[str, BundleSource] = {}
     for source in progress(sources, _("validate")):
-        loaded = ws.load_bundle(source)
-        diags.extend(loaded.diagnostics)
-        if loaded.resolved is not None:
-            diags.extend(named_after_id(source, loaded.resolved.bundle.bundle, loaded.resolved.entry.loc("bundle")))
-            if not has_errors(loaded.diagnostics):
-                from onething.compiler.pipeline import (
-                    check_bundle,  # only now: networkx and the manifest models
-                )
-
-                diags.extend(check_bundle(loaded.resolved))
-        if loaded.resolved is not None:  # two files with one bundle id: an error naming both
-            first = owners.setdefault(loaded.resolved.bundle.bundle, source)
+        key = stamp(source, catalog_keys) if state is not None else None
+        checked = state.fresh(source, key) if state is not None else None
+        if checked is None:
+            checked = _check(ws(), source)
+            if state is not None:
+                state.record(source, key, checked.bundle_id, checked.diagnostics, checked.catalog_diagnostics)
+        diags.extend(checked.diagnostics)
+        if checked.bundle_id is not None:  # two files with one bundle id: an error naming both
+            first = owners.setdefault(checked.bundle_id, source)
             if first is not source:
-                diags.append(duplicate_bundle(loaded.resolved.bundle.bundle, source, first))
-        key = resolved(source.catalog_dir)
-        if key not in catalogs_seen and source.catalog_dir.is_dir():
-            catalogs_seen.add(key)
-            diags.extend(ws.catalog(source.catalog_dir).diagnostics)
+                diags.append(duplicate_bundle(checked.bundle_id, source, first))
+        folder = resolved(source.catalog_dir)
+        if folder not in catalogs_seen and source.catalog_dir.is_dir():
+            catalogs_seen.add(folder)
+            diags.extend(checked.catalog_diagnostics)
+    if state is not None and state.changed:
+        state.write()
     if fmt == "text":  # what was found: a file skipped by the scan would show in these counts
         from onething.dsl.discovery import catalog_files
 
@@ -118,6 +132,26 @@ def validate(paths: tuple[Path, ...], catalog: Path | None, fmt: str, verbose: b
     sys.exit(EXIT_ERRORS if has_errors(diags) else EXIT_OK)
 
 
+
+
+def _check(ws: Workspace, source: BundleSource) -> Checked:
+    """Load, resolve and check one bundle: its diagnostics, its id, its catalog's diagnostics."""
+    from onething.compiler.checkstate import Checked
+
+    loaded = ws.load_bundle(source)
+    diags = list(loaded.diagnostics)
+    bundle_id = None
+    if loaded.resolved is not None:
+        bundle_id = loaded.resolved.bundle.bundle
+        diags.extend(named_after_id(source, bundle_id, loaded.resolved.entry.loc("bundle")))
+        if not has_errors(loaded.diagnostics):
+            from onething.compiler.pipeline import (
+                check_bundle,  # only now: networkx and the manifest models
+            )
+
+            diags.extend(check_bundle(loaded.resolved))
+    catalog = ws.catalog(source.catalog_dir).diagnostics if source.catalog_dir.is_dir() else []
+    return Checked(bundle_id, diags, list(catalog))
 
 
 def named_after_id(source: BundleSource, ident: str, loc: Location) -> list[Diagnostic]:

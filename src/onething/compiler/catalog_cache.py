@@ -42,7 +42,6 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args, get_
 from onething.compiler.buildstate import _toolchain_stamp, cache_dir
 from onething.compiler.safe_write import clean_leftovers, write_atomic
 from onething.dsl import limits
-from onething.dsl.catalog import _MODELS, Catalog, load_catalog
 from onething.dsl.diagnostics import REGISTRY, Diagnostic
 from onething.dsl.discovery import CATALOG_KEYS, catalog_files, display_path, resolved
 from onething.dsl.entries import Entry
@@ -52,6 +51,11 @@ from onething.dsl.source import Location, YList, YMap
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
+
+    from onething.dsl.catalog import Catalog
+
+# Only the light modules are imported here: `validate` of unchanged bundles keys them with
+# catalog_key and imports neither the YAML parser nor pydantic (see checkstate.py).
 
 FORMAT = 1
 MAGIC = "onething-catalog-cache"
@@ -70,6 +74,7 @@ def enabled() -> bool:
 def load(folder: Path) -> Catalog:
     """The catalog of ``folder`` with its own checks (check_catalog): from the cache when its key holds."""
     from onething.compiler.resolve import check_catalog
+    from onething.dsl.catalog import load_catalog
 
     display = display_path(folder)
 
@@ -149,6 +154,8 @@ def encode(cat: Catalog, folder: Path) -> bytes:
     Each entry's model is its own JSON text (pydantic's serializer, unset fields left out), so
     a command rebuilds only the entries it uses; nodes are not kept (see _CachedEntry.node).
     """
+    from onething.dsl.catalog import _MODELS
+
     files: dict[str, int] = {}
     rows: list[list[Any]] = []
     for path in catalog_files(folder):
@@ -217,6 +224,8 @@ def read_cache(path: Path, key: str, folder: Path) -> Catalog | None:
 
 
 def _decode(data: Any, folder: Path) -> Catalog:
+    from onething.dsl.catalog import Catalog
+
     if type(data) is not dict:
         raise _Bad("payload")
     files = _Files(folder, data["files"])
@@ -308,6 +317,8 @@ class _CachedEntry(Entry):
     def model(self) -> Any:
         d = self.__dict__
         if "_model" not in d:
+            from onething.dsl.catalog import _MODELS
+
             kind, model_json = d["_cached"][:2]
             d["_model"] = rebuild(_MODELS[kind], json.loads(model_json))
         return d["_model"]
