@@ -19,7 +19,8 @@ models = as parse, plus importing onething's pydantic models (the typed source o
 
 All run with this interpreter (no shell, no version-manager shim in front), in turn
 B cold edit noop plan validate B cold ..., after one warm-up run each, with the cache folder
-(ONETHING_CACHE_DIR) in a temporary folder. It prints the median wall and CPU (user + system)
+(ONETHING_CACHE_DIR) in a temporary folder: the cold runs in one of their own, emptied before
+each run, the others in one kept from run to run (so plan and validate are second runs). It prints the median wall and CPU (user + system)
 seconds of each, the median of the per-round ratios to B (pairing keeps a ratio meaningful when
 the machine's speed drifts) and the median peak RSS of each run (the child's ru_maxrss). It
 asserts nothing. Targets (issue #14): cold <= 1.6, edit <= 1.0, plan <= 1.0, validate <= 0.8,
@@ -57,10 +58,11 @@ def onething_command() -> list[str]:
     return [sys.executable, "-c", "import sys; from onething.cli.main import main; sys.exit(main())"]
 
 
-def run(cmd: list[str]) -> tuple[float, float, float, int]:
+def run(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, float, int]:
     """(wall seconds, CPU seconds of the child, its peak RSS in MiB, exit status) of one run."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env=env)
     if hasattr(os, "wait4"):
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - t0
@@ -88,8 +90,12 @@ def main() -> None:
         original = edited.read_bytes()
         one = bundles / args.one
         out = str(Path(tmp) / "out")
-        cache = Path(tmp) / "cache"
-        os.environ["ONETHING_CACHE_DIR"] = str(cache)  # the build state and the catalog cache
+        # the build state, catalog cache and check state: the cold runs have their own, emptied
+        # before each run; the others share one that persists from run to run
+        cache, cold_cache = Path(tmp) / "cache", Path(tmp) / "cold-cache"
+        os.environ["ONETHING_CACHE_DIR"] = str(cache)
+        os.environ.pop("ONETHING_NO_CACHE", None)
+        envs = {"cold": {**os.environ, "ONETHING_CACHE_DIR": str(cold_cache)}}
         base = [*onething_command(), "compile", str(bundles), "-o", out]
         commands = {
             "B": [sys.executable, "-c", BARE],
@@ -121,20 +127,20 @@ def main() -> None:
 
         def before(name: str, n: int) -> None:
             if name == "cold":  # a clean checkout: no build state, no catalog cache
-                shutil.rmtree(cache, ignore_errors=True)
+                shutil.rmtree(cold_cache, ignore_errors=True)
             if name == "edit":  # a new comment each time: the bytes always differ from the last run's
                 edited.write_bytes(original + (b"\n# edit %d\n" % n))
 
         for name, cmd in commands.items():  # warm-up: file caches, and a check that each works
             before(name, 0)
-            _, _, _, code = run(cmd)
+            _, _, _, code = run(cmd, envs.get(name))
             if code != 0:
                 sys.exit(f"{' '.join(cmd)} exited with {code}; fix that first")
         runs: dict[str, list[tuple[float, float, float, int]]] = {name: [] for name in commands}
         for n in range(1, args.runs + 1):
             for name, cmd in commands.items():
                 before(name, n)
-                runs[name].append(run(cmd))
+                runs[name].append(run(cmd, envs.get(name)))
 
     def med(name: str, i: int) -> float:
         return statistics.median(r[i] for r in runs[name])

@@ -29,19 +29,61 @@ def plan_cmd(bundle: Path, select_: str | None, answers: Path | None, catalog: P
       onething plan bundles/birth.yaml --answers answers.yaml --format json
     """
     from onething.cli.terminal import render, width
-    from onething.compiler.manifest import dumps
 
-    m = compile_one(bundle, catalog, select_, answers, fmt, verbose)
     if fmt == "json":
+        from onething.compiler.manifest import dumps
+
+        m = compile_one(bundle, catalog, select_, answers, fmt, verbose)
         click.echo(dumps({"plan": m.plan.model_dump(mode="json", exclude_none=True),
                           "metrics": m.metrics.model_dump(mode="json", exclude_none=True)}), nl=False)
-    else:
-        from onething.views.escape import terminal_safe_data
-        from onething.views.plan_table import plan_renderables
+        return
+    from onething.compiler import manifest_cache
+    from onething.views.escape import terminal_safe_data
 
-        # the author's text without terminal control sequences; rich adds its own styles after
-        m = type(m).model_validate(terminal_safe_data(m.model_dump(mode="json", exclude_none=True)))
-        click.echo(render(plan_renderables(m, width())), nl=False)
+    # the author's text without terminal control sequences; rich adds its own styles after
+    place = _cache_slot(bundle, catalog, select_, answers)
+    m = _replayed(manifest_cache.read(place)) if place is not None else None
+    if m is None:  # compiled (and kept for the next run of the same inputs)
+        compiled = compile_one(bundle, catalog, select_, answers, fmt, verbose)
+        data = compiled.model_dump(mode="json", exclude_none=True)
+        if place is not None:
+            manifest_cache.write(place, data)
+        m = type(compiled).model_validate(terminal_safe_data(data))
+    from onething.views.plan_table import plan_renderables
+
+    click.echo(render(plan_renderables(m, width())), nl=False)
+
+
+def _cache_slot(bundle: Path, catalog: Path | None, select_: str | None, answers: Path | None):
+    """Where the manifest of these inputs is cached (manifest_cache), or None: compile as always."""
+    from onething.cli.common import find_sources, split_select
+    from onething.compiler import manifest_cache
+    from onething.dsl.discovery import UsageError
+
+    if not bundle.is_file() or (answers is not None and not answers.is_file()):
+        return None  # compile_one says what is wrong
+    try:
+        sources, diags = find_sources((bundle,), catalog)
+    except UsageError:
+        return None
+    if len(sources) != 1 or diags:
+        return None
+    return manifest_cache.slot(sources[0], split_select(select_), answers)
+
+
+def _replayed(data: object):
+    """The Manifest of cached data, as the table reads it; None when there is none or it does not validate."""
+    if data is None:
+        return None
+    from pydantic import ValidationError
+
+    from onething.compiler.manifest import Manifest
+    from onething.views.escape import terminal_safe_data
+
+    try:
+        return Manifest.model_validate(terminal_safe_data(data))
+    except (ValidationError, RecursionError):
+        return None
 
 
 @click.command(name="graph")

@@ -188,12 +188,21 @@ def write_cache(path: Path, key: str, cat: Catalog, folder: Path) -> bool:
         payload = encode(cat, folder)
     except (_Unsupported, ValueError):
         return False
-    header = f"{MAGIC} {FORMAT} {key} {hashlib.sha256(payload).hexdigest()}\n"
+    return write_verified(path, MAGIC, FORMAT, key, payload)
+
+
+def write_verified(path: Path, magic: str, fmt: int, key: str, payload: bytes) -> bool:
+    """A cache file: one header line (magic, format, key, sha256 of the payload), then the payload.
+
+    Written atomically (safe_write: an exclusive temporary file renamed over the old one), after
+    removing what a killed run left; False when the cache folder cannot be written.
+    """
+    header = f"{magic} {fmt} {key} {hashlib.sha256(payload).hexdigest()}\n"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         clean_leftovers(path.parent, prefix=f".{path.name}.")
         write_atomic(path, header + payload.decode("utf-8"))
-    except OSError:
+    except (OSError, UnicodeDecodeError):
         return False
     return True
 
@@ -210,17 +219,29 @@ _DECODE_ERRORS = (ValueError, TypeError, KeyError, IndexError, AttributeError, R
 
 def read_cache(path: Path, key: str, folder: Path) -> Catalog | None:
     """The cached catalog of ``key``, or None when the file is missing, damaged, foreign or odd."""
-    raw, _problem = read_limited(path, str(path), MAX_CACHE_BYTES)
+    payload = read_verified(path, MAGIC, FORMAT, key, MAX_CACHE_BYTES)
+    if payload is None:
+        return None
+    try:
+        return _decode(json.loads(payload), folder)
+    except (_Bad, *_DECODE_ERRORS):
+        return None
+
+
+def read_verified(path: Path, magic: str, fmt: int, key: str, limit: int) -> bytes | None:
+    """The payload of a cache file written by write_verified with this magic, format and key, else None.
+
+    Read bounded (read_limited: regular files only, at most ``limit`` bytes); None as well when
+    the payload does not hash to the header's sum (damaged, edited).
+    """
+    raw, _problem = read_limited(path, str(path), limit)
     if raw is None:
         return None
     end = raw.find(b"\n")
-    if end < 0 or raw[:end].split(b" ") != [MAGIC.encode(), str(FORMAT).encode(), key.encode(),
+    if end < 0 or raw[:end].split(b" ") != [magic.encode(), str(fmt).encode(), key.encode(),
                                               hashlib.sha256(raw[end + 1:]).hexdigest().encode()]:
         return None  # another format or key, or a payload that is not the one written
-    try:
-        return _decode(json.loads(raw[end + 1:]), folder)
-    except (_Bad, *_DECODE_ERRORS):
-        return None
+    return raw[end + 1:]
 
 
 def _decode(data: Any, folder: Path) -> Catalog:

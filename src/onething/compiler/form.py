@@ -6,7 +6,7 @@ import re
 import unicodedata
 from collections import defaultdict
 
-from onething.compiler.manifest import Form, FormField, OptionOut, Section
+from onething.compiler.manifest import SITUATION, Form, FormField, OptionOut, Section
 from onething.compiler.resolve import ResolvedBundle
 from onething.compiler.selection import Selection, conjoin, disjoin
 from onething.dsl.diagnostics import Diagnostic, make
@@ -14,7 +14,7 @@ from onething.dsl.entries import Entry
 from onething.dsl.i18n import _
 from onething.dsl.models.catalog import FieldDef
 
-SITUATION = "situation"
+__all__ = ["SITUATION", "merge_form"]
 _SITUATION_TITLE = {"zh": "申请情形", "en": "Your situation"}
 _UNTITLED_ORDER = 900
 

@@ -14,6 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler
 from pydantic_core import to_json
 
 SCHEMA_VERSION = "2.0"
+SITUATION = "situation"
+"""The id of the form section that asks the bundle's questions (the applicant's situation)."""
 
 Label = dict[str, str]
 Answer = str | int | float | bool | None

@@ -15,8 +15,7 @@ from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from onething.compiler.form import SITUATION
-from onething.compiler.manifest import FormField, Manifest
+from onething.compiler.manifest import SITUATION, FormField, Manifest
 from onething.dsl.i18n import _
 from onething.views.plan_table import ASCII_HEAD, fit_table
 from onething.views.words import condition_words, label_text, questions_of

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from onething.compiler.form import SITUATION
-from onething.compiler.manifest import FormField, Manifest
+from onething.compiler.manifest import SITUATION, FormField, Manifest
 from onething.dsl.conditions import ConditionError, Node, parse
 from onething.dsl.i18n import _, current_language
 

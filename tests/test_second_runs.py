@@ -1,4 +1,4 @@
-"""`validate` of an unchanged bundle replays its last check (compiler/checkstate.py, issue #14)."""
+"""Second runs of validate and plan replay what the first found (checkstate.py, manifest_cache.py, issue #14)."""
 
 from __future__ import annotations
 
@@ -99,6 +99,78 @@ def test_a_replayed_run_imports_no_parser_models_or_graph_library(project: Path)
         "except SystemExit as exc:\n"
         "    assert exc.code == 0, exc.code\n"
         "print(sorted(m for m in ('yaml', 'pydantic', 'pydantic_core', 'networkx', 'jinja2') if m in sys.modules))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", probe], cwd=project, capture_output=True, text=True,
+                         timeout=120, check=False)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip().splitlines()[-1] == "[]"
+
+
+# --- plan: the manifest of the last compile of the same inputs (compiler/manifest_cache.py) ---
+
+
+def _plan(*args: str, **env: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["plan", *args], env=env)
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize("bundle", sorted(p.name for p in (ROOT / "bundles").glob("*.yaml")))
+def test_plan_draws_the_same_table_from_the_cached_manifest(project: Path, bundle: str):
+    without = _plan(f"bundles/{bundle}", ONETHING_NO_CACHE="1")
+    assert without[0] == 0
+    assert _plan(f"bundles/{bundle}") == without  # compiled, manifest kept
+    assert _plan(f"bundles/{bundle}") == without  # drawn from the kept manifest
+
+
+def test_plan_with_answers_and_selection_is_keyed_by_them(project: Path):
+    answers = project / "answers.yaml"
+    answers.write_text("parents_married: false\n", encoding="utf-8")
+    plain = _plan("bundles/birth.yaml", ONETHING_NO_CACHE="1")
+    with_answers = _plan("bundles/birth.yaml", "--answers", "answers.yaml", ONETHING_NO_CACHE="1")
+    assert plain != with_answers
+    for _ in range(2):
+        assert _plan("bundles/birth.yaml") == plain
+        assert _plan("bundles/birth.yaml", "--answers", "answers.yaml") == with_answers
+    answers.write_text("parents_married: true\n", encoding="utf-8")
+    assert _plan("bundles/birth.yaml", "--answers", "answers.yaml") == _plan(
+        "bundles/birth.yaml", "--answers", "answers.yaml", ONETHING_NO_CACHE="1")
+
+
+def test_plan_of_an_edited_bundle_or_a_tampered_cache_is_compiled(project: Path):
+    from onething.compiler import buildstate
+
+    first = _plan("bundles/birth.yaml")
+    kept = sorted(Path(buildstate.cache_dir()).glob("manifest-*.json"))
+    assert len(kept) == 1
+    raw = kept[0].read_bytes()
+    header, payload = raw.split(b"\n", 1)
+    forged = payload.replace(b'"stages":', b'"stages_":', 1)  # edited, sum not updated: ignored
+    kept[0].write_bytes(header + b"\n" + forged)
+    assert _plan("bundles/birth.yaml") == first
+    import hashlib
+
+    parts = header.split(b" ")
+    parts[-1] = hashlib.sha256(forged).hexdigest().encode()  # sum updated: the Manifest model refuses it
+    kept[0].write_bytes(b" ".join(parts) + b"\n" + forged)
+    assert _plan("bundles/birth.yaml") == first
+    birth = project / "bundles" / "birth.yaml"
+    birth.write_text(birth.read_text(encoding="utf-8").replace("lead: ", "lead: no_such_department_", 1),
+                     encoding="utf-8")
+    code, text = _plan("bundles/birth.yaml")
+    assert code == 1 and "E201" in text
+
+
+def test_a_replayed_plan_imports_no_parser_bundle_models_or_graph_library(project: Path):
+    assert _plan("bundles/birth.yaml")[0] == 0
+    probe = (
+        "import sys\n"
+        "from onething.cli.main import main\n"
+        "try:\n"
+        "    main(['plan', 'bundles/birth.yaml'])\n"
+        "except SystemExit as exc:\n"
+        "    assert exc.code == 0, exc.code\n"
+        "print(sorted(m for m in ('yaml', 'networkx', 'jinja2', 'onething.dsl.models', 'onething.dsl.loader')"
+        " if m in sys.modules))\n"
     )
     run = subprocess.run([sys.executable, "-c", probe], cwd=project, capture_output=True, text=True,
                          timeout=120, check=False)
