@@ -256,3 +256,16 @@ def test_compile_output_is_the_same_with_and_without_the_cache(tmp_path: Path, m
                         {p.name: p.read_bytes() for p in sorted(out.glob("*.json"))}))
     assert outputs[0] == outputs[1] == outputs[2]
     assert len(outputs[0][1]) == len(list((project / "bundles").glob("*.yaml")))
+
+
+def test_an_entry_planted_with_a_matching_sum_is_validated_not_trusted(tmp_path: Path):
+    folder, path = _warm(tmp_path)
+    payload = json.loads(path.read_bytes().split(b"\n", 1)[1])
+    row = payload["tables"]["departments"][0]
+    row[4] = json.dumps({"id": row[0], "name": {"zh": "改"}, "no_such_key": 1})  # not what a dump writes
+    _replace_payload(path, json.dumps(payload, ensure_ascii=False).encode())
+    cat = catalog_cache.load(folder)
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError):
+        cat.departments[row[0]].model  # noqa: B018 - the lazy rebuild is what is tested
