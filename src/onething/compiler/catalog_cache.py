@@ -162,19 +162,21 @@ def encode(cat: Catalog, folder: Path) -> bytes:
 
     files: dict[str, int] = {}
     rows: list[list[Any]] = []
+    prefix = display_path(folder).rstrip("/")
     for path in catalog_files(folder):
-        shown = f"{display_path(folder).rstrip('/')}/{path.relative_to(folder).as_posix()}"
-        files.setdefault(shown, len(rows))
-        rows.append([shown, path.relative_to(folder).as_posix()])
+        relative = path.relative_to(folder).as_posix()
+        files.setdefault(f"{prefix}/{relative}", len(rows))
+        rows.append([f"{prefix}/{relative}", relative])
     tables: dict[str, list[Any]] = {}
     for kind in CATALOG_KEYS:
         out = []
         cls = _MODELS[kind]
         for ident, entry in cat.table(kind).items():
-            node_loc = getattr(entry.node, "loc", None)
+            node = entry.node
             if (type(ident) is not str or type(entry) is not Entry or type(entry.model) is not cls
-                    or entry.file not in files or node_loc is None):
+                    or entry.file not in files or type(node) is not YMap):
                 raise _Unsupported("entry")
+            node_loc = node.loc
             out.append([ident, files[entry.file], node_loc.line, node_loc.col,
                         entry.model.model_dump_json(exclude_unset=True)])
         tables[kind] = out
