@@ -94,6 +94,7 @@ def main() -> None:
     results: dict[int, float] = {}
     work = Path(tempfile.mkdtemp(prefix="onething-bench-"))
     os.environ["ONETHING_CACHE_DIR"] = str(work / "cache")  # compile's build state: thrown away with work
+    os.environ["ONETHING_NO_CACHE"] = "1"  # every run loads and validates its catalog (no catalog cache)
     try:
         # a warm-up compile: imports and pydantic's first validator builds are start-up
         # cost (benchmarks/cli_startup.py measures that), not per-size cost
@@ -146,6 +147,7 @@ def long_bundles(sizes: list[int], runs: int) -> None:
     print("-" * len(header))
     work = Path(tempfile.mkdtemp(prefix="onething-bench-long-"))
     os.environ["ONETHING_CACHE_DIR"] = str(work / "cache")
+    os.environ["ONETHING_NO_CACHE"] = "1"  # every run loads and validates its catalog (no catalog cache)
     took: dict[int, float] = {}
     try:
         for n in sizes:

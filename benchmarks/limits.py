@@ -95,6 +95,7 @@ def main() -> None:
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="onething-limits-"))
     os.environ["ONETHING_CACHE_DIR"] = str(work / "cache")
+    os.environ["ONETHING_NO_CACHE"] = "1"  # every run checks the input (no catalog cache, no replayed validate)
     try:
         floor_tree = work / "floor"
         write_tree(floor_tree, 1)
