@@ -176,3 +176,15 @@ def test_a_replayed_plan_imports_no_parser_bundle_models_or_graph_library(projec
                          timeout=120, check=False)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_the_language_is_part_of_the_key_even_without_a_catalog(project: Path):
+    lone = project / "lone"
+    lone.mkdir()
+    (lone / "lone.yaml").write_text("bundle: lone\nversion: 2024.10\n", encoding="utf-8")  # no catalog/ beside it
+    for lang in ("en", "zh", "en", "zh"):
+        replayed = _validate("--lang", lang, "lone/lone.yaml")
+        assert replayed == _validate("--lang", lang, "lone/lone.yaml", ONETHING_NO_CACHE="1"), lang
+    from onething.dsl.i18n import set_language
+
+    set_language("en")

@@ -28,6 +28,7 @@ from onething.compiler.buildstate import (
     _BUNDLE_ID,
     _HEX64,
     _text_ok,
+    _toolchain_stamp,
     decode_diagnostic,
     encode_diagnostic,
     read_state_file,
@@ -38,6 +39,7 @@ from onething.compiler.catalog_cache import catalog_key, enabled
 from onething.dsl import limits
 from onething.dsl.diagnostics import Diagnostic
 from onething.dsl.discovery import BundleSource, display_path
+from onething.dsl.i18n import current_language
 from onething.dsl.reading import read_limited
 
 CHECK_FORMAT = 1
@@ -55,8 +57,10 @@ def stamp(source: BundleSource, catalogs: dict[Path, str | None]) -> str | None:
     catalog = catalogs[folder]
     if catalog is None:
         return None
-    h = hashlib.sha256(f"check {CHECK_FORMAT}\0{source.display}\0{catalog}\0{len(raw)}\0".encode())
-    h.update(raw)
+    # the language and the toolchain also when there is no catalog (then no catalog key has them)
+    h = hashlib.sha256(f"check {CHECK_FORMAT}\0lang {current_language()}\0{source.display}\0{catalog}\0".encode())
+    h.update(_toolchain_stamp())
+    h.update(b"%d\0" % len(raw) + raw)
     return h.hexdigest()
 
 
