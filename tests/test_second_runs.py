@@ -182,9 +182,14 @@ def test_the_language_is_part_of_the_key_even_without_a_catalog(project: Path):
     lone = project / "lone"
     lone.mkdir()
     (lone / "lone.yaml").write_text("bundle: lone\nversion: 2024.10\n", encoding="utf-8")  # no catalog/ beside it
+    def run(lang: str, **env: str) -> tuple[int, str]:
+        result = CliRunner().invoke(main, ["--lang", lang, "validate", "lone/lone.yaml"], env=env)
+        return result.exit_code, result.output
+
     for lang in ("en", "zh", "en", "zh"):
-        replayed = _validate("--lang", lang, "lone/lone.yaml")
-        assert replayed == _validate("--lang", lang, "lone/lone.yaml", ONETHING_NO_CACHE="1"), lang
+        replayed = run(lang)
+        assert replayed[0] == 1 and "E105" in replayed[1]
+        assert replayed == run(lang, ONETHING_NO_CACHE="1"), lang
     from onething.dsl.i18n import set_language
 
     set_language("en")
