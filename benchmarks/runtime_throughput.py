@@ -1,12 +1,15 @@
 """Runtime throughput: birth cases submitted through the Python API and run to completion.
 
-    python benchmarks/runtime_throughput.py [--cases 10000] [--workers 1] [--peer PYTHON]
+    python benchmarks/runtime_throughput.py [--cases 10000] [--workers 1,2] [--peer PYTHON]
 
 Four distinct answer sets (so a manifest is compiled once per selection and stored once by
 hash) are submitted round-robin with ``acceptance.accept``; then ``--workers`` engine workers
-(separate processes, as ``onething work`` would run) with ``simulate`` adapters carry every
-case to completion. It prints cases/s, step transitions/s and peak memory (max RSS), and two
-ratios measured in the same run:
+(one in this process; several in separate processes, as ``onething work`` would run) with
+``simulate`` adapters, the default config otherwise (batches, heartbeat), carry every case to
+completion. Each worker count in ``--workers 1,2`` gets its own new store. It prints cases/s,
+step transitions/s, statements and transactions per transition (an executemany counts as one
+statement; the heartbeat's transactions count), peak memory (max RSS), and two ratios
+measured in the same run:
 
 - to the *floor*: SQLite with the same settings (WAL, ``synchronous=NORMAL``), one transaction
   per step transition writing one row — the least a durable runtime must do per transition;
@@ -64,20 +67,42 @@ def _manifests(folder: Path):
     return out
 
 
-def _work(store_path: str, name: str) -> int:
+def _counted(store):
+    """Count the statements (an executemany is one) and the committed transactions on ``store``."""
+    from sqlalchemy import event
+
+    counts = {"statements": 0, "transactions": 0}
+
+    def statement(*_args):
+        counts["statements"] += 1
+
+    def commit(*_args):
+        counts["transactions"] += 1
+
+    event.listen(store.engine, "before_cursor_execute", statement)
+    event.listen(store.engine, "commit", commit)
+    return counts
+
+
+def _work(store_path: str, name: str) -> tuple[int, int, int, float]:
+    """One worker until idle: (steps, statements, transactions, peak RSS MiB of this process)."""
     from onething.runtime.config import RuntimeConfig
     from onething.runtime.engine import Worker
     from onething.runtime.store import open_store
 
     with open_store(store_path) as store:
-        worker = Worker(store, RuntimeConfig(default={"adapter": "simulate"}, poll_seconds=0.05),
-                        worker_id=name, heartbeat=True)
-        return worker.run(until_idle=True).steps
+        counts = _counted(store)
+        worker = Worker(store, RuntimeConfig(default={"adapter": "simulate"}, poll_seconds=0.05), worker_id=name)
+        steps = worker.run(until_idle=True).steps
+    return steps, counts["statements"], counts["transactions"], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def floor(transitions: int, folder: Path) -> float:
     """Seconds for ``transitions`` one-row transactions on SQLite (WAL, synchronous=NORMAL)."""
-    db = sqlite3.connect(folder / "floor.db", isolation_level=None)
+    path = folder / "floor.db"
+    for stale in (path, path.with_name("floor.db-wal"), path.with_name("floor.db-shm")):
+        stale.unlink(missing_ok=True)
+    db = sqlite3.connect(path, isolation_level=None)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=NORMAL")
     db.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, step INTEGER, status TEXT, at TEXT)")
@@ -91,64 +116,77 @@ def floor(transitions: int, folder: Path) -> float:
     return seconds
 
 
+def run(cases: int, workers: int, variants: list, folder: Path) -> dict:
+    """Submit ``cases`` into a new store, then run them to completion with ``workers`` workers."""
+    from sqlalchemy import func, select
+
+    from onething.runtime.acceptance import accept
+    from onething.runtime.store import open_store
+    from onething.runtime.store.tables import cases as cases_table
+    from onething.runtime.store.tables import events
+
+    store_path = str(folder / f"cases-{workers}.db")
+    with open_store(store_path) as store:
+        counts = _counted(store)
+        start = time.perf_counter()
+        for n in range(cases):
+            manifest, answers, handed = variants[n % len(variants)]
+            assert accept(store, manifest, answers, materials=handed, actor="bench").accepted
+        submit_s = time.perf_counter() - start
+        submit_statements = counts["statements"]
+        with store.read() as conn:
+            before = conn.execute(select(func.max(events.c.seq))).scalar() or 0
+    start = time.perf_counter()
+    if workers == 1:
+        results = [_work(store_path, "w0")]
+    else:
+        ctx = multiprocessing.get_context("spawn")
+        with ctx.Pool(workers) as pool:
+            results = pool.starmap(_work, [(store_path, f"w{i}") for i in range(workers)])
+    run_s = time.perf_counter() - start
+    steps = sum(r[0] for r in results)
+    statements = sum(r[1] for r in results)
+    transactions = sum(r[2] for r in results)
+    with open_store(store_path) as store, store.read() as conn:
+        transitions = conn.execute(select(func.count()).select_from(events).where(
+            events.c.seq > before, events.c.kind == "step")).scalar()
+        statuses = dict(conn.execute(select(cases_table.c.status, func.count()).group_by(cases_table.c.status)).all())
+    floor_s = floor(transitions, folder)
+    return {
+        "cases": cases, "workers": workers, "steps": steps, "step_transitions": transitions, "statuses": statuses,
+        "submit_cases_per_s": round(cases / submit_s, 1),
+        "submit_statements_per_case": round(submit_statements / cases, 2),
+        "run_cases_per_s": round(cases / run_s, 1),
+        "end_to_end_cases_per_s": round(cases / (submit_s + run_s), 1),
+        "step_transitions_per_s": round(transitions / run_s, 1),
+        "statements_per_transition": round(statements / transitions, 3),
+        "transactions_per_transition": round(transactions / transitions, 4),
+        "floor_transitions_per_s": round(transitions / floor_s, 1),
+        "ratio_to_floor": round(run_s / floor_s, 2),
+        "peak_rss_mib": round(max([resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024]
+                                  + [r[3] for r in results]), 1),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=int, default=10_000)
-    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--workers", default="1", help="worker counts to run in turn, e.g. 1,2 (a new store each)")
     parser.add_argument("--peer", metavar="PYTHON", help="a Python with SpiffWorkflow 3.2 installed")
     parser.add_argument("--peer-cases", type=int, default=500)
     args = parser.parse_args()
 
-    from onething.runtime.acceptance import accept
-    from onething.runtime.store import open_store
-    from onething.runtime.store.tables import events
-
     folder = Path(tempfile.mkdtemp(prefix="onething-throughput-"))
-    store_path = str(folder / "cases.db")
     variants = _manifests(folder)
-    with open_store(store_path) as store:
-        start = time.perf_counter()
-        for n in range(args.cases):
-            manifest, answers, handed = variants[n % len(variants)]
-            assert accept(store, manifest, answers, materials=handed, actor="bench").accepted
-        submit_s = time.perf_counter() - start
-        with store.read() as conn:
-            before = conn.execute(events.select().with_only_columns(events.c.seq).order_by(events.c.seq.desc())
-                                  .limit(1)).scalar() or 0
-    start = time.perf_counter()
-    if args.workers == 1:
-        steps = _work(store_path, "w0")
-    else:
-        ctx = multiprocessing.get_context("spawn")
-        with ctx.Pool(args.workers) as pool:
-            steps = sum(pool.starmap(_work, [(store_path, f"w{i}") for i in range(args.workers)]))
-    run_s = time.perf_counter() - start
-    from sqlalchemy import func, select
-
-    from onething.runtime.store.tables import cases
-
-    with open_store(store_path) as store, store.read() as conn:
-        transitions = conn.execute(select(func.count()).select_from(events).where(
-            events.c.seq > before, events.c.kind == "step")).scalar()
-        statuses = dict(conn.execute(select(cases.c.status, func.count()).group_by(cases.c.status)).all())
-    floor_s = floor(transitions, folder)
-    result = {
-        "cases": args.cases, "workers": args.workers, "steps": steps, "step_transitions": transitions,
-        "statuses": statuses,
-        "submit_cases_per_s": round(args.cases / submit_s, 1),
-        "run_cases_per_s": round(args.cases / run_s, 1),
-        "end_to_end_cases_per_s": round(args.cases / (submit_s + run_s), 1),
-        "step_transitions_per_s": round(transitions / run_s, 1),
-        "floor_transitions_per_s": round(transitions / floor_s, 1),
-        "ratio_to_floor": round(run_s / floor_s, 2),
-        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-    }
+    runs = [run(args.cases, int(w), variants, folder) for w in args.workers.split(",")]
+    result: dict = {"runs": runs}
     if args.peer:
         proc = subprocess.run([args.peer, str(PEER), str(args.peer_cases), "durable"], capture_output=True,
                               text=True, check=True)
         peer = json.loads(proc.stdout.strip().splitlines()[-1])
         result["peer"] = peer
-        result["ratio_to_peer"] = round(result["end_to_end_cases_per_s"] / peer["cases_per_s"], 2)
+        for r in runs:
+            r["ratio_to_peer"] = round(r["end_to_end_cases_per_s"] / peer["cases_per_s"], 2)
     print(json.dumps(result, ensure_ascii=False, indent=2))
     if os.environ.get("KEEP") is None:
         import shutil
