@@ -161,3 +161,30 @@ def test_concurrent_appends_keep_one_unbroken_chain(store):
     with store.read() as conn:
         result = verify_chain(conn)
     assert result.ok and result.events == 50 and result.head.seq == 50
+
+
+def test_the_written_out_hash_matches_the_formula_for_awkward_text():
+    """event_hash writes the JSON array itself (faster); the bytes must stay canonical_json's."""
+    at = NOW + timedelta(microseconds=7)
+    for fields in ((GENESIS, CASE, None, "case", None, "accepted", "窗口 李", '{"reason":"地址\\"不符\\"\\n"}'),
+                   ("f" * 64, None, "item", "unmask", "a\u2028b", None, "tab\there \x01 é \\", "{}")):
+        prev, case, item, kind, before, after, actor, data = fields
+        payload = json.dumps([prev, at.isoformat(timespec="microseconds"), case, item, kind, before, after, actor,
+                              data], ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        assert event_hash(prev, at, case, item, kind, before, after, actor, data) == hashlib.sha256(
+            payload.encode()).hexdigest()
+
+
+def test_a_batch_of_events_is_one_chain_and_moves_the_head_once(tmp_path):
+    from onething.runtime.audit import NewEvent, append_events
+
+    with open_store(empty_store_file(tmp_path), clock=FixedClock(NOW)) as opened:
+        with opened.write() as conn:
+            written = append_events(conn, [NewEvent("step", "w", NOW, CASE, f"item{n}", "ready", "dispatched",
+                                                    {"attempt": n}) for n in range(1, 4)])
+        with opened.read() as conn:
+            assert verify_chain(conn).ok
+            assert [e.seq for e in written] == [1, 2, 3]
+            assert written[1].prev_hash == written[0].hash and written[2].prev_hash == written[1].hash
+            assert (chain_head(conn).seq, chain_head(conn).hash) == (3, written[2].hash)
+            assert [e.data for e in case_events(conn, CASE)] == [{"attempt": 1}, {"attempt": 2}, {"attempt": 3}]

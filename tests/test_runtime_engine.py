@@ -176,3 +176,49 @@ def test_an_expired_lease_is_dispatched_again_with_the_same_key_and_the_late_ans
     assert second.record(again, Outcome("done", {"x": "1"})) == "done"
     _, rows = _state(store, number)
     assert rows[claim.step.item].outputs == {"x": "1"}
+
+
+def test_a_batch_drops_only_the_answer_whose_lease_was_lost(store):
+    number = _accept(store)
+    first, second = _worker(store, "w1", lease_seconds=60), _worker(store, "w2", lease_seconds=60)
+    claims = first.claim_batch(3)
+    assert len(claims) == 3 and len({c.step.item for c in claims}) == 3
+    store.clock.advance(timedelta(seconds=61))
+    taken = second.claim_batch(1)  # the oldest expired lease goes to w2, same key, attempt 2
+    assert taken[0].step.item == claims[0].step.item and taken[0].request.attempt == 2
+    assert taken[0].request.idempotency_key == claims[0].request.idempotency_key
+    results = first.record_batch([(c, Outcome("done", {"by": "w1"})) for c in claims])
+    assert results == [None, "done", "done"]
+    _, rows = _state(store, number)
+    assert rows[claims[0].step.item].status == "dispatched" and rows[claims[0].step.item].lease_owner == "w2"
+    assert rows[claims[1].step.item].outputs == {"by": "w1"}
+    with store.read() as conn:
+        assert verify_chain(conn).ok
+
+
+def test_a_batch_claims_no_more_than_max_steps_and_records_everything_it_claimed(store):
+    number = _accept(store)
+    worker = _worker(store, default={"adapter": "simulate"}, batch_size=64)
+    assert worker.run(max_steps=5).steps == 5
+    _, rows = _state(store, number)
+    assert sum(r.status == "done" for r in rows.values()) == 5
+    assert not any(r.status == "dispatched" for r in rows.values())  # nothing claimed ahead and left behind
+    assert worker.run(until_idle=True).steps == 3
+    assert _state(store, number)[0].status == "completed"
+
+
+def test_the_config_sets_the_batch_size_and_refuses_a_bad_one(tmp_path):
+    from onething.runtime.config import ConfigError, load_config
+
+    path = tmp_path / "runtime.yaml"
+    path.write_text("default: {adapter: simulate}\nbatch_size: 8\n", encoding="utf-8")
+    assert load_config(path).batch_size == 8
+    assert RuntimeConfig().batch_size == 64
+    path.write_text("default: {adapter: simulate}\nbatch_size: 0\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="0 is not a number of at least 1") as info:
+        load_config(path)
+    assert info.value.where.endswith("runtime.yaml:2:13")
+    path.write_text("batch_sise: 8\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="unknown key batch_sise") as info:
+        load_config(path)
+    assert info.value.hint == "did you mean batch_size?"

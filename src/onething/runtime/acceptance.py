@@ -190,7 +190,7 @@ def accept(store: Store, manifest: Manifest, answers: Mapping[str, Any], *, mate
     case_due, statutory_due = planned.case_due, planned.statutory_due
     rows = [dict(r, updated_at=now) for r in planned.rows]
     with store.write() as conn:
-        digest = _stored_manifest(conn, manifest, now)
+        digest = _stored_manifest(conn, manifest, now, store.stored_manifests)
         number = next_case_number(conn, case_prefix(manifest), today)
         case_id = conn.execute(_INSERT_CASE, {
             "number": number, "bundle_id": manifest.bundle.id, "manifest_hash": digest, "answers": dict(answers),
@@ -209,6 +209,7 @@ def accept(store: Store, manifest: Manifest, answers: Mapping[str, Any], *, mate
         append_event(conn, kind="case", actor=actor, at=now, case_number=number, to_status="accepted", data={
             "manifest": digest, "steps": {r["item"]: r["status"] for r in rows},
             "materials": dict(sorted(check.statuses.items()))})
+    store.stored_manifests.add(digest)  # committed: later cases under it need not look
     result.case_number, result.manifest_hash = number, digest
     result.due_on, result.statutory_due_on = (case_due.date if case_due else None), statutory_due
     result.steps = [{"item": r["item"], "department": r["department"], "stage": r["stage"], "status": r["status"],
@@ -323,7 +324,7 @@ def _default_calendar() -> WorkingCalendar:
     return _CALENDAR[0]
 
 
-def _stored_manifest(conn: Any, manifest: Manifest, now: Any) -> str:
+def _stored_manifest(conn: Any, manifest: Manifest, now: Any, stored: set[str]) -> str:
     """The manifest's hash, storing it if new; serialised once per manifest object.
 
     A window accepts thousands of cases under a handful of manifests: serialising one to
@@ -335,7 +336,7 @@ def _stored_manifest(conn: Any, manifest: Manifest, now: Any) -> str:
         if len(_DIGESTS) > 64:
             _DIGESTS.clear()
         known = _DIGESTS[id(manifest)] = (manifest, manifest_hash(manifest.to_json()))
-    if conn.execute(_MANIFEST_STORED, {"digest": known[1]}).first() is None:
+    if known[1] not in stored and conn.execute(_MANIFEST_STORED, {"digest": known[1]}).first() is None:
         put_manifest(conn, manifest, now)
     return known[1]
 

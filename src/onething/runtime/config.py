@@ -10,7 +10,7 @@
       tax: {adapter: python, callable: "taxbridge.adapters:handle"}
     lease_seconds: 60                     # a worker's claim on a step; renewed while it runs
     poll_seconds: 2                       # how often an idle worker looks again
-    batch_size: 32                        # ready steps a worker claims in one transaction
+    batch_size: 64                        # ready steps a worker claims in one transaction
     retry: {max_attempts: 5, backoff_seconds: 30, max_backoff_seconds: 3600}
     calendar: {overlays: [xinjiang, local/closures.yaml]}   # shipped region or a file
 
@@ -64,7 +64,7 @@ class RuntimeConfig:
     departments: dict[str, dict[str, Any]] = field(default_factory=dict)
     lease_seconds: float = 60.0
     poll_seconds: float = 2.0
-    batch_size: int = 32
+    batch_size: int = 64
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     overlays: list[str] = field(default_factory=list)
     path: str | None = None

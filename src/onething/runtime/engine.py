@@ -13,8 +13,10 @@ A worker works in batches of up to ``batch_size`` steps, in three moves:
    answer is dropped: the department saw the same idempotency key twice and can tell). The
    steps' moves, the dependents they unblock or skip (decided in Python from the plan,
    cached per manifest), the cases that finish, and every audit event (hash chain and head)
-   are written together in a few multi-row statements. Answers are also recorded every
-   third of a lease while a long batch runs.
+   are written together in a few multi-row statements — and, in the same transaction, the
+   next batch is claimed (as in 1: committed before any of its adapters is called), so a
+   busy worker commits once per batch. Answers are also recorded every third of a lease
+   while a long batch runs.
 
 Crash safety: a worker killed at any moment leaves either a committed claim (the lease then
 expires and another worker dispatches the step again, with the **same idempotency key**) or
@@ -166,47 +168,52 @@ class Worker:
     def claim_batch(self, limit: int) -> list[Claim]:
         """Claim up to ``limit`` steps (expired leases first, then the oldest ready ones) in one transaction."""
         with self.store.write() as conn:
-            now = self.store.clock.now()
-            claimed = claim_ready(conn, worker_id=self.worker_id, now=now, lease_until=now + self.lease, limit=limit)
-            if not claimed:
-                return []
-            case_ids = sorted({c.case_id for c in claimed})
-            case_rows = {r.id: (r.number, r.status, r.answers or {}, self._plan(conn, r.manifest_hash))
-                         for r in conn.execute(_CASES, {"ids": case_ids}).all()}
-            held: dict[int, dict[str, str]] = {cid: {} for cid in case_ids}
-            for case_id, material, status in conn.execute(_MATERIALS, {"ids": case_ids}).all():
-                held[case_id][material] = status
-            wanted = sorted({p for c in claimed for p in case_rows[c.case_id][3][1].before.get(c.item, ())})
-            upstream: dict[tuple[int, str], dict[str, Any]] = {}
-            if wanted:
-                for case_id, item, outputs in conn.execute(_UPSTREAM, {"ids": case_ids, "items": wanted}).all():
-                    upstream[(case_id, item)] = outputs or {}
-            moves = Moves(conn, actor=self.actor, at=now)
-            lease_until = now + self.lease
-            started: set[int] = set()
-            out = []
-            for c in claimed:
-                number, status, answers, (manifest, plan) = case_rows[c.case_id]
-                data: dict[str, Any] = {"attempt": c.attempts}
-                if c.before == "dispatched":
-                    data["lease_expired"] = c.previous_owner
-                moves.step(c.id, c.item, number, c.before, "dispatched", data=data, written=True)
-                if status == "accepted" and c.case_id not in started:
-                    moves.case(c.case_id, number, "accepted", "in_progress")
-                    started.add(c.case_id)
-                materials = held[c.case_id]
-                request = StepRequest(
-                    case=number, item=c.item, department=c.department, idempotency_key=c.idempotency_key,
-                    attempt=c.attempts, fields={k: answers[k] for k in plan.fields[c.item] if k in answers},
-                    materials={m: materials[m] for m in plan.materials[c.item] if m in materials},
-                    upstream={p: upstream[(c.case_id, p)] for p in sorted(plan.before[c.item])
-                              if (c.case_id, p) in upstream},
-                    outputs=list(plan.outputs[c.item]))
-                step = _Step(id=c.id, case_id=c.case_id, item=c.item, department=c.department, status="dispatched",
-                             attempts=c.attempts, idempotency_key=c.idempotency_key, lease_owner=self.worker_id,
-                             lease_expires_at=lease_until, retry_at=None, updated_at=now)
-                out.append(Claim(step, manifest, request))
-            moves.flush()
+            return self._claim_in(conn, limit)
+
+    def _claim_in(self, conn: Any, limit: int) -> list[Claim]:
+        if limit < 1:
+            return []
+        now = self.store.clock.now()
+        claimed = claim_ready(conn, worker_id=self.worker_id, now=now, lease_until=now + self.lease, limit=limit)
+        if not claimed:
+            return []
+        case_ids = sorted({c.case_id for c in claimed})
+        case_rows = {r.id: (r.number, r.status, r.answers or {}, self._plan(conn, r.manifest_hash))
+                     for r in conn.execute(_CASES, {"ids": case_ids}).all()}
+        held: dict[int, dict[str, str]] = {cid: {} for cid in case_ids}
+        for case_id, material, status in conn.execute(_MATERIALS, {"ids": case_ids}).all():
+            held[case_id][material] = status
+        wanted = sorted({p for c in claimed for p in case_rows[c.case_id][3][1].before.get(c.item, ())})
+        upstream: dict[tuple[int, str], dict[str, Any]] = {}
+        if wanted:
+            for case_id, item, outputs in conn.execute(_UPSTREAM, {"ids": case_ids, "items": wanted}).all():
+                upstream[(case_id, item)] = outputs or {}
+        moves = Moves(conn, actor=self.actor, at=now)
+        lease_until = now + self.lease
+        started: set[int] = set()
+        out = []
+        for c in claimed:
+            number, status, answers, (manifest, plan) = case_rows[c.case_id]
+            data: dict[str, Any] = {"attempt": c.attempts}
+            if c.before == "dispatched":
+                data["lease_expired"] = c.previous_owner
+            moves.step(c.id, c.item, number, c.before, "dispatched", data=data, written=True)
+            if status == "accepted" and c.case_id not in started:
+                moves.case(c.case_id, number, "accepted", "in_progress")
+                started.add(c.case_id)
+            materials = held[c.case_id]
+            request = StepRequest(
+                case=number, item=c.item, department=c.department, idempotency_key=c.idempotency_key,
+                attempt=c.attempts, fields={k: answers[k] for k in plan.fields[c.item] if k in answers},
+                materials={m: materials[m] for m in plan.materials[c.item] if m in materials},
+                upstream={p: upstream[(c.case_id, p)] for p in sorted(plan.before[c.item])
+                          if (c.case_id, p) in upstream},
+                outputs=list(plan.outputs[c.item]))
+            step = _Step(id=c.id, case_id=c.case_id, item=c.item, department=c.department, status="dispatched",
+                         attempts=c.attempts, idempotency_key=c.idempotency_key, lease_owner=self.worker_id,
+                         lease_expires_at=lease_until, retry_at=None, updated_at=now)
+            out.append(Claim(step, manifest, request))
+        moves.flush()
         return out
 
     # --- 2. call ---
@@ -218,8 +225,13 @@ class Worker:
 
     def carry_out(self, claims: list[Claim]) -> list[str | None]:
         """Call each claim's adapter in turn (the batch's leases renewed meanwhile) and record the
-        answers — every third of a lease while a long batch runs, and at its end. The new
-        statuses, in order (None: the lease was lost)."""
+        answers. The new statuses, in order (None: the lease was lost)."""
+        results, answered = self._call_all(claims)
+        return results + self.record_batch(answered)
+
+    def _call_all(self, claims: list[Claim]) -> tuple[list[str | None], list[tuple[Claim, Outcome]]]:
+        """The adapters' answers; those of a long batch are recorded every third of a lease (their
+        statuses come first), the rest returned for the caller to record."""
         results: list[str | None] = []
         answered: list[tuple[Claim, Outcome]] = []
         flushed = time.monotonic()
@@ -233,7 +245,7 @@ class Worker:
             except BaseException:
                 self.record_batch(answered)  # keep what was answered; the rest is re-dispatched after its lease
                 raise
-        return results + self.record_batch(answered)
+        return results, answered
 
     @contextmanager
     def _renewing(self, step_ids: list[int]) -> Iterator[None]:
@@ -266,19 +278,30 @@ class Worker:
         if not answered:
             return []
         with self.store.write() as conn:
-            now = self.store.clock.now()
-            states = load_cases(conn, [c.step.case_id for c, _o in answered],
-                                lambda digest: self._plan(conn, digest)[1])
-            moves = Moves(conn, actor=self.actor, at=now)
-            results: list[str | None] = []
-            for claim, outcome in answered:
-                case = states[claim.step.case_id]
-                step = case.steps[claim.step.item]
-                if step.status != "dispatched" or step.lease_owner != self.worker_id:
-                    results.append(None)
-                    continue
-                results.append(decide_outcome(moves, case, claim.step.item, outcome, retry=self.config.retry))
-            moves.flush()
+            return self._record_in(conn, answered)
+
+    def record_and_claim(self, answered: list[tuple[Claim, Outcome]], limit: int) -> tuple[list[str | None], list[Claim]]:
+        """:meth:`record_batch` and :meth:`claim_batch` in one transaction: the next batch's claims
+        are committed with this batch's outcomes, still before any of their adapters is called."""
+        with self.store.write() as conn:
+            return self._record_in(conn, answered), self._claim_in(conn, limit)
+
+    def _record_in(self, conn: Any, answered: list[tuple[Claim, Outcome]]) -> list[str | None]:
+        if not answered:
+            return []
+        now = self.store.clock.now()
+        states = load_cases(conn, [c.step.case_id for c, _o in answered],
+                            lambda digest: self._plan(conn, digest)[1])
+        moves = Moves(conn, actor=self.actor, at=now)
+        results: list[str | None] = []
+        for claim, outcome in answered:
+            case = states[claim.step.case_id]
+            step = case.steps[claim.step.item]
+            if step.status != "dispatched" or step.lease_owner != self.worker_id:
+                results.append(None)
+                continue
+            results.append(decide_outcome(moves, case, claim.step.item, outcome, retry=self.config.retry))
+        moves.flush()
         return results
 
     def run_one(self) -> str | None | bool:
@@ -309,10 +332,12 @@ class Worker:
     def _run(self, until_idle: bool, max_steps: int | None, stop: Callable[[], bool] | None) -> RunSummary:
         summary = RunSummary()
         batch = max(int(self.config.batch_size), 1)
+        claims: list[Claim] = []
         while max_steps is None or summary.steps < max_steps:
-            if stop is not None and stop():
-                break
-            claims = self.claim_batch(batch if max_steps is None else min(batch, max_steps - summary.steps))
+            if not claims:
+                if stop is not None and stop():
+                    break
+                claims = self.claim_batch(batch if max_steps is None else min(batch, max_steps - summary.steps))
             if not claims:
                 wake = self.next_wakeup()
                 if until_idle and wake is None:
@@ -324,7 +349,13 @@ class Worker:
                     wait = min(wait, max((wake - self.store.clock.now()).total_seconds(), 0.0) + 0.01)
                 wait_for_work(self.store, wait, self.sleep)
                 continue
-            for result in self.carry_out(claims):
+            results, answered = self._call_all(claims)
+            left = batch if max_steps is None else min(batch, max_steps - summary.steps - len(claims))
+            if left > 0 and not (stop is not None and stop()):
+                recorded, claims = self.record_and_claim(answered, left)  # one transaction per batch
+            else:
+                recorded, claims = self.record_batch(answered), []
+            for result in results + recorded:
                 summary.steps += 1
                 key = "lost_lease" if result is None else ("retry" if result == "ready" else str(result))
                 summary.outcomes[key] = summary.outcomes.get(key, 0) + 1
