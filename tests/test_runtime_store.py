@@ -29,8 +29,8 @@ from onething.runtime.store.tables import cases, manifests, metadata, steps
 
 
 @pytest.fixture
-def store(tmp_path):
-    with open_store(empty_store_file(tmp_path), clock=FixedClock(NOW)) as opened:
+def store(fresh_store_url):
+    with open_store(fresh_store_url, clock=FixedClock(NOW)) as opened:
         yield opened
 
 
@@ -50,8 +50,8 @@ def test_environment_and_plain_paths_choose_the_store(tmp_path):
     assert store_url("sqlite:///given.db", environ={"ONETHING_STORE": "other.db"}) == "sqlite:///given.db"
 
 
-def test_sqlite_settings_are_the_stated_ones(store, tmp_path):
-    with store.read() as conn:
+def test_sqlite_settings_are_the_stated_ones(tmp_path):
+    with open_store(empty_store_file(tmp_path)) as store, store.read() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
@@ -198,7 +198,7 @@ def _allocate(path: str, count: int, out: list[str] | None = None) -> list[str]:
 
 def test_case_numbers_are_unique_across_threads(store):
     results: list[str] = []
-    threads = [threading.Thread(target=_allocate, args=(store.where, 25, results)) for _ in range(4)]
+    threads = [threading.Thread(target=_allocate, args=(store.url, 25, results)) for _ in range(4)]
     for t in threads:
         t.start()
     for t in threads:
@@ -259,12 +259,15 @@ def test_the_migrations_render_for_postgresql_without_sqlite_only_sql():
         assert sqlite_only not in text
 
 
-def test_an_older_store_is_upgraded_when_opened_and_then_too_new_for_the_older_program(tmp_path, monkeypatch):
+def test_an_older_store_is_upgraded_when_opened_and_then_too_new_for_the_older_program(
+        tmp_path, monkeypatch, fresh_store_url):
     import shutil
+
+    from sqlalchemy import inspect
 
     from onething.runtime.store import migrate
 
-    path = empty_store_file(tmp_path)  # a store at 0002
+    path = fresh_store_url  # a store at 0002
     newer = tmp_path / "migrations"
     shutil.copytree(migrate.MIGRATIONS, newer, ignore=shutil.ignore_patterns("__pycache__"))
     (newer / "versions" / "0003_note.py").write_text(
@@ -279,6 +282,6 @@ def test_an_older_store_is_upgraded_when_opened_and_then_too_new_for_the_older_p
         with open_store(path) as upgraded, upgraded.read() as conn:
             assert upgraded.schema_version == "0003"
             assert MigrationContext.configure(conn).get_current_revision() == "0003"
-            assert "note" in [c[1] for c in conn.exec_driver_sql("PRAGMA table_info(cases)")]
+            assert "note" in [c["name"] for c in inspect(conn).get_columns("cases")]
     with pytest.raises(StoreTooNew, match="schema version 0003, newer than this program's 0002"):
         open_store(path)

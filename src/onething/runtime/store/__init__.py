@@ -30,6 +30,12 @@ from onething.runtime.clock import Clock, SystemClock
 from onething.runtime.errors import StoreError, StoreNotFound
 from onething.runtime.store.location import STORE_ENV, find_project_root, store_url
 from onething.runtime.store.migrate import ensure_schema, foreign_store
+from onething.runtime.store.postgres import (
+    configure_postgres,
+    postgres_engine_options,
+    postgres_error,
+    postgres_url,
+)
 from onething.runtime.store.tables import APPLICATION
 
 __all__ = ["STORE_ENV", "Store", "StoreError", "find_project_root", "open_store", "store_url"]
@@ -46,6 +52,8 @@ class Store:
         self.where = where
         self.clock = clock
         self.schema_version = schema_version
+        self.url = where
+        """The URL to open this store again (with its password: never print it; print ``where``)."""
 
     @property
     def dialect(self) -> str:
@@ -89,7 +97,11 @@ def open_store(url: str | None = None, *, root: Path | None = None, clock: Clock
         raise StoreError(_("{url} is not a store URL").format(url=chosen),
                          _("give a file path or a URL like sqlite:///cases.db or postgresql://host/db")) from None
     where = parsed.render_as_string(hide_password=True)
+    if parsed.get_backend_name() in ("postgresql", "postgres"):
+        parsed = postgres_url(parsed)
     options: dict[str, Any] = {}
+    if parsed.get_backend_name() == "postgresql":
+        options.update(postgres_engine_options())
     if parsed.get_backend_name() == "sqlite":
         where = _prepare_sqlite_file(parsed.database, create)
         options["connect_args"] = {"timeout": BUSY_TIMEOUT_S}
@@ -100,7 +112,10 @@ def open_store(url: str | None = None, *, root: Path | None = None, clock: Clock
                          _("install the database driver for this URL")) from None
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine, synchronous.upper())
+    elif engine.dialect.name == "postgresql":
+        configure_postgres(engine)
     store = Store(engine, where, clock, "")
+    store.url = chosen
     try:
         with store.write() as conn:
             store.schema_version = ensure_schema(conn, where, clock.now())
@@ -188,6 +203,8 @@ def _translated(where: str) -> Iterator[None]:
 
 
 def _store_error(error: exc.DBAPIError, where: str) -> StoreError:
+    if error.connection_invalidated or _is_postgres_error(error):
+        return postgres_error(error.orig, where, invalidated=error.connection_invalidated)
     text = str(error.orig).lower()
     if "not a database" in text or "malformed" in text or "encrypted" in text:
         return StoreError(_("the store file is corrupted or is not a SQLite database"),
@@ -199,3 +216,7 @@ def _store_error(error: exc.DBAPIError, where: str) -> StoreError:
         return StoreError(_("the store cannot be opened for writing: {reason}").format(reason=error.orig),
                           _("check the file's permissions and that its folder exists"), where)
     return StoreError(_("the store failed: {reason}").format(reason=error.orig), None, where)
+
+
+def _is_postgres_error(error: exc.DBAPIError) -> bool:
+    return type(error.orig).__module__.split(".")[0] in ("psycopg", "psycopg2")

@@ -1,0 +1,110 @@
+"""PostgreSQL as the case store: the URL, the engine's settings, and its errors in words.
+
+``postgresql://user:password@host:port/database`` (or ``postgres://``) is served by psycopg 3
+(SQLAlchemy's ``postgresql+psycopg``); a URL naming another driver is used as given.
+Settings, stated:
+
+- every pooled connection is checked before use (``pool_pre_ping``): after a failover or a
+  server restart a worker gets a new connection instead of a dead one;
+- connecting gives up after ``CONNECT_TIMEOUT_S`` seconds (an unreachable host is an error,
+  not a hang);
+- write transactions are READ COMMITTED and take row locks (``SELECT … FOR UPDATE``, and
+  ``FOR UPDATE SKIP LOCKED`` to claim steps); read transactions are REPEATABLE READ, READ ONLY
+  — one consistent snapshot, as on SQLite.
+
+Which errors are *transient* (the connection was lost, the server is shutting down or
+restarting, a deadlock or a serialisation failure was detected): the transaction did not
+commit — or, if the connection broke during COMMIT, may have — and the caller may retry it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import Connection, Engine, event
+from sqlalchemy.engine import URL
+
+from onething.dsl.i18n import _
+from onething.runtime.errors import StoreError, StoreUnavailable
+
+_SERVER_FAILED = re.compile(r'^connection to server at "[^"]*"(?: \([^)]*\))?, port \d+ failed: ')
+CONNECT_TIMEOUT_S = 10
+DRIVER = "postgresql+psycopg"
+
+# SQLSTATE classes and codes after which a transaction may simply be tried again
+_TRANSIENT_STATES = ("08",          # connection exception
+                     "57P01",       # admin_shutdown (pg_ctl stop/restart -m fast)
+                     "57P02",       # crash_shutdown
+                     "57P03",       # cannot_connect_now (starting up, or a standby being promoted)
+                     "40001",       # serialization_failure
+                     "40P01",       # deadlock_detected
+                     "25006")       # read_only_sql_transaction (a failover reached a standby)
+_TRANSIENT_TEXT = ("server closed the connection", "connection is closed", "connection refused",
+                   "terminating connection", "the database system is shutting down",
+                   "the database system is starting up", "consuming input failed", "connection timeout",
+                   "ssl connection has been closed", "could not receive data", "could not send data",
+                   "connection is lost", "deadlock detected", "could not serialize")
+
+
+def postgres_url(url: URL) -> URL:
+    """``postgresql://`` and ``postgres://`` mean psycopg 3; an explicit driver is kept."""
+    if url.drivername in ("postgresql", "postgres"):
+        return url.set(drivername=DRIVER)
+    return url
+
+
+def postgres_engine_options() -> dict[str, Any]:
+    return {"pool_pre_ping": True,
+            "connect_args": {"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "onething"}}
+
+
+def configure_postgres(engine: Engine) -> None:
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        if not conn.get_execution_options().get("onething_write", False):
+            conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+
+
+def sqlstate(error: BaseException) -> str | None:
+    return getattr(error, "sqlstate", None)
+
+
+def is_transient(error: BaseException) -> bool:
+    """The transaction failed for a reason a retry may cure (lost connection, restart, deadlock)."""
+    state = sqlstate(error) or ""
+    if state and any(state.startswith(s) for s in _TRANSIENT_STATES):
+        return True
+    text = str(error).lower()
+    return any(t in text for t in _TRANSIENT_TEXT)
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().removeprefix("connection failed: ")
+    text = _SERVER_FAILED.sub("", text).removeprefix("FATAL:").strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def postgres_error(error: BaseException, where: str, *, invalidated: bool = False) -> StoreError:
+    """A database error in words: unreachable, wrong password, no such database, lost, or failed."""
+    text = str(error).lower()
+    reason = _first_line(error)
+    if "password authentication failed" in text or "no password supplied" in text:
+        return StoreError(_("the database server refused the login: wrong user name or password"),
+                          _("check the user and password in the store URL (or in ~/.pgpass)"), where)
+    if "does not exist" in text and "database" in text:
+        return StoreError(_("the database does not exist on the server: {reason}").format(reason=reason),
+                          _("create it (createdb NAME, owned by the store's user), then run onething store migrate"),
+                          where)
+    if "permission denied" in text or sqlstate(error) == "42501":
+        return StoreError(_("the database user may not do this: {reason}").format(reason=reason),
+                          _("grant the store's user the rights to create and change its tables"), where)
+    if "connection refused" in text or "could not connect" in text or "timeout expired" in text \
+            or "could not translate host name" in text or "name or service not known" in text \
+            or ("connection to server" in text and "failed" in text):
+        return StoreUnavailable(_("cannot reach the database server: {reason}").format(reason=reason),
+                                _("check that the server runs and the host and port in the store URL"), where)
+    if invalidated or is_transient(error):
+        return StoreUnavailable(_("the connection to the store was lost: {reason}").format(reason=reason),
+                                _("the server may be restarting or failing over; try again"), where)
+    return StoreError(_("the store failed: {reason}").format(reason=reason), None, where)
