@@ -115,13 +115,19 @@ class PostgresServer:
         """Run one statement outside a transaction (CREATE/DROP DATABASE) on the maintenance database."""
         import psycopg
 
-        with psycopg.connect(self.url().replace("postgresql://", "postgresql://", 1), autocommit=True) as conn:
+        with psycopg.connect(self.url(), autocommit=True) as conn:
             conn.execute(sql)
 
     def fresh_database(self, template: str = TEMPLATE) -> str:
         """A new database copied from ``template``; returns its URL."""
         name = f"t{next(self._names)}"
         self.admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        return self.url(name)
+
+    def empty_database(self) -> str:
+        """A new database without any table; returns its URL."""
+        name = f"t{next(self._names)}"
+        self.admin(f'CREATE DATABASE "{name}"')
         return self.url(name)
 
     def prepare_template(self) -> None:

@@ -4,8 +4,8 @@ supplement, withdraw, deliver, evaluate, audit, demo — errors as messages, per
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 
 import pytest
 from click.testing import CliRunner

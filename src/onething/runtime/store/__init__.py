@@ -29,7 +29,7 @@ from onething.dsl.i18n import _
 from onething.runtime.clock import Clock, SystemClock
 from onething.runtime.errors import StoreError, StoreNotFound
 from onething.runtime.store.location import STORE_ENV, find_project_root, store_url
-from onething.runtime.store.migrate import ensure_schema, foreign_store
+from onething.runtime.store.migrate import SchemaStatus, ensure_schema, foreign_store, schema_status
 from onething.runtime.store.postgres import (
     configure_postgres,
     postgres_engine_options,
@@ -73,6 +73,11 @@ class Store:
         with _translated(self.where), self.engine.connect() as conn, conn.begin():
             yield conn
 
+    def schema_status(self) -> SchemaStatus:
+        """The schema's version against this program's and the migrations pending; changes nothing."""
+        with self.read() as conn:
+            return schema_status(conn, self.where)
+
     def close(self) -> None:
         self.engine.dispose()
 
@@ -84,9 +89,13 @@ class Store:
 
 
 def open_store(url: str | None = None, *, root: Path | None = None, clock: Clock | None = None,
-               synchronous: str = "NORMAL", create: bool = True,
+               synchronous: str = "NORMAL", create: bool = True, migrate: bool = True,
                environ: Mapping[str, str] | None = None) -> Store:
-    """Open (and if need be create or upgrade) the store at ``url``, ``ONETHING_STORE`` or the default."""
+    """Open (and if need be create or upgrade) the store at ``url``, ``ONETHING_STORE`` or the default.
+
+    With ``migrate=False`` the schema is only read, never created or upgraded (``store status``,
+    ``work --health``): ``store.schema_status()`` says where it stands.
+    """
     clock = clock or SystemClock()
     if synchronous.upper() not in SYNCHRONOUS:
         raise ValueError(f"synchronous must be one of {', '.join(SYNCHRONOUS)}, not {synchronous!r}")
@@ -117,8 +126,11 @@ def open_store(url: str | None = None, *, root: Path | None = None, clock: Clock
     store = Store(engine, where, clock, "")
     store.url = chosen
     try:
-        with store.write() as conn:
-            store.schema_version = ensure_schema(conn, where, clock.now())
+        if migrate:
+            with store.write() as conn:
+                store.schema_version = ensure_schema(conn, where, clock.now())
+        else:
+            store.schema_version = store.schema_status().version or ""
     except BaseException:
         engine.dispose()
         raise
