@@ -29,6 +29,11 @@ def status_cmd(store_url: str | None, fmt: str) -> None:
 
     Exits 0 when the store could be read (whatever its version), 1 when it cannot be reached
     or is not a case store.
+
+    \b
+    Examples:
+      onething store status --store postgresql://onething@db.example/cases
+      onething store status --format json
     """
     from onething.runtime.store import open_store
 
@@ -61,6 +66,11 @@ def migrate_cmd(as_sql: bool, store_url: str | None, fmt: str) -> None:
     In one transaction: on failure nothing is changed. Safe to run from several machines at
     once (on PostgreSQL an advisory lock lets one upgrade while the others wait). A store
     written by a newer onething is refused and left untouched.
+
+    \b
+    Examples:
+      onething store migrate --store postgresql://onething@db.example/cases
+      onething store migrate --sql --store postgresql://db.example/cases > schema.sql
     """
     if as_sql:
         _print_sql(store_url)
