@@ -17,7 +17,7 @@ processes never both read a value and then race to update it.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ from onething.runtime.store.location import STORE_ENV, find_project_root, store_
 from onething.runtime.store.migrate import SchemaStatus, ensure_schema, foreign_store, schema_status
 from onething.runtime.store.postgres import (
     configure_postgres,
+    notify_ready,
     postgres_engine_options,
     postgres_error,
     postgres_url,
@@ -41,6 +42,8 @@ from onething.runtime.store.tables import APPLICATION
 __all__ = ["STORE_ENV", "Store", "StoreError", "find_project_root", "open_store", "store_url"]
 
 SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
+APPENDED_EVENTS = "onething_appended_events"
+"""``conn.info`` key: the audit events appended in the current write transaction."""
 BUSY_TIMEOUT_S = 30.0
 
 
@@ -53,6 +56,8 @@ class Store:
         self.clock = clock
         self.schema_version = schema_version
         self.url = where
+        self.on_commit: list[Callable[[list[Any]], None]] = []
+        """Called after each committed write transaction with the audit events it appended."""
         """The URL to open this store again (with its password: never print it; print ``where``)."""
 
     @property
@@ -61,11 +66,26 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        """One write transaction: committed when the block ends, rolled back if it raises."""
+        """One write transaction: committed when the block ends, rolled back if it raises.
+
+        The audit events appended inside it are handed to ``on_commit`` listeners after the
+        commit (never for a rolled-back transaction): the transition log. On PostgreSQL a
+        transaction that made a step ready also sends ``NOTIFY`` (delivered at commit) to wake
+        idle workers.
+        """
+        appended: list[Any] = []
         with _translated(self.where), self.engine.connect() as conn:
             conn = conn.execution_options(onething_write=True)
-            with conn.begin():
-                yield conn
+            conn.info[APPENDED_EVENTS] = appended
+            try:
+                with conn.begin():
+                    yield conn
+                    if self.dialect == "postgresql" and any(e.to_status == "ready" for e in appended):
+                        notify_ready(conn)
+            finally:
+                conn.info.pop(APPENDED_EVENTS, None)
+        for listener in self.on_commit:
+            listener(appended)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

@@ -108,3 +108,12 @@ def postgres_error(error: BaseException, where: str, *, invalidated: bool = Fals
         return StoreUnavailable(_("the connection to the store was lost: {reason}").format(reason=reason),
                                 _("the server may be restarting or failing over; try again"), where)
     return StoreError(_("the store failed: {reason}").format(reason=reason), None, where)
+
+
+READY_CHANNEL = "onething_ready"
+"""The NOTIFY channel on which a committed transaction that made a step ready wakes idle workers."""
+
+
+def notify_ready(conn: Connection) -> None:
+    """Queue a wake-up for idle workers; PostgreSQL delivers it when (and only if) the transaction commits."""
+    conn.exec_driver_sql(f"NOTIFY {READY_CHANNEL}")
