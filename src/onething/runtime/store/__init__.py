@@ -42,6 +42,8 @@ from onething.runtime.store.tables import APPLICATION
 __all__ = ["STORE_ENV", "Store", "StoreError", "find_project_root", "open_store", "store_url"]
 
 SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
+WAKING = frozenset({"ready", "accepted"})
+"""A transaction that moved a step to ready or accepted a case (its first steps are ready) wakes idle workers."""
 APPENDED_EVENTS = "onething_appended_events"
 """``conn.info`` key: the audit events appended in the current write transaction."""
 BUSY_TIMEOUT_S = 30.0
@@ -70,7 +72,7 @@ class Store:
 
         The audit events appended inside it are handed to ``on_commit`` listeners after the
         commit (never for a rolled-back transaction): the transition log. On PostgreSQL a
-        transaction that made a step ready also sends ``NOTIFY`` (delivered at commit) to wake
+        transaction that made a step ready (or accepted a case) also sends ``NOTIFY`` (delivered at commit) to wake
         idle workers.
         """
         appended: list[Any] = []
@@ -80,7 +82,7 @@ class Store:
             try:
                 with conn.begin():
                     yield conn
-                    if self.dialect == "postgresql" and any(e.to_status == "ready" for e in appended):
+                    if self.dialect == "postgresql" and any(e.to_status in WAKING for e in appended):
                         notify_ready(conn)
             finally:
                 conn.info.pop(APPENDED_EVENTS, None)
