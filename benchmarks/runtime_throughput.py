@@ -1,6 +1,7 @@
 """Runtime throughput: birth cases submitted through the Python API and run to completion.
 
-    python benchmarks/runtime_throughput.py [--cases 10000] [--workers 1] [--peer PYTHON]
+    python benchmarks/runtime_throughput.py [--cases 10000] [--workers 1[,2,4]] [--peer PYTHON]
+                                            [--store postgresql://… | --start-postgres]
 
 Four distinct answer sets (so a manifest is compiled once per selection and stored once by
 hash) are submitted round-robin with ``acceptance.accept``; then ``--workers`` engine workers
@@ -13,6 +14,15 @@ ratios measured in the same run:
 - to the *peer*: SpiffWorkflow 3.2 running the birth plan with its state persisted after every
   task (``../shared/peer/spiff_bench.py N durable``), when ``--peer`` names a Python that has
   SpiffWorkflow installed (its own virtual environment, not a dependency of onething).
+
+With ``--store postgresql://…`` (a database of its own: the benchmark adds cases to it) or
+``--start-postgres`` (a private server started for the run with tests/postgres_server.py,
+durable settings: fsync and synchronous_commit on), the store is PostgreSQL and the floor is
+PostgreSQL committing one row per transaction with the same settings, through psycopg. Each
+worker count in ``--workers 1,2,4`` is one round: ``--cases`` new cases accepted, then run by
+that many worker processes. The workers count their transactions and statements (SQLAlchemy
+engine events: ``begin`` and ``before_cursor_execute``; an executemany is one statement),
+reported per step transition.
 
 Nothing is asserted; the figures go in benchmarks/README.md.
 """
@@ -64,15 +74,50 @@ def _manifests(folder: Path):
     return out
 
 
-def _work(store_path: str, name: str) -> int:
+def _work(store_path: str, name: str) -> tuple[int, int, int]:
+    """One worker process until idle: (steps, transactions, statements)."""
+    from sqlalchemy import event
+
     from onething.runtime.config import RuntimeConfig
     from onething.runtime.engine import Worker
     from onething.runtime.store import open_store
 
+    counts = {"transactions": 0, "statements": 0}
+
+    def began(*_args: object) -> None:
+        counts["transactions"] += 1
+
+    def executed(*_args: object) -> None:
+        counts["statements"] += 1
+
     with open_store(store_path) as store:
+        event.listen(store.engine, "begin", began)
+        event.listen(store.engine, "before_cursor_execute", executed)
         worker = Worker(store, RuntimeConfig(default={"adapter": "simulate"}, poll_seconds=0.05),
                         worker_id=name, heartbeat=True)
-        return worker.run(until_idle=True).steps
+        steps = worker.run(until_idle=True).steps
+    return steps, counts["transactions"], counts["statements"]
+
+
+def postgres_floor(url: str, transitions: int) -> float:
+    """Seconds for ``transitions`` one-row transactions on the same PostgreSQL database (psycopg)."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(conninfo) as db:
+        db.execute("DROP TABLE IF EXISTS bench_floor")
+        db.execute("CREATE TABLE bench_floor(id bigserial PRIMARY KEY, step integer, status text, at timestamp)")
+        db.commit()
+        start = time.perf_counter()
+        for i in range(transitions):
+            db.execute("INSERT INTO bench_floor(step, status, at) VALUES (%s, %s, %s)",
+                       (i // 4, "done", "2026-12-01T00:00:00"))
+            db.commit()
+        seconds = time.perf_counter() - start
+        db.execute("DROP TABLE bench_floor")
+        db.commit()
+    return seconds
 
 
 def floor(transitions: int, folder: Path) -> float:
@@ -91,69 +136,108 @@ def floor(transitions: int, folder: Path) -> float:
     return seconds
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--cases", type=int, default=10_000)
-    parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--peer", metavar="PYTHON", help="a Python with SpiffWorkflow 3.2 installed")
-    parser.add_argument("--peer-cases", type=int, default=500)
-    args = parser.parse_args()
+def _round(store_url: str, variants: list, cases: int, workers: int) -> dict:
+    """Accept ``cases`` new cases, run them with ``workers`` processes; the figures of this round."""
+    from sqlalchemy import func, select
 
     from onething.runtime.acceptance import accept
     from onething.runtime.store import open_store
     from onething.runtime.store.tables import events
 
-    folder = Path(tempfile.mkdtemp(prefix="onething-throughput-"))
-    store_path = str(folder / "cases.db")
-    variants = _manifests(folder)
-    with open_store(store_path) as store:
+    with open_store(store_url) as store:
+        with store.read() as conn:
+            first = conn.execute(select(func.count()).select_from(events)).scalar() or 0
         start = time.perf_counter()
-        for n in range(args.cases):
+        numbers = []
+        for n in range(cases):
             manifest, answers, handed = variants[n % len(variants)]
-            assert accept(store, manifest, answers, materials=handed, actor="bench").accepted
+            result = accept(store, manifest, answers, materials=handed, actor="bench")
+            assert result.accepted
+            numbers.append(result.case_number)
         submit_s = time.perf_counter() - start
         with store.read() as conn:
-            before = conn.execute(events.select().with_only_columns(events.c.seq).order_by(events.c.seq.desc())
-                                  .limit(1)).scalar() or 0
+            before = conn.execute(select(func.max(events.c.seq))).scalar() or 0
     start = time.perf_counter()
-    if args.workers == 1:
-        steps = _work(store_path, "w0")
+    if workers == 1:
+        runs = [_work(store_url, "w0")]
     else:
         ctx = multiprocessing.get_context("spawn")
-        with ctx.Pool(args.workers) as pool:
-            steps = sum(pool.starmap(_work, [(store_path, f"w{i}") for i in range(args.workers)]))
+        with ctx.Pool(workers) as pool:
+            runs = pool.starmap(_work, [(store_url, f"w{i}") for i in range(workers)])
     run_s = time.perf_counter() - start
-    from sqlalchemy import func, select
+    from onething.runtime.store.tables import cases as cases_table
 
-    from onething.runtime.store.tables import cases
-
-    with open_store(store_path) as store, store.read() as conn:
+    with open_store(store_url) as store, store.read() as conn:
         transitions = conn.execute(select(func.count()).select_from(events).where(
             events.c.seq > before, events.c.kind == "step")).scalar()
-        statuses = dict(conn.execute(select(cases.c.status, func.count()).group_by(cases.c.status)).all())
-    floor_s = floor(transitions, folder)
-    result = {
-        "cases": args.cases, "workers": args.workers, "steps": steps, "step_transitions": transitions,
-        "statuses": statuses,
-        "submit_cases_per_s": round(args.cases / submit_s, 1),
-        "run_cases_per_s": round(args.cases / run_s, 1),
-        "end_to_end_cases_per_s": round(args.cases / (submit_s + run_s), 1),
+        statuses = dict(conn.execute(select(cases_table.c.status, func.count())
+                                     .where(cases_table.c.number.in_(numbers)).group_by(cases_table.c.status)).all())
+    steps = sum(r[0] for r in runs)
+    transactions = sum(r[1] for r in runs)
+    statements = sum(r[2] for r in runs)
+    del first
+    return {
+        "workers": workers, "cases": cases, "steps": steps, "step_transitions": transitions, "statuses": statuses,
+        "submit_cases_per_s": round(cases / submit_s, 1),
+        "run_cases_per_s": round(cases / run_s, 1),
+        "end_to_end_cases_per_s": round(cases / (submit_s + run_s), 1),
         "step_transitions_per_s": round(transitions / run_s, 1),
-        "floor_transitions_per_s": round(transitions / floor_s, 1),
-        "ratio_to_floor": round(run_s / floor_s, 2),
-        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "transactions_per_step_transition": round(transactions / transitions, 2),
+        "statements_per_step_transition": round(statements / transitions, 2),
+        "run_s": run_s,
     }
-    if args.peer:
-        proc = subprocess.run([args.peer, str(PEER), str(args.peer_cases), "durable"], capture_output=True,
-                              text=True, check=True)
-        peer = json.loads(proc.stdout.strip().splitlines()[-1])
-        result["peer"] = peer
-        result["ratio_to_peer"] = round(result["end_to_end_cases_per_s"] / peer["cases_per_s"], 2)
-    print(json.dumps(result, ensure_ascii=False, indent=2))
-    if os.environ.get("KEEP") is None:
-        import shutil
 
-        shutil.rmtree(folder, ignore_errors=True)
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cases", type=int, default=10_000)
+    parser.add_argument("--workers", default="1", help="worker processes, or a list of counts: 1,2,4")
+    parser.add_argument("--store", metavar="URL", help="a store URL (default: a new SQLite file)")
+    parser.add_argument("--start-postgres", action="store_true",
+                        help="start a private PostgreSQL server for the run (tests/postgres_server.py)")
+    parser.add_argument("--peer", metavar="PYTHON", help="a Python with SpiffWorkflow 3.2 installed")
+    parser.add_argument("--peer-cases", type=int, default=500)
+    args = parser.parse_args()
+    counts = [int(w) for w in args.workers.split(",")]
+
+    folder = Path(tempfile.mkdtemp(prefix="onething-throughput-"))
+    server = None
+    store_url = args.store or str(folder / "cases.db")
+    if args.start_postgres:
+        sys.path.insert(0, str(ROOT / "tests"))
+        from postgres_server import PostgresServer
+
+        server = PostgresServer(durable=True)
+        server.admin('CREATE DATABASE "bench"')
+        store_url = server.url("bench")
+    try:
+        from onething.runtime.store import open_store
+
+        with open_store(store_url) as store:
+            dialect = store.dialect
+        variants = _manifests(folder)
+        rounds = [_round(store_url, variants, args.cases, w) for w in counts]
+        most = max(r["step_transitions"] for r in rounds)
+        floor_s = postgres_floor(store_url, most) if dialect == "postgresql" else floor(most, folder)
+        floor_rate = most / floor_s
+        for r in rounds:
+            r["ratio_to_floor"] = round(r.pop("run_s") / (r["step_transitions"] / floor_rate), 2)
+        result = {"store": dialect, "floor_transitions_per_s": round(floor_rate, 1), "rounds": rounds,
+                  "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+        if args.peer:
+            proc = subprocess.run([args.peer, str(PEER), str(args.peer_cases), "durable"], capture_output=True,
+                                  text=True, check=True)
+            peer = json.loads(proc.stdout.strip().splitlines()[-1])
+            result["peer"] = peer
+            result["ratio_to_peer"] = round(rounds[0]["end_to_end_cases_per_s"] / peer["cases_per_s"], 2)
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    finally:
+        if server is not None:
+            server.stop()
+        if os.environ.get("KEEP") is None:
+            import shutil
+
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

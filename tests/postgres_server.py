@@ -61,7 +61,8 @@ def _server_user() -> str | None:
 class PostgresServer:
     """One cluster in a temporary folder; ``url(db)`` gives a SQLAlchemy URL for one of its databases."""
 
-    def __init__(self) -> None:
+    def __init__(self, durable: bool = False) -> None:
+        self.durable = durable
         binaries = find_binaries()
         if binaries is None:
             raise RuntimeError("PostgreSQL is not installed (no initdb on PATH or in /usr/lib/postgresql/*/bin); "
@@ -92,8 +93,9 @@ class PostgresServer:
         return result
 
     def _options(self) -> str:
+        fast = "" if self.durable else "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
         return (f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.home} "
-                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+                f"{fast}-c max_connections=200")
 
     def start(self) -> None:
         self._run("pg_ctl", "start", "-D", str(self.data), "-w", "-t", "60", "-l", str(self.home / "server.log"),

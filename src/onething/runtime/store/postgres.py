@@ -4,8 +4,10 @@
 (SQLAlchemy's ``postgresql+psycopg``); a URL naming another driver is used as given.
 Settings, stated:
 
-- every pooled connection is checked before use (``pool_pre_ping``): after a failover or a
-  server restart a worker gets a new connection instead of a dead one;
+- pooled connections are not pinged before each use (that would be one more round trip per
+  transaction): a transaction that meets a dead connection (after a restart or a failover)
+  fails as *transient*, SQLAlchemy discards the pool's connections, and the caller retries
+  on a new one (the engine does: ``Worker.run``);
 - connecting gives up after ``CONNECT_TIMEOUT_S`` seconds (an unreachable host is an error,
   not a hang);
 - write transactions are READ COMMITTED and take row locks (``SELECT … FOR UPDATE``, and
@@ -55,8 +57,7 @@ def postgres_url(url: URL) -> URL:
 
 
 def postgres_engine_options() -> dict[str, Any]:
-    return {"pool_pre_ping": True,
-            "connect_args": {"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "onething"}}
+    return {"connect_args": {"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "onething"}}
 
 
 def configure_postgres(engine: Engine) -> None:
