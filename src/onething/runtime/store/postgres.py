@@ -21,6 +21,7 @@ commit — or, if the connection broke during COMMIT, may have — and the calle
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Any
 
@@ -118,3 +119,42 @@ READY_CHANNEL = "onething_ready"
 def notify_ready(conn: Connection) -> None:
     """Queue a wake-up for idle workers; PostgreSQL delivers it when (and only if) the transaction commits."""
     conn.exec_driver_sql(f"NOTIFY {READY_CHANNEL}")
+
+
+def sequence_name(prefix: str) -> str:
+    """The sequence numbering ``prefix``'s cases (a digest: prefixes may be longer than a name may be)."""
+    return "case_number_" + hashlib.sha256(prefix.encode("utf-8")).hexdigest()[:20]
+
+
+def sequence_case_number(conn: Connection, prefix: str, stamp: str) -> int:
+    """The day's next case number for ``prefix`` from a PostgreSQL sequence, in the caller's write transaction.
+
+    One sequence per prefix, never reset: ``case_sequences.last`` holds, for each prefix and
+    day, the sequence's value just before the day's first number, so a number is
+    ``nextval - that``. Only the day's first acceptance writes (the day's row); every later
+    one reads it and takes ``nextval``, which never waits for another transaction — unlike a
+    counter row, whose lock is held until the acceptance commits. The price: a rolled-back
+    acceptance (or two racing to start the day) leaves a gap. Numbers stay unique and
+    increasing within the day.
+    """
+    from sqlalchemy import exc, select
+
+    from onething.runtime.store.tables import case_sequences
+
+    key = (case_sequences.c.prefix == prefix) & (case_sequences.c.day == stamp)
+    name = sequence_name(prefix)
+    base = conn.execute(select(case_sequences.c.last).where(key)).scalar()
+    if base is None:
+        try:
+            with conn.begin_nested():
+                conn.exec_driver_sql(f'CREATE SEQUENCE IF NOT EXISTS "{name}" AS bigint')
+        except (exc.IntegrityError, exc.ProgrammingError):
+            pass  # another transaction created it at the same moment
+        try:
+            with conn.begin_nested():
+                first = conn.exec_driver_sql(f"SELECT nextval('\"{name}\"')").scalar_one()
+                conn.execute(case_sequences.insert().values(prefix=prefix, day=stamp, last=first - 1))
+            return 1
+        except exc.IntegrityError:  # another transaction started the day first (and has committed)
+            base = conn.execute(select(case_sequences.c.last).where(key)).scalar_one()
+    return int(conn.exec_driver_sql(f"SELECT nextval('\"{name}\"')").scalar_one()) - int(base)
