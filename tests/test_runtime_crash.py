@@ -79,7 +79,12 @@ def _check(store_url: str, ledger: list[dict], n_cases: int) -> dict[tuple[str, 
         stored = {(r.number, r.item): r.idempotency_key for r in conn.execute(
             select(cases.c.number, steps.c.item, steps.c.idempotency_key).join(cases, cases.c.id == steps.c.case_id))}
         assert verify_chain(conn).ok
+        case_moves = Counter(conn.execute(select(events.c.case_number, events.c.from_status, events.c.to_status)
+                                          .where(events.c.kind == "case")).all())
     assert statuses == {"completed": n_cases}  # every case finished
+    # each case moved once into progress and once to completed: concurrent claims did not both move it
+    assert Counter((frm, to) for (_n, frm, to) in case_moves.elements()) == {
+        (None, "accepted"): n_cases, ("accepted", "in_progress"): n_cases, ("in_progress", "completed"): n_cases}
     assert set(keys) == set(stored)  # every step ran
     assert all(found == {stored[step]} for step, found in keys.items())  # under exactly one key: its own
     return keys

@@ -106,6 +106,9 @@ def postgres_error(error: BaseException, where: str, *, invalidated: bool = Fals
             or ("connection to server" in text and "failed" in text):
         return StoreUnavailable(_("cannot reach the database server: {reason}").format(reason=reason),
                                 _("check that the server runs and the host and port in the store URL"), where)
+    if sqlstate(error) in ("40P01", "40001"):
+        return StoreUnavailable(_("the store was busy: this transaction collided with another and was undone"),
+                                _("try again"), where)
     if invalidated or is_transient(error):
         return StoreUnavailable(_("the connection to the store was lost: {reason}").format(reason=reason),
                                 _("the server may be restarting or failing over; try again"), where)
