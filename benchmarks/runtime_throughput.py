@@ -22,7 +22,8 @@ PostgreSQL committing one row per transaction with the same settings, through ps
 worker count in ``--workers 1,2,4`` is one round: ``--cases`` new cases accepted, then run by
 that many worker processes. The workers count their transactions and statements (SQLAlchemy
 engine events: ``begin`` and ``before_cursor_execute``; an executemany is one statement),
-reported per step transition.
+reported per step transition, with the workers' own CPU time per step transition (what a
+core spends in Python per transition: with the database on the same cores, what limits).
 
 Nothing is asserted; the figures go in benchmarks/README.md.
 """
@@ -74,8 +75,8 @@ def _manifests(folder: Path):
     return out
 
 
-def _work(store_path: str, name: str) -> tuple[int, int, int]:
-    """One worker process until idle: (steps, transactions, statements)."""
+def _work(store_path: str, name: str) -> tuple[int, int, int, float]:
+    """One worker process until idle: (steps, transactions, statements, CPU seconds of this process)."""
     from sqlalchemy import event
 
     from onething.runtime.config import RuntimeConfig
@@ -95,8 +96,10 @@ def _work(store_path: str, name: str) -> tuple[int, int, int]:
         event.listen(store.engine, "before_cursor_execute", executed)
         worker = Worker(store, RuntimeConfig(default={"adapter": "simulate"}, poll_seconds=0.05),
                         worker_id=name, heartbeat=True)
+        cpu = time.process_time()
         steps = worker.run(until_idle=True).steps
-    return steps, counts["transactions"], counts["statements"]
+        cpu = time.process_time() - cpu
+    return steps, counts["transactions"], counts["statements"], cpu
 
 
 def postgres_floor(url: str, transitions: int) -> float:
@@ -175,6 +178,7 @@ def _round(store_url: str, variants: list, cases: int, workers: int) -> dict:
     steps = sum(r[0] for r in runs)
     transactions = sum(r[1] for r in runs)
     statements = sum(r[2] for r in runs)
+    cpu = sum(r[3] for r in runs)
     del first
     return {
         "workers": workers, "cases": cases, "steps": steps, "step_transitions": transitions, "statuses": statuses,
@@ -184,6 +188,7 @@ def _round(store_url: str, variants: list, cases: int, workers: int) -> dict:
         "step_transitions_per_s": round(transitions / run_s, 1),
         "transactions_per_step_transition": round(transactions / transitions, 2),
         "statements_per_step_transition": round(statements / transitions, 2),
+        "worker_cpu_ms_per_step_transition": round(cpu * 1000 / transitions, 2),
         "run_s": run_s,
     }
 
