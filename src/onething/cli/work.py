@@ -13,7 +13,6 @@ from onething.cli.runtime_common import (
     echo_json,
     format_option,
     load_runtime_config,
-    open_runtime_store,
     runtime_errors,
     store_option,
 )
@@ -78,7 +77,9 @@ def work_cmd(until_idle: bool, max_steps: int | None, worker_id: str | None, con
                 "store_unavailable", "warning", worker=w.worker_id, failures=failures, reason=error.message)
 
     try:
-        with open_runtime_store(store_url) as store:
+        from onething.runtime.store import open_store
+
+        with open_store(store_url, create=False, connections=max(5, 2 * concurrency + 2)) as store:
             if logging:
                 store.on_commit.append(transitionlog.log_transitions)
                 transitionlog.log("worker_started", worker=worker_id, concurrency=concurrency, store=store.where)

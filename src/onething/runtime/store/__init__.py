@@ -112,11 +112,13 @@ class Store:
 
 def open_store(url: str | None = None, *, root: Path | None = None, clock: Clock | None = None,
                synchronous: str = "NORMAL", create: bool = True, migrate: bool = True,
-               environ: Mapping[str, str] | None = None) -> Store:
+               connections: int | None = None, environ: Mapping[str, str] | None = None) -> Store:
     """Open (and if need be create or upgrade) the store at ``url``, ``ONETHING_STORE`` or the default.
 
     With ``migrate=False`` the schema is only read, never created or upgraded (``store status``,
-    ``work --health``): ``store.schema_status()`` says where it stands.
+    ``work --health``): ``store.schema_status()`` says where it stands. ``connections``: how
+    many connections the process may hold at once (default: SQLAlchemy's 5, plus 10 more when
+    busy); ``work --concurrency N`` asks for two per thread (the step and its heartbeat).
     """
     clock = clock or SystemClock()
     if synchronous.upper() not in SYNCHRONOUS:
@@ -133,6 +135,9 @@ def open_store(url: str | None = None, *, root: Path | None = None, clock: Clock
     options: dict[str, Any] = {}
     if parsed.get_backend_name() == "postgresql":
         options.update(postgres_engine_options())
+    in_memory = parsed.get_backend_name() == "sqlite" and (parsed.database or ":memory:") == ":memory:"
+    if connections is not None and not in_memory:
+        options.update(pool_size=connections, max_overflow=0)
     if parsed.get_backend_name() == "sqlite":
         where = _prepare_sqlite_file(parsed.database, create)
         options["connect_args"] = {"timeout": BUSY_TIMEOUT_S}
