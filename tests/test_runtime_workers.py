@@ -25,6 +25,7 @@ from onething.runtime.store.tables import cases, steps
 from onething.runtime.store.waiting import Wakeup
 
 ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).parent / "fixtures" / "runtime"
 
 
 def run(*args, code=0):
@@ -69,7 +70,7 @@ def test_threads_finish_every_case_and_log_one_json_line_per_transition(fresh_st
     config.write_text("default: {adapter: simulate}\ndepartments:\n"
                       "  health: {adapter: simulate, reject: [childbirth_registration],"
                       " reason: 'mother 653001199203150027 not found'}\n"
-                      "lease_seconds: 30\npoll_seconds: 0.05\n", encoding="utf-8")
+                      "lease_seconds: 30\npoll_seconds: 0.05\nbatch_size: 2\n", encoding="utf-8")
     result = CliRunner().invoke(main, ["work", "--until-idle", "--concurrency", "3", "--config", str(config),
                                        "--store", fresh_store_url, "--worker-id", "w", "--format", "json"])
     assert result.exit_code == 0, result.output
@@ -92,7 +93,8 @@ def test_threads_finish_every_case_and_log_one_json_line_per_transition(fresh_st
 
 
 def _worker(url: str, config: Path, log: Path, *extra: str) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "ONETHING_STORE": url}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(FIXTURES)]), "ONETHING_STORE": url,
+           "STARTED": str(log.with_name("started")), "SLOW_SECONDS": "3"}
     env.pop("ONETHING_CONFIG", None)
     return subprocess.Popen([sys.executable, "-m", "onething", "work", "--config", str(config), "--worker-id", "g",
                              "--format", "json", *extra], env=env, stdout=subprocess.PIPE,
@@ -106,20 +108,16 @@ def _wait_for(predicate, seconds: float = 60) -> None:
         time.sleep(0.05)
 
 
-def _dispatched(url: str) -> int:
-    with open_store(url) as store, store.read() as conn:
-        return len(conn.execute(select(steps.c.id).where(steps.c.status == "dispatched")).all())
-
-
 @pytest.mark.parametrize(("grace", "finished"), [("60", True), ("0", False)], ids=["finish", "release"])
 def test_sigterm_finishes_the_step_in_flight_or_releases_it_after_the_grace(fresh_store_url, tmp_path, grace,
                                                                             finished):
     _accept(fresh_store_url, 1)
     config = tmp_path / "runtime.yaml"
-    config.write_text("default: {adapter: simulate, delay_seconds: 2}\nlease_seconds: 60\npoll_seconds: 0.05\n",
-                      encoding="utf-8")
+    config.write_text("default: {adapter: python, callable: 'slow_department:handle'}\nlease_seconds: 60\n"
+                      "poll_seconds: 0.05\nbatch_size: 1\n", encoding="utf-8")
     worker = _worker(fresh_store_url, config, tmp_path / "log", "--grace", grace)
-    _wait_for(lambda: _dispatched(fresh_store_url) == 1)
+    started = tmp_path / "started"
+    _wait_for(lambda: started.exists() and started.read_text().count("\n") == 1)  # the department has it
     worker.send_signal(signal.SIGTERM)
     out, _ = worker.communicate(timeout=60)
     assert worker.returncode == 0

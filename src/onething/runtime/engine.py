@@ -167,6 +167,8 @@ class Worker:
         self.stopping = stopping or threading.Event()
         self.current: list[Claim] = []
         """The claims being carried out (released on shutdown if their adapters outlive the grace period)."""
+        self.released = 0
+        """How many claims this worker has given back (``release``)."""
         self.on_unavailable: Callable[[Worker, StoreError, int], None] | None = None
         """Told each time the store could not be reached (the CLI logs it)."""
         self.config = config or RuntimeConfig()
@@ -310,6 +312,7 @@ class Worker:
                            data={"released": why}, lease_owner=None, lease_expires_at=None, retry_at=None)
                 released += 1
             moves.flush()
+        self.released += released
         return released
 
     def _release_quietly(self, claims: list[Claim], why: str) -> None:

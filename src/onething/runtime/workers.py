@@ -79,11 +79,12 @@ def run_workers(store: Any, config: Any, *, concurrency: int = 1, worker_id: str
             claims = list(worker.current)
             if t.is_alive() and claims:
                 try:
-                    released += worker.release(claims, "shutdown")
+                    worker.release(claims, "shutdown")
                 except Exception as error:  # the store is down: the lease will expire instead
                     errors.append(error)
     finally:
         wakeup.close()
+    released = sum(w.released for w in workers)
     total = RunSummary()
     for s in summaries:
         total.steps += s.steps
