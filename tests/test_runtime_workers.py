@@ -182,3 +182,25 @@ def test_the_wakeup_wakes_waiters_at_a_notify_and_ends_waits_at_stop(postgres):
             assert not waiter.is_alive()
         finally:
             wakeup.close()
+
+
+def test_sigterm_releases_the_steps_of_a_batch_not_yet_sent_at_once(fresh_store_url, tmp_path):
+    """A batch of four is claimed; SIGTERM while the first is with its department: that one
+    finishes (grace 60 s), the three not yet sent go back to ready at once — same key, no lease."""
+    _accept(fresh_store_url, 1)  # four steps ready at acceptance
+    config = tmp_path / "runtime.yaml"
+    config.write_text("default: {adapter: python, callable: 'slow_department:handle'}\nlease_seconds: 60\n"
+                      "poll_seconds: 0.05\nbatch_size: 4\n", encoding="utf-8")
+    worker = _worker(fresh_store_url, config, tmp_path / "log", "--grace", "60")
+    started = tmp_path / "started"
+    _wait_for(lambda: started.exists() and started.read_text().count("\n") == 1)
+    worker.send_signal(signal.SIGTERM)
+    out, _ = worker.communicate(timeout=60)
+    assert worker.returncode == 0
+    summary = json.loads(out)
+    with open_store(fresh_store_url) as store, store.read() as conn:
+        rows = conn.execute(select(steps.c.status, steps.c.lease_owner, steps.c.attempts)
+                            .where(steps.c.attempts > 0)).all()
+    assert summary["steps"] == 1 and summary["released"] == 3
+    assert sorted((r.status, r.lease_owner) for r in rows) == [("done", None)] + [("ready", None)] * 3
+    assert started.read_text().count("\n") == 1  # the released three were never sent
