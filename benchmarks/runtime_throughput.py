@@ -1,6 +1,7 @@
 """Runtime throughput: birth cases submitted through the Python API and run to completion.
 
-    python benchmarks/runtime_throughput.py [--cases 10000] [--workers 1,2] [--peer PYTHON]
+    python benchmarks/runtime_throughput.py [--cases 10000] [--workers 1[,2,4]] [--peer PYTHON]
+                                            [--store postgresql://… | --start-postgres]
 
 Four distinct answer sets (so a manifest is compiled once per selection and stored once by
 hash) are submitted round-robin with ``acceptance.accept``; then ``--workers`` engine workers
@@ -22,6 +23,14 @@ submitting process, the workers, the floor and the peer's process each spent on 
 machine shared with other jobs the wall-clock ratios move with the load between the moments
 each part runs; the CPU ratios hardly do. The peer's CPU time is its whole process, start-up
 included (a small handicap at 500 cases).
+
+With ``--store postgresql://…`` (a database of its own: the benchmark adds cases to it) or
+``--start-postgres`` (a private server started for the run with tests/postgres_server.py,
+durable settings: fsync and synchronous_commit on), the store is PostgreSQL and the floor is
+PostgreSQL committing one row per transaction with the same settings, through psycopg (its CPU
+figure is the client's only). Each worker count in ``--workers 1,2,4`` is one round: ``--cases``
+new cases accepted, then run by that many worker processes (on SQLite a new store file per
+round; on PostgreSQL the same database, figures counted from the round's own events).
 
 Nothing is asserted; the figures go in benchmarks/README.md.
 """
@@ -125,7 +134,28 @@ def floor(transitions: int, folder: Path) -> tuple[float, float]:
     return seconds, cpu
 
 
-def run(cases: int, workers: int, variants: list, folder: Path) -> dict:
+def postgres_floor(url: str, transitions: int) -> tuple[float, float]:
+    """Seconds (wall, client CPU) for ``transitions`` one-row transactions on the same PostgreSQL database."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(conninfo) as db:
+        db.execute("DROP TABLE IF EXISTS bench_floor")
+        db.execute("CREATE TABLE bench_floor(id bigserial PRIMARY KEY, step integer, status text, at timestamp)")
+        db.commit()
+        start, cpu = time.perf_counter(), time.process_time()
+        for i in range(transitions):
+            db.execute("INSERT INTO bench_floor(step, status, at) VALUES (%s, %s, %s)",
+                       (i // 4, "done", "2026-12-01T00:00:00"))
+            db.commit()
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+        db.execute("DROP TABLE bench_floor")
+        db.commit()
+    return seconds, cpu
+
+
+def run(cases: int, workers: int, variants: list, folder: Path, store_url: str | None = None) -> dict:
     """Submit ``cases`` into a new store, then run them to completion with ``workers`` workers."""
     from sqlalchemy import func, select
 
@@ -134,8 +164,9 @@ def run(cases: int, workers: int, variants: list, folder: Path) -> dict:
     from onething.runtime.store.tables import cases as cases_table
     from onething.runtime.store.tables import events
 
-    store_path = str(folder / f"cases-{workers}.db")
+    store_path = store_url or str(folder / f"cases-{workers}.db")
     with open_store(store_path) as store:
+        dialect = store.dialect
         counts = _counted(store)
         start, submit_cpu = time.perf_counter(), time.process_time()
         for n in range(cases):
@@ -161,9 +192,9 @@ def run(cases: int, workers: int, variants: list, folder: Path) -> dict:
         transitions = conn.execute(select(func.count()).select_from(events).where(
             events.c.seq > before, events.c.kind == "step")).scalar()
         statuses = dict(conn.execute(select(cases_table.c.status, func.count()).group_by(cases_table.c.status)).all())
-    floor_s, floor_cpu = floor(transitions, folder)
+    floor_s, floor_cpu = postgres_floor(store_path, transitions) if dialect == "postgresql" else floor(transitions, folder)
     return {
-        "cases": cases, "workers": workers, "steps": steps, "step_transitions": transitions, "statuses": statuses,
+        "store": dialect, "cases": cases, "workers": workers, "steps": steps, "step_transitions": transitions, "statuses": statuses,
         "submit_cases_per_s": round(cases / submit_s, 1),
         "submit_statements_per_case": round(submit_statements / cases, 2),
         "run_cases_per_s": round(cases / run_s, 1),
@@ -186,13 +217,29 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=int, default=10_000)
     parser.add_argument("--workers", default="1", help="worker counts to run in turn, e.g. 1,2 (a new store each)")
+    parser.add_argument("--store", metavar="URL", help="a store URL (default: a new SQLite file per round)")
+    parser.add_argument("--start-postgres", action="store_true",
+                        help="start a private PostgreSQL server for the run (tests/postgres_server.py)")
     parser.add_argument("--peer", metavar="PYTHON", help="a Python with SpiffWorkflow 3.2 installed")
     parser.add_argument("--peer-cases", type=int, default=500)
     args = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="onething-throughput-"))
-    variants = _manifests(folder)
-    runs = [run(args.cases, int(w), variants, folder) for w in args.workers.split(",")]
+    server = None
+    store_url = args.store
+    if args.start_postgres:
+        sys.path.insert(0, str(ROOT / "tests"))
+        from postgres_server import PostgresServer
+
+        server = PostgresServer(durable=True)
+        server.admin('CREATE DATABASE "bench"')
+        store_url = server.url("bench")
+    try:
+        variants = _manifests(folder)
+        runs = [run(args.cases, int(w), variants, folder, store_url) for w in args.workers.split(",")]
+    finally:
+        if server is not None:
+            server.stop()
     result: dict = {"runs": runs}
     if args.peer:
         children = resource.getrusage(resource.RUSAGE_CHILDREN)

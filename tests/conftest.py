@@ -35,3 +35,37 @@ def browser():
     b = Browser()
     yield b
     b.close()
+
+
+# --- the case store on both dialects (tests/postgres_server.py) ---
+
+STORE_KINDS = ("sqlite", "postgresql")
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A private PostgreSQL server for the session, with a template database holding the schema."""
+    from postgres_server import PostgresServer
+
+    server = PostgresServer()
+    try:
+        server.prepare_template()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=STORE_KINDS)
+def store_kind(request):
+    """Parametrises a test over both stores; the PostgreSQL server starts only if such a test runs."""
+    return request.param
+
+
+@pytest.fixture
+def fresh_store_url(store_kind, tmp_path, request):
+    """An empty case store of ``store_kind``: a SQLite file in tmp_path, or a new PostgreSQL database."""
+    if store_kind == "sqlite":
+        from runtime_support import empty_store_file
+
+        return empty_store_file(tmp_path)
+    return request.getfixturevalue("postgres").fresh_database()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from runtime_support import MOTHER_ID, NOW, birth, empty_store_file, handed_in, with_materials
+from runtime_support import MOTHER_ID, NOW, birth, handed_in, with_materials
 from sqlalchemy import func, select
 
 from onething.runtime.acceptance import accept, check_materials, idempotency_key
@@ -18,8 +18,8 @@ from onething.runtime.store.tables import case_materials, cases, steps
 
 
 @pytest.fixture
-def store(tmp_path):
-    with open_store(empty_store_file(tmp_path), clock=FixedClock(NOW)) as opened:
+def store(fresh_store_url):
+    with open_store(fresh_store_url, clock=FixedClock(NOW)) as opened:
         yield opened
 
 

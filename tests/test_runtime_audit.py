@@ -8,7 +8,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from runtime_support import NOW, empty_store_file
+from runtime_support import NOW
 from sqlalchemy import select
 
 from onething.runtime.audit import (
@@ -30,9 +30,9 @@ TRANSITIONS = [("birth_certificate_issue", "blocked", "ready"), ("birth_certific
 
 
 @pytest.fixture
-def store(tmp_path):
+def store(fresh_store_url):
     clock = FixedClock(NOW)
-    with open_store(empty_store_file(tmp_path), clock=clock) as opened:
+    with open_store(fresh_store_url, clock=clock) as opened:
         for item, before, after in TRANSITIONS:
             clock.advance(timedelta(seconds=1.25))
             with opened.write() as conn:
@@ -148,7 +148,7 @@ def test_an_append_rolled_back_leaves_head_and_log_unchanged(store):
 
 def test_concurrent_appends_keep_one_unbroken_chain(store):
     def work(worker: int) -> None:
-        with open_store(store.where) as mine:
+        with open_store(store.url) as mine:
             for i in range(15):
                 with mine.write() as conn:
                     append_event(conn, kind="step", actor=f"worker-{worker}", at=NOW, data={"i": i})

@@ -4,21 +4,22 @@ supplement, withdraw, deliver, evaluate, audit, demo — errors as messages, per
 from __future__ import annotations
 
 import json
+import os
 import re
-import sqlite3
 
 import pytest
 from click.testing import CliRunner
-from runtime_support import BIRTH, DEMO_ANSWERS, MOTHER_ID, birth, empty_store_file, handed_in
+from runtime_support import BIRTH, DEMO_ANSWERS, MOTHER_ID, birth, handed_in
 
 from onething.cli.main import main
+from onething.runtime.store import open_store
 
 MOTHER_PHONE = "13899990001"
 
 
 @pytest.fixture
-def env(tmp_path, monkeypatch):
-    store = empty_store_file(tmp_path)
+def env(tmp_path, monkeypatch, fresh_store_url):
+    store = fresh_store_url
     monkeypatch.setenv("ONETHING_STORE", store)
     monkeypatch.setenv("ONETHING_ACTOR", "clerk 7")
     monkeypatch.delenv("ONETHING_CONFIG", raising=False)
@@ -143,8 +144,8 @@ def test_audit_verify_names_an_edited_event_and_exits_1(env):
     run("work", "--until-idle", "--config", _config(env, "default: {adapter: simulate}\n"))
     head = run("audit", "head").stdout.split()
     assert int(head[0]) > 10 and len(head[1]) == 64
-    with sqlite3.connect(env / "cases.db") as db:
-        db.execute("UPDATE events SET actor = 'someone else' WHERE seq = 4")
+    with open_store(os.environ["ONETHING_STORE"]) as store, store.write() as conn:
+        conn.exec_driver_sql("UPDATE events SET actor = 'someone else' WHERE seq = 4")
     result = run("audit", "verify", number, code=1)
     assert re.search(r"error: event 4 \(step, case birth-\d{8}-0001, item \w+\) was altered", result.output)
     report = json.loads(run("audit", "verify", "--format", "json", code=1).stdout)

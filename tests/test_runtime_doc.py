@@ -59,3 +59,21 @@ def test_the_config_example_loads_and_shows_every_key(tmp_path):
     assert set(_TOP) | {k for keys in ADAPTER_KEYS.values() for k in keys} - {"headers"} <= shown
     listed = re.findall(r"^\| `([a-z]+)` \|", block, re.M)
     assert listed == list(ADAPTER_KEYS)[1:] + ["manual"]
+
+
+DEPLOY = (Path(__file__).resolve().parent.parent / "docs" / "deploy.md").read_text(encoding="utf-8")
+
+
+def test_every_command_and_option_deploy_md_shows_exists():
+    from click.testing import CliRunner
+
+    from onething.cli.main import main
+
+    shown = re.findall(r"(?:\$ |`|bin/)onething ((?:store |audit )?[a-z]+)((?: [^\n`]*)?)", DEPLOY)
+    assert {"work", "store migrate", "store status", "audit head", "audit verify"} <= {c for c, _ in shown}
+    for command, rest in shown:
+        result = CliRunner().invoke(main, [*command.split(), "--help"])
+        assert result.exit_code == 0, command
+        help_text = result.output
+        for option in re.findall(r"(--[a-z-]+)", rest):
+            assert option in help_text, f"onething {command} has no {option}"

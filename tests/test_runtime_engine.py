@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from runtime_support import NOW, birth, empty_store_file, handed_in, stepper, with_materials
+from runtime_support import NOW, birth, handed_in, stepper, with_materials
 from sqlalchemy import select
 
 from onething.runtime.acceptance import accept
@@ -21,8 +21,8 @@ from onething.runtime.store.tables import cases, steps
 
 
 @pytest.fixture
-def store(tmp_path):
-    with open_store(empty_store_file(tmp_path), clock=FixedClock(NOW)) as opened:
+def store(fresh_store_url):
+    with open_store(fresh_store_url, clock=FixedClock(NOW)) as opened:
         yield opened
 
 

@@ -8,7 +8,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from runtime_support import NOW, birth, empty_store_file, handed_in, stepper
+from runtime_support import NOW, birth, handed_in, stepper
 from sqlalchemy import select
 
 from onething.runtime.acceptance import accept
@@ -90,12 +90,12 @@ def test_a_timeout_and_a_5xx_are_retried(server):
     assert refused.status == "retry"
 
 
-def test_through_the_engine_5xx_then_success_and_202_then_complete(server, tmp_path):
+def test_through_the_engine_5xx_then_success_and_202_then_complete(server, fresh_store_url):
     manifest, answers = birth()
     Department.script["/ok"] = [(200, {"status": "done", "outputs": {}}, 0)]
     Department.script["/flaky"] = [(500, "{}", 0), (200, {"status": "done", "outputs": {"newborn_hukou_page": "H-1"}}, 0)]
     Department.script["/later"] = [(202, "{}", 0)]
-    with open_store(empty_store_file(tmp_path), clock=FixedClock(NOW)) as store:
+    with open_store(fresh_store_url, clock=FixedClock(NOW)) as store:
         number = accept(store, manifest, answers, materials=handed_in(manifest), actor="clerk").case_number
         config = RuntimeConfig(default={"adapter": "http", "url": server + "/ok"}, departments={
             "public_security": {"adapter": "http", "url": server + "/flaky"},

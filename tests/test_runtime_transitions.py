@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 from compile_support import manifest
-from runtime_support import NOW, empty_store_file
+from runtime_support import NOW
 from sqlalchemy import insert, select
 
 from onething.runtime.audit import case_events, verify_chain
@@ -29,8 +29,8 @@ CASE = "core-20261201-0001"
 
 
 @pytest.fixture
-def store(tmp_path):
-    with open_store(empty_store_file(tmp_path), clock=FixedClock(NOW)) as opened:
+def store(fresh_store_url):
+    with open_store(fresh_store_url, clock=FixedClock(NOW)) as opened:
         with opened.write() as conn:
             digest = put_manifest(conn, manifest("core"), NOW)
             case_id = conn.execute(insert(cases).values(
@@ -131,14 +131,14 @@ def test_applicant_digest_normalises_the_number():
     assert applicant_digest("11010119900307123X") != applicant_digest("110101199003071234")
 
 
-def test_a_stale_known_step_is_refused_by_the_update_itself(tmp_path):
+def test_a_stale_known_step_is_refused_by_the_update_itself(fresh_store_url):
     """``known`` spares the read; the update still moves only a step in the expected status."""
     from runtime_support import birth, handed_in
 
     from onething.runtime.acceptance import accept
 
     manifest, answers = birth()
-    with open_store(empty_store_file(tmp_path), clock=FixedClock(NOW)) as store:
+    with open_store(fresh_store_url, clock=FixedClock(NOW)) as store:
         number = accept(store, manifest, answers, materials=handed_in(manifest), actor="c").case_number
         with store.write() as conn:
             step_id = conn.execute(select(steps.c.id).where(steps.c.item == "vaccination_record")).scalar()

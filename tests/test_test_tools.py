@@ -12,7 +12,7 @@ SCRIPT = (ROOT / "scripts" / "test").read_text(encoding="utf-8")
 
 def test_scripts_test_installs_the_debian_packages_the_tests_need():
     wanted = {"chromium", "fonts-noto-cjk", "poppler-utils", "graphviz", "nodejs", "npm",
-              "libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0"}
+              "libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0", "postgresql"}
     named = set(re.findall(r"^need (\S+) ", SCRIPT, re.M))
     named |= set(re.search(r"for lib in ([^;]+); do", SCRIPT).group(1).split())
     assert wanted <= named

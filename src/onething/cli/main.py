@@ -28,6 +28,7 @@ from onething.cli.reference import codes, schema
 from onething.cli.report import report_cmd
 from onething.cli.scenarios import test_cmd
 from onething.cli.sheet import sheet_cmd
+from onething.cli.store import store_group
 from onething.cli.submit import submit_cmd
 from onething.cli.validate import validate
 from onething.cli.work import work_cmd
@@ -87,5 +88,5 @@ def _resume_collector() -> None:
 
 for _command in (validate, compile_cmd, plan_cmd, graph_cmd, questions_cmd, test_cmd, report_cmd, schema, codes,
                  form_cmd, sheet_cmd, packet_cmd, answers_group, build_cmd,
-                 submit_cmd, work_cmd, *CASE_COMMANDS, audit_group, demo_cmd):
+                 submit_cmd, work_cmd, *CASE_COMMANDS, audit_group, store_group, demo_cmd):
     main.add_command(_command)

@@ -30,6 +30,7 @@ from sqlalchemy import Connection, bindparam, select
 
 from onething.dsl.i18n import _
 from onething.runtime.errors import StoreError
+from onething.runtime.store import APPENDED_EVENTS
 from onething.runtime.store.bulk import Bulk
 from onething.runtime.store.tables import GENESIS_HASH as GENESIS
 from onething.runtime.store.tables import audit_head, events
@@ -151,6 +152,9 @@ def append_events(conn: Connection, new: list[NewEvent]) -> list[Event]:
         prev = digest
     _INSERT_EVENT.run(conn, rows)
     conn.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": prev, "new_at": new[-1].at})
+    appended = conn.info.get(APPENDED_EVENTS)
+    if appended is not None:
+        appended.extend(out)  # logged once the transaction commits (Store.write)
     return out
 
 

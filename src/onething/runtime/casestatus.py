@@ -40,7 +40,12 @@ class IllegalCaseMove(RuntimeProblem):
 
 
 def find_case(conn: Connection, number: str) -> Any:
-    row = conn.execute(select(cases).where(cases.c.number == number)).first()
+    """The case ``number``; in a write transaction its row is locked (``FOR UPDATE``: on PostgreSQL
+    a clerk's command and the workers' claims and outcomes on one case take turns)."""
+    query = select(cases).where(cases.c.number == number)
+    if conn.get_execution_options().get("onething_write", False):
+        query = query.with_for_update()
+    row = conn.execute(query).first()
     if row is None:
         from onething.dsl.validation import suggest
 

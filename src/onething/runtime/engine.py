@@ -13,16 +13,21 @@ A worker works in batches of up to ``batch_size`` steps, in three moves:
    answer is dropped: the department saw the same idempotency key twice and can tell). The
    steps' moves, the dependents they unblock or skip (decided in Python from the plan,
    cached per manifest), the cases that finish, and every audit event (hash chain and head)
-   are written together in a few multi-row statements — and, in the same transaction, the
-   next batch is claimed (as in 1: committed before any of its adapters is called), so a
-   busy worker commits once per batch. Answers are also recorded every third of a lease
-   while a long batch runs.
+   are written together in a few multi-row statements. Answers are also recorded every
+   third of a lease while a long batch runs.
 
 Crash safety: a worker killed at any moment leaves either a committed claim (the lease then
 expires and another worker dispatches the step again, with the **same idempotency key**) or
 nothing; outcomes are committed with their consequences. So no step is lost and none runs
 under two keys. Several workers on one store never run the same step at once: a claim moves
-only steps that are ready (or whose lease expired) inside a serialised write transaction.
+only steps that are ready (or whose lease expired) inside a serialised write transaction
+(SQLite), or steps it has locked, skipping those another worker holds (PostgreSQL); the
+cases a transaction decides for are locked first (``claiming.lock_cases``).
+
+A store that is unavailable (a restart, a failover, a deadlock) does not end a run: the
+worker tries again with a backoff; answers already given are recorded by retrying their
+transaction, never by asking the department again. With ``stopping`` set, the steps of a
+batch not yet sent are released at once (ready again, same key).
 """
 
 from __future__ import annotations
@@ -44,12 +49,14 @@ from onething.compiler.manifest import Manifest
 from onething.runtime.adapters.base import Outcome, StepRequest
 from onething.runtime.calendar import WorkingCalendar
 from onething.runtime.config import RuntimeConfig
+from onething.runtime.errors import StoreError
 from onething.runtime.progress import decide_outcome, load_cases
 from onething.runtime.schedule import PlanIndex, index_plan
 from onething.runtime.store import Store
-from onething.runtime.store.claiming import claim_ready, wait_for_work
+from onething.runtime.store.claiming import claim_ready, lock_cases, wait_for_work
 from onething.runtime.store.manifests import get_manifest
 from onething.runtime.store.tables import case_materials, cases, steps
+from onething.runtime.store.waiting import Wakeup
 from onething.runtime.transitions import Moves
 
 # The statements of the hot path, built once: building a statement costs more than running it.
@@ -106,6 +113,21 @@ class _Heartbeat:
                 continue
 
 
+RETRY_STORE_MAX_S = 5.0
+"""The longest wait between two tries of an unavailable store; workers retry until stopped."""
+
+
+class Outage:
+    """Consecutive failures to reach the store, and the backoff before the next try."""
+
+    def __init__(self) -> None:
+        self.failures = 0
+
+    def next_delay(self) -> float:
+        self.failures += 1
+        return min(0.1 * 2 ** (self.failures - 1), RETRY_STORE_MAX_S)
+
+
 class _Step(SimpleNamespace):
     """A claimed step as it stands after the claim (attribute access like a row)."""
 
@@ -135,14 +157,25 @@ class Worker:
     """One engine worker on a store; ``run()`` is the loop, ``run_one()`` one step."""
 
     def __init__(self, store: Store, config: RuntimeConfig | None = None, *, worker_id: str | None = None,
-                 calendar: WorkingCalendar | None = None, sleep: Callable[[float], None] = time.sleep,
-                 heartbeat: bool = True) -> None:
+                 calendar: WorkingCalendar | None = None, sleep: Callable[[float], None] | None = None,
+                 heartbeat: bool = True, wakeup: Wakeup | None = None,
+                 stopping: threading.Event | None = None) -> None:
+        """``sleep`` (tests move a fixed clock with it) or ``wakeup`` (LISTEN/NOTIFY on PostgreSQL)
+        is how an idle worker waits; ``stopping`` set ends waits, store retries and batches."""
         self.store = store
+        self.wakeup = wakeup
+        self.stopping = stopping or threading.Event()
+        self.current: list[Claim] = []
+        """The claims being carried out (released on shutdown if their adapters outlive the grace period)."""
+        self.released = 0
+        """How many claims this worker has given back (``release``)."""
+        self.on_unavailable: Callable[[Worker, StoreError, int], None] | None = None
+        """Told each time the store could not be reached (the CLI logs it)."""
         self.config = config or RuntimeConfig()
         self.worker_id = worker_id or default_worker_id()
         self.actor = f"worker {self.worker_id}"
         self.calendar = calendar or WorkingCalendar()
-        self.sleep = sleep
+        self.sleep = sleep or (wakeup.wait if wakeup is not None else self.stopping.wait)
         self.heartbeat = heartbeat
         self._plans: dict[str, tuple[Manifest, PlanIndex]] = {}  # by manifest hash: stored manifests never change
         self._heartbeat = _Heartbeat(self._renew, max(self.config.lease_seconds / 3, 0.05))
@@ -178,6 +211,7 @@ class Worker:
         if not claimed:
             return []
         case_ids = sorted({c.case_id for c in claimed})
+        lock_cases(conn, case_ids)  # PostgreSQL: one case's claims and outcomes take turns
         case_rows = {r.id: (r.number, r.status, r.answers or {}, self._plan(conn, r.manifest_hash))
                      for r in conn.execute(_CASES, {"ids": case_ids}).all()}
         held: dict[int, dict[str, str]] = {cid: {} for cid in case_ids}
@@ -227,25 +261,84 @@ class Worker:
         """Call each claim's adapter in turn (the batch's leases renewed meanwhile) and record the
         answers. The new statuses, in order (None: the lease was lost)."""
         results, answered = self._call_all(claims)
-        return results + self.record_batch(answered)
+        return results + self._record_retrying(answered)
 
     def _call_all(self, claims: list[Claim]) -> tuple[list[str | None], list[tuple[Claim, Outcome]]]:
         """The adapters' answers; those of a long batch are recorded every third of a lease (their
-        statuses come first), the rest returned for the caller to record."""
+        statuses come first), the rest returned for the caller to record. On shutdown the steps
+        not yet sent are given back at once."""
         results: list[str | None] = []
         answered: list[tuple[Claim, Outcome]] = []
         flushed = time.monotonic()
         with self._renewing([c.step.id for c in claims]):
             try:
-                for c in claims:
+                for n, c in enumerate(claims):
+                    if self.stopping.is_set():  # shutting down: give the steps not yet sent back at once
+                        self._release_quietly(claims[n:], "shutdown")
+                        break
                     answered.append((c, self.config.adapter_for(c.step.department)(c.request)))
                     if time.monotonic() - flushed > self.config.lease_seconds / 3:
-                        results += self.record_batch(answered)
+                        results += self._record_retrying(answered)
                         answered, flushed = [], time.monotonic()
             except BaseException:
                 self.record_batch(answered)  # keep what was answered; the rest is re-dispatched after its lease
                 raise
         return results, answered
+
+    def _record_retrying(self, answered: list[tuple[Claim, Outcome]]) -> list[str | None]:
+        """``record_batch``, tried again while the store is unavailable (a restart, a failover, a
+        deadlock): the departments answered once and are not asked again. If the connection broke
+        while committing, the retry finds the steps already moved and records nothing twice."""
+        return self._retrying(lambda: self.record_batch(answered))
+
+    def _record_and_claim_retrying(self, answered: list[tuple[Claim, Outcome]],
+                                   limit: int) -> tuple[list[str | None], list[Claim]]:
+        """``record_and_claim``, tried again like ``_record_retrying``."""
+        return self._retrying(lambda: self.record_and_claim(answered, limit))
+
+    def _retrying(self, write: Callable[[], Any]) -> Any:
+        outage = Outage()
+        while True:
+            try:
+                return write()
+            except StoreError as error:
+                if not error.transient or self.stopping.is_set():
+                    raise
+                self._unavailable(outage, error)
+
+    def _unavailable(self, outage: Outage, error: StoreError) -> None:
+        """Wait before trying the store again (backoff from 0.1 s to 5 s); stop ends the wait."""
+        if self.on_unavailable is not None:
+            self.on_unavailable(self, error, outage.failures)
+        self.stopping.wait(outage.next_delay())
+
+    def release(self, claims: list[Claim], why: str) -> int:
+        """Give claimed steps back (ready again at once, same key) where this worker still holds
+        them; how many were released."""
+        if not claims:
+            return 0
+        with self.store.write() as conn:
+            now = self.store.clock.now()
+            lock_cases(conn, [c.step.case_id for c in claims])
+            states = load_cases(conn, [c.step.case_id for c in claims], lambda digest: self._plan(conn, digest)[1])
+            moves = Moves(conn, actor=self.actor, at=now)
+            released = 0
+            for claim in claims:
+                step = states[claim.step.case_id].steps[claim.step.item]
+                if step.status != "dispatched" or step.lease_owner != self.worker_id:
+                    continue
+                moves.step(step.id, claim.step.item, claim.request.case, "dispatched", "ready",
+                           data={"released": why}, lease_owner=None, lease_expires_at=None, retry_at=None)
+                released += 1
+            moves.flush()
+        self.released += released
+        return released
+
+    def _release_quietly(self, claims: list[Claim], why: str) -> None:
+        try:
+            self.release(claims, why)
+        except StoreError:  # the store is down: the leases will expire instead
+            pass
 
     @contextmanager
     def _renewing(self, step_ids: list[int]) -> Iterator[None]:
@@ -290,6 +383,7 @@ class Worker:
         if not answered:
             return []
         now = self.store.clock.now()
+        lock_cases(conn, [c.step.case_id for c, _o in answered])  # PostgreSQL: read what others committed
         states = load_cases(conn, [c.step.case_id for c, _o in answered],
                             lambda digest: self._plan(conn, digest)[1])
         moves = Moves(conn, actor=self.actor, at=now)
@@ -320,41 +414,63 @@ class Worker:
         return min(found) if found else None
 
     def run(self, *, until_idle: bool = False, max_steps: int | None = None,
-            stop: Callable[[], bool] | None = None) -> RunSummary:
-        """Work until idle (with ``until_idle``), ``max_steps`` steps, or ``stop()``; otherwise poll."""
+            stop: Callable[[], bool] | None = None, summary: RunSummary | None = None) -> RunSummary:
+        """Work until idle (with ``until_idle``), ``max_steps`` steps, or ``stop()``; otherwise wait for work.
+
+        A store that is unavailable (restart, failover, lost connection, deadlock) does not end
+        the run: it is tried again after a backoff until it answers or the worker is stopped.
+        """
         self._running = True
         try:
-            return self._run(until_idle, max_steps, stop)
+            return self._run(until_idle, max_steps, stop, summary or RunSummary())
         finally:
             self._running = False
             self._heartbeat.stop()
 
-    def _run(self, until_idle: bool, max_steps: int | None, stop: Callable[[], bool] | None) -> RunSummary:
-        summary = RunSummary()
+    def _run(self, until_idle: bool, max_steps: int | None, stop: Callable[[], bool] | None,
+             summary: RunSummary) -> RunSummary:
         batch = max(int(self.config.batch_size), 1)
-        claims: list[Claim] = []
+        outage = Outage()
+        claims: list[Claim] = []  # claimed with the last batch's outcomes, not yet carried out
         while max_steps is None or summary.steps < max_steps:
+            if (stop is not None and stop()) or self.stopping.is_set():
+                self._release_quietly(claims, "shutdown")
+                break
             if not claims:
-                if stop is not None and stop():
-                    break
-                claims = self.claim_batch(batch if max_steps is None else min(batch, max_steps - summary.steps))
-            if not claims:
-                wake = self.next_wakeup()
-                if until_idle and wake is None:
-                    break
-                # poll: a step another worker holds may finish (and unblock others) long before its
-                # lease would expire, so never sleep past poll_seconds
-                wait = self.config.poll_seconds
-                if wake is not None:
-                    wait = min(wait, max((wake - self.store.clock.now()).total_seconds(), 0.0) + 0.01)
-                wait_for_work(self.store, wait, self.sleep)
-                continue
-            results, answered = self._call_all(claims)
-            left = batch if max_steps is None else min(batch, max_steps - summary.steps - len(claims))
-            if left > 0 and not (stop is not None and stop()):
-                recorded, claims = self.record_and_claim(answered, left)  # one transaction per batch
-            else:
-                recorded, claims = self.record_batch(answered), []
+                since = self.wakeup.generation if self.wakeup is not None else None
+                try:
+                    claims = self.claim_batch(batch if max_steps is None else min(batch, max_steps - summary.steps))
+                    wake = self.next_wakeup() if not claims else None
+                    outage = Outage()
+                except StoreError as error:
+                    if not error.transient:
+                        raise
+                    self._unavailable(outage, error)  # the server restarts or fails over: try again
+                    continue
+                if not claims:
+                    if until_idle and wake is None:
+                        break
+                    # a step another worker holds may finish (and unblock others) long before its lease
+                    # would expire, so never wait past poll_seconds; on PostgreSQL a NOTIFY ends the wait
+                    # as soon as a step becomes ready
+                    wait = self.config.poll_seconds
+                    if wake is not None:
+                        wait = min(wait, max((wake - self.store.clock.now()).total_seconds(), 0.0) + 0.01)
+                    if self.wakeup is not None and self.sleep == self.wakeup.wait:
+                        self.wakeup.wait(wait, since)
+                    else:
+                        wait_for_work(self.store, wait, self.sleep)
+                    continue
+            self.current = claims
+            try:
+                results, answered = self._call_all(claims)
+                left = batch if max_steps is None else min(batch, max_steps - summary.steps - len(claims))
+                if left > 0 and not (stop is not None and stop()) and not self.stopping.is_set():
+                    recorded, claims = self._record_and_claim_retrying(answered, left)  # one transaction per batch
+                else:
+                    recorded, claims = self._record_retrying(answered), []
+            finally:
+                self.current = []
             for result in results + recorded:
                 summary.steps += 1
                 key = "lost_lease" if result is None else ("retry" if result == "ready" else str(result))

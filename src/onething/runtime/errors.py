@@ -26,6 +26,16 @@ class RuntimeProblem(Exception):
 class StoreError(RuntimeProblem):
     """The store cannot be used: unreadable, corrupted, foreign, or busy."""
 
+    transient = False
+
+
+class StoreUnavailable(StoreError):
+    """The store cannot be reached now (server down or restarting, connection lost, deadlock):
+    the transaction did not happen — or, if the connection broke while committing, may have —
+    and trying again later may succeed. Workers retry on their own."""
+
+    transient = True
+
 
 class StoreTooNew(StoreError):
     """The store was written by a newer onething; refusing to touch it."""

@@ -18,7 +18,7 @@ processes never both read a value and then race to update it.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -30,12 +30,23 @@ from onething.dsl.i18n import _
 from onething.runtime.clock import Clock, SystemClock
 from onething.runtime.errors import StoreError, StoreNotFound
 from onething.runtime.store.location import STORE_ENV, find_project_root, store_url
-from onething.runtime.store.migrate import ensure_schema, foreign_store
+from onething.runtime.store.migrate import SchemaStatus, ensure_schema, foreign_store, schema_status
+from onething.runtime.store.postgres import (
+    configure_postgres,
+    notify_ready,
+    postgres_engine_options,
+    postgres_error,
+    postgres_url,
+)
 from onething.runtime.store.tables import APPLICATION
 
 __all__ = ["STORE_ENV", "Store", "StoreError", "find_project_root", "open_store", "store_url"]
 
 SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
+WAKING = frozenset({"ready", "accepted"})
+"""A transaction that moved a step to ready or accepted a case (its first steps are ready) wakes idle workers."""
+APPENDED_EVENTS = "onething_appended_events"
+"""``conn.info`` key: the audit events appended in the current write transaction."""
 BUSY_TIMEOUT_S = 30.0
 CACHE_KIB = 65536  # page cache per connection, filled as used: a busy store's hot indexes stay in memory
 
@@ -49,6 +60,10 @@ class Store:
         self.clock = clock
         self.schema_version = schema_version
         self.stored_manifests: set[str] = set()  # hashes known to be committed here (manifests are never deleted)
+        self.url = where
+        """The URL to open this store again (with its password: never print it; print ``where``)."""
+        self.on_commit: list[Callable[[list[Any]], None]] = []
+        """Called after each committed write transaction with the audit events it appended."""
 
     @property
     def dialect(self) -> str:
@@ -56,17 +71,37 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        """One write transaction: committed when the block ends, rolled back if it raises."""
+        """One write transaction: committed when the block ends, rolled back if it raises.
+
+        The audit events appended inside it are handed to ``on_commit`` listeners after the
+        commit (never for a rolled-back transaction): the transition log. On PostgreSQL a
+        transaction that made a step ready (or accepted a case) also sends ``NOTIFY`` (delivered at commit) to wake
+        idle workers.
+        """
+        appended: list[Any] = []
         with _translated(self.where), self.engine.connect() as conn:
             conn = conn.execution_options(onething_write=True)
-            with conn.begin():
-                yield conn
+            conn.info[APPENDED_EVENTS] = appended
+            try:
+                with conn.begin():
+                    yield conn
+                    if self.dialect == "postgresql" and any(e.to_status in WAKING for e in appended):
+                        notify_ready(conn)
+            finally:
+                conn.info.pop(APPENDED_EVENTS, None)
+        for listener in self.on_commit:
+            listener(appended)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """One read transaction (a consistent snapshot in WAL mode)."""
         with _translated(self.where), self.engine.connect() as conn, conn.begin():
             yield conn
+
+    def schema_status(self) -> SchemaStatus:
+        """The schema's version against this program's and the migrations pending; changes nothing."""
+        with self.read() as conn:
+            return schema_status(conn, self.where)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -79,9 +114,15 @@ class Store:
 
 
 def open_store(url: str | None = None, *, root: Path | None = None, clock: Clock | None = None,
-               synchronous: str = "NORMAL", create: bool = True,
-               environ: Mapping[str, str] | None = None) -> Store:
-    """Open (and if need be create or upgrade) the store at ``url``, ``ONETHING_STORE`` or the default."""
+               synchronous: str = "NORMAL", create: bool = True, migrate: bool = True,
+               connections: int | None = None, environ: Mapping[str, str] | None = None) -> Store:
+    """Open (and if need be create or upgrade) the store at ``url``, ``ONETHING_STORE`` or the default.
+
+    With ``migrate=False`` the schema is only read, never created or upgraded (``store status``,
+    ``work --health``): ``store.schema_status()`` says where it stands. ``connections``: how
+    many connections the process may hold at once (default: SQLAlchemy's 5, plus 10 more when
+    busy); ``work --concurrency N`` asks for two per thread (the step and its heartbeat).
+    """
     clock = clock or SystemClock()
     if synchronous.upper() not in SYNCHRONOUS:
         raise ValueError(f"synchronous must be one of {', '.join(SYNCHRONOUS)}, not {synchronous!r}")
@@ -92,7 +133,14 @@ def open_store(url: str | None = None, *, root: Path | None = None, clock: Clock
         raise StoreError(_("{url} is not a store URL").format(url=chosen),
                          _("give a file path or a URL like sqlite:///cases.db or postgresql://host/db")) from None
     where = parsed.render_as_string(hide_password=True)
+    if parsed.get_backend_name() in ("postgresql", "postgres"):
+        parsed = postgres_url(parsed)
     options: dict[str, Any] = {}
+    if parsed.get_backend_name() == "postgresql":
+        options.update(postgres_engine_options())
+    in_memory = parsed.get_backend_name() == "sqlite" and (parsed.database or ":memory:") == ":memory:"
+    if connections is not None and not in_memory:
+        options.update(pool_size=connections, max_overflow=0)
     if parsed.get_backend_name() == "sqlite":
         where = _prepare_sqlite_file(parsed.database, create)
         options["connect_args"] = {"timeout": BUSY_TIMEOUT_S}
@@ -103,10 +151,16 @@ def open_store(url: str | None = None, *, root: Path | None = None, clock: Clock
                          _("install the database driver for this URL")) from None
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine, synchronous.upper())
+    elif engine.dialect.name == "postgresql":
+        configure_postgres(engine)
     store = Store(engine, where, clock, "")
+    store.url = chosen
     try:
-        with store.write() as conn:
-            store.schema_version = ensure_schema(conn, where, clock.now())
+        if migrate:
+            with store.write() as conn:
+                store.schema_version = ensure_schema(conn, where, clock.now())
+        else:
+            store.schema_version = store.schema_status().version or ""
     except BaseException:
         engine.dispose()
         raise
@@ -192,6 +246,8 @@ def _translated(where: str) -> Iterator[None]:
 
 
 def _store_error(error: exc.DBAPIError, where: str) -> StoreError:
+    if error.connection_invalidated or _is_postgres_error(error):
+        return postgres_error(error.orig, where, invalidated=error.connection_invalidated)
     text = str(error.orig).lower()
     if "not a database" in text or "malformed" in text or "encrypted" in text:
         return StoreError(_("the store file is corrupted or is not a SQLite database"),
@@ -203,3 +259,7 @@ def _store_error(error: exc.DBAPIError, where: str) -> StoreError:
         return StoreError(_("the store cannot be opened for writing: {reason}").format(reason=error.orig),
                           _("check the file's permissions and that its folder exists"), where)
     return StoreError(_("the store failed: {reason}").format(reason=error.orig), None, where)
+
+
+def _is_postgres_error(error: exc.DBAPIError) -> bool:
+    return type(error.orig).__module__.split(".")[0] in ("psycopg", "psycopg2")

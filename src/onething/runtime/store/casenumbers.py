@@ -4,11 +4,13 @@ The prefix is the bundle's code; manifests do not carry a bundle code yet, so it
 bundle's id until they do (:func:`case_prefix`). The date is the acceptance day in China
 time; the sequence counts from 1 per prefix and day, at least four digits wide.
 
-Unique under concurrency on every dialect without dialect-specific SQL: the counter row is
-incremented with one UPDATE (which takes the row's write lock: on SQLite the whole store's,
-inside a ``BEGIN IMMEDIATE`` transaction; on PostgreSQL the row's), and the day's first
-number is an INSERT inside a savepoint, retried as an UPDATE if another transaction inserted
-first. ``cases.number`` is unique besides.
+On SQLite (and any dialect but PostgreSQL) the counter row is incremented with one UPDATE
+(which takes the write lock: on SQLite the whole store's, inside a ``BEGIN IMMEDIATE``
+transaction), and the day's first number is an INSERT inside a savepoint, retried as an
+UPDATE if another transaction inserted first: gapless, a rolled-back acceptance gives its
+number back. On PostgreSQL the numbers come from a sequence per prefix
+(``store.postgres.sequence_case_number``): an acceptance never waits for another's number,
+and a rolled-back one leaves a gap. ``cases.number`` is unique besides.
 """
 
 from __future__ import annotations
@@ -40,6 +42,10 @@ def next_case_number(conn: Connection, prefix: str, day: date) -> str:
     if not _PREFIX.match(prefix):
         raise ValueError(f"a case number prefix is letters, digits, _ and . only: {prefix!r}")
     stamp = day.strftime("%Y%m%d")
+    if conn.dialect.name == "postgresql":  # from a sequence: never waits for another acceptance
+        from onething.runtime.store.postgres import sequence_case_number
+
+        return f"{prefix}-{stamp}-{sequence_case_number(conn, prefix, stamp):04d}"
     key = {"b_prefix": prefix, "b_day": stamp}
     returning = conn.dialect.update_returning
     for _attempt in range(3):

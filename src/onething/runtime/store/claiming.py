@@ -7,14 +7,22 @@ The engine then records the claims (audit events, the case's move) in the same t
 so the lease and the idempotency key the department will see are committed before any
 adapter is called.
 
-Why it is safe here: on SQLite a write transaction begins ``BEGIN IMMEDIATE`` and holds the
+Why it is safe: on SQLite a write transaction begins ``BEGIN IMMEDIATE`` and holds the
 whole store, so the rows read are still claimable when updated, and two workers never claim
-one step. A dialect with row locks replaces this with a locking read that skips rows another
-worker holds (PostgreSQL: ``SELECT … FOR UPDATE SKIP LOCKED``); the update still only moves
-a step in the status it was read in, and a mismatch aborts the transaction.
+one step. On PostgreSQL the read locks the rows it returns and skips rows another worker
+holds (``SELECT … FOR UPDATE SKIP LOCKED``: concurrent workers each take different steps
+instead of queueing behind one); the update still only moves a step in the status it was
+read in, and a mismatch aborts the transaction.
 
-:func:`wait_for_work` is how an idle worker waits: on SQLite, a sleep of at most the poll
-interval (the engine's caller decides how long); a dialect with notifications can wake at once.
+:func:`lock_cases` locks the cases a transaction is about to decide for (PostgreSQL: ``SELECT
+… FOR UPDATE`` in id order; SQLite: nothing, the store is held): two workers claiming steps of
+one accepted case, or recording outcomes of two steps of one case, take turns, so each reads
+what the other committed (otherwise both would move the case to in_progress, or both decide
+that a step waiting for the two stays blocked).
+
+:func:`wait_for_work` is how an idle worker waits: a sleep of at most the poll interval (the
+engine's caller decides how long); on PostgreSQL the engine waits on ``store.waiting.Wakeup``
+instead, which LISTEN/NOTIFY ends as soon as a step becomes ready.
 """
 
 from __future__ import annotations
@@ -27,7 +35,7 @@ from sqlalchemy import Connection, bindparam, or_, select
 
 from onething.dsl.i18n import _
 from onething.runtime.store.bulk import Bulk
-from onething.runtime.store.tables import steps
+from onething.runtime.store.tables import cases, steps
 
 
 class Claimed(NamedTuple):
@@ -51,6 +59,11 @@ _EXPIRED = (select(*_COLUMNS).where(steps.c.status == "dispatched", steps.c.leas
 _READY = (select(*_COLUMNS)
           .where(steps.c.status == "ready", or_(steps.c.retry_at.is_(None), steps.c.retry_at <= bindparam("now")))
           .order_by(steps.c.id).limit(bindparam("limit")))
+# the same reads, locking what they return and skipping what another worker holds (PostgreSQL)
+_EXPIRED_LOCKED = _EXPIRED.with_for_update(skip_locked=True)
+_READY_LOCKED = _READY.with_for_update(skip_locked=True)
+_LOCK_CASES = (select(cases.c.id).where(cases.c.id.in_(bindparam("ids", expanding=True)))
+               .order_by(cases.c.id).with_for_update())
 _DISPATCH = Bulk(steps.update().where(steps.c.id == bindparam("b_id"), steps.c.status == bindparam("b_status")),
                  ("status", "attempts", "lease_owner", "lease_expires_at", "retry_at", "updated_at"))
 
@@ -62,9 +75,11 @@ class ClaimRace(RuntimeError):
 def claim_ready(conn: Connection, *, worker_id: str, now: datetime, lease_until: datetime,
                 limit: int) -> list[Claimed]:
     """Claim up to ``limit`` steps for ``worker_id`` until ``lease_until``; call in a write transaction."""
-    rows: list[Any] = list(conn.execute(_EXPIRED, {"now": now, "limit": limit}))
+    locking = conn.dialect.name == "postgresql"
+    expired, ready = (_EXPIRED_LOCKED, _READY_LOCKED) if locking else (_EXPIRED, _READY)
+    rows: list[Any] = list(conn.execute(expired, {"now": now, "limit": limit}))
     if len(rows) < limit:
-        rows += conn.execute(_READY, {"now": now, "limit": limit - len(rows)}).all()
+        rows += conn.execute(ready, {"now": now, "limit": limit - len(rows)}).all()
     if not rows:
         return []
     params = [{"b_id": r.id, "b_status": r.status, "status": "dispatched", "attempts": r.attempts + 1,
@@ -75,6 +90,12 @@ def claim_ready(conn: Connection, *, worker_id: str, now: datetime, lease_until:
         raise ClaimRace(_("{n} steps changed while they were being claimed").format(n=len(params) - moved))
     return [Claimed(r.id, r.case_id, r.item, r.department, r.idempotency_key, r.status, r.attempts + 1,
                     r.lease_owner) for r in rows]
+
+
+def lock_cases(conn: Connection, case_ids: list[int]) -> None:
+    """Lock these cases' rows until the transaction ends (PostgreSQL; SQLite holds the whole store)."""
+    if conn.dialect.name == "postgresql" and case_ids:
+        conn.execute(_LOCK_CASES, {"ids": sorted(set(case_ids))}).all()
 
 
 def wait_for_work(store: Any, seconds: float, sleep: Callable[[float], None]) -> None:
