@@ -175,10 +175,10 @@ def test_the_written_out_hash_matches_the_formula_for_awkward_text():
             payload.encode()).hexdigest()
 
 
-def test_a_batch_of_events_is_one_chain_and_moves_the_head_once(tmp_path):
+def test_a_batch_of_events_is_one_chain_and_moves_the_head_once(fresh_store_url):
     from onething.runtime.audit import NewEvent, append_events
 
-    with open_store(empty_store_file(tmp_path), clock=FixedClock(NOW)) as opened:
+    with open_store(fresh_store_url, clock=FixedClock(NOW)) as opened:
         with opened.write() as conn:
             written = append_events(conn, [NewEvent("step", "w", NOW, CASE, f"item{n}", "ready", "dispatched",
                                                     {"attempt": n}) for n in range(1, 4)])

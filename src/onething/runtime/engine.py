@@ -465,8 +465,13 @@ class Worker:
             try:
                 results, answered = self._call_all(claims)
                 left = batch if max_steps is None else min(batch, max_steps - summary.steps - len(claims))
-                if left > 0 and not (stop is not None and stop()) and not self.stopping.is_set():
-                    recorded, claims = self._record_and_claim_retrying(answered, left)  # one transaction per batch
+                if (left > 0 and self.store.dialect == "sqlite" and not (stop is not None and stop())
+                        and not self.stopping.is_set()):
+                    # one transaction per batch; SQLite has one writer at a time, so locking this
+                    # batch's cases and then the next one's cannot deadlock. On PostgreSQL two
+                    # workers doing so could each hold a case the other wants: record, then claim
+                    # at the top of the loop, each transaction locking its cases in one ordered round
+                    recorded, claims = self._record_and_claim_retrying(answered, left)
                 else:
                     recorded, claims = self._record_retrying(answered), []
             finally:
