@@ -27,11 +27,11 @@ def _label(zh: str, en: str) -> str:
     return f"{{zh: {zh}, en: {en}}}"
 
 
-def _catalog_texts(n: int) -> dict[str, str]:
+def _catalog_texts(n: int, n_fields: int | None = None, n_mats: int | None = None) -> dict[str, str]:
     n_dept = max(3, n // 4)
     n_sect = max(2, n // 2)
-    n_fields = FIELDS_PER_ITEM * n
-    n_mats = max(4, int(MATERIALS_PER_ITEM * n))
+    n_fields = n_fields or FIELDS_PER_ITEM * n
+    n_mats = n_mats or max(4, int(MATERIALS_PER_ITEM * n))
     out: dict[str, str] = {}
 
     lines = ["departments:"]
@@ -131,12 +131,14 @@ def _catalog_texts(n: int) -> dict[str, str]:
     return out
 
 
-def _bundle_text(b: int, n: int) -> str:
+def _bundle_text(b: int, n: int, n_mats: int | None = None, bundle_id: str | None = None,
+                 extra: tuple[int, ...] = ()) -> str:
     first = b * ITEMS_PER_BUNDLE
     ids = list(range(first, min(n, first + ITEMS_PER_BUNDLE)))
     n_dept = max(3, n // 4)
+    n_mats = n_mats or max(4, int(MATERIALS_PER_ITEM * n))
     lines = [
-        f"bundle: b_{b}",
+        f"bundle: {bundle_id or f'b_{b}'}",
         'version: "2026.1"',
         f"title: {_label(f'第{b}号一件事', f'Bundle {b}')}",
         "description:",
@@ -171,12 +173,15 @@ def _bundle_text(b: int, n: int) -> str:
             lines.append(f"    needs: [item_{first + pos - 1}]")
         if pos == 1:
             lines.append("    materials:")
-            lines.append(f"      - mat_{(2 * i) % max(4, int(MATERIALS_PER_ITEM * n))}")
-            lines.append(f"      - {{ref: mat_{(2 * i + 5) % max(4, int(MATERIALS_PER_ITEM * n))}, when: q_1}}")
-            lines.append(f"      - {{ref: mat_{(2 * i + 9) % max(4, int(MATERIALS_PER_ITEM * n))}, "
+            lines.append(f"      - mat_{(2 * i) % n_mats}")
+            lines.append(f"      - {{ref: mat_{(2 * i + 5) % n_mats}, when: q_1}}")
+            lines.append(f"      - {{ref: mat_{(2 * i + 9) % n_mats}, "
                          "tolerated: {supplement_days: 5}}")
             if i - 1 >= first:
                 lines.append(f"      - cert_{i - 1}")
+    for i in extra:
+        lines.append(f"  - use: item_{i}")
+        lines.append("    optional: true")
     return "\n".join(lines) + "\n"
 
 
@@ -204,6 +209,60 @@ def write_tree(root: Path, n_items: int) -> list[Path]:
     for b in range(max(1, -(-n_items // ITEMS_PER_BUNDLE))):
         p = root / f"b_{b:04d}.yaml"
         p.write_text(_bundle_text(b, n_items), encoding="utf-8")
+        written.append(p)
+    return written
+
+
+PROVINCE_SEED = 14
+PROVINCE_ITEMS_PER_BUNDLE = 10
+PROVINCE_MATERIALS_PER_BUNDLE = 50 / 3
+PROVINCE_FIELDS_PER_BUNDLE = 100 / 3
+
+
+def province_counts(n_bundles: int) -> dict[str, int]:
+    """The size of ``write_province(root, n_bundles)``'s catalog: at 300 bundles 3,000 items,
+    5,000 materials (and the certificates items produce) and 10,000 fields."""
+    return {
+        "bundles": n_bundles,
+        "items": PROVINCE_ITEMS_PER_BUNDLE * n_bundles,
+        "materials": round(PROVINCE_MATERIALS_PER_BUNDLE * n_bundles),
+        "fields": round(PROVINCE_FIELDS_PER_BUNDLE * n_bundles),
+    }
+
+
+def write_province(root: Path, n_bundles: int = 300, seed: int = PROVINCE_SEED) -> list[Path]:
+    """A province (issue #14): ``n_bundles`` bundles over one shared catalog scaled with them —
+    at 300 bundles 3,000 items, 5,000 materials and 10,000 fields (about 4.3 MB of YAML).
+
+    Each bundle takes one run of 8 consecutive catalog items (``write_tree``'s bundle: questions,
+    conditions, needs, a produced certificate consumed later, local material overrides), the
+    runs drawn without repetition by a random generator with a fixed seed, plus 2 optional
+    items drawn from anywhere in the catalog. The catalog grows with the bundles, so the work
+    per bundle stays the same from 30 to 300 bundles unless some step scales with the catalog.
+    Same arguments, same bytes.
+    """
+    import random
+
+    size = province_counts(n_bundles)
+    n = size["items"]
+    rng = random.Random(seed)
+    cat = root / "catalog"
+    cat.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for name, text in _catalog_texts(n, size["fields"], size["materials"]).items():
+        p = cat / name
+        p.write_text(text, encoding="utf-8")
+        written.append(p)
+    runs = rng.sample(range(n // ITEMS_PER_BUNDLE), n_bundles)
+    for k, run in enumerate(runs):
+        own = range(run * ITEMS_PER_BUNDLE, (run + 1) * ITEMS_PER_BUNDLE)
+        extra: list[int] = []
+        while len(extra) < PROVINCE_ITEMS_PER_BUNDLE - ITEMS_PER_BUNDLE:
+            i = rng.randrange(n)
+            if i not in own and i not in extra:
+                extra.append(i)
+        p = root / f"p_{k:04d}.yaml"
+        p.write_text(_bundle_text(run, n, size["materials"], f"p_{k}", tuple(extra)), encoding="utf-8")
         written.append(p)
     return written
 
