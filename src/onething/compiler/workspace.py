@@ -53,15 +53,15 @@ def _salvage(data: YMap, exc: ValidationError, catalog: Catalog) -> YMap | None:
         else:
             bad_keys.add(loc[0])
     rest = YMap(data.loc)
-    rest.key_locs, rest.value_locs = data.key_locs, data.value_locs
     for key in bad_keys - set(data):
         if key not in stand_ins:
             return None
-        rest[key] = stand_ins[key]
+        rest.set_located(key, stand_ins[key], data.loc, data.loc)
     for key, value in data.items():
+        key_loc, value_loc = data.key_loc(key) or data.loc, data.value_loc(key) or data.loc
         if key in bad_keys:
             if key in stand_ins:
-                rest[key] = stand_ins[key]
+                rest.set_located(key, stand_ins[key], key_loc, value_loc)
             elif key == "items":
                 return None
             continue
@@ -69,10 +69,9 @@ def _salvage(data: YMap, exc: ValidationError, catalog: Catalog) -> YMap | None:
             kept = YList(value.loc)
             for i, row in enumerate(value):
                 if i not in bad_rows[key]:
-                    kept.append(row)
-                    kept.item_locs.append(value.item_locs[i])
+                    kept.append_located(row, value.item_loc(i))
             value = kept
-        rest[key] = value
+        rest.set_located(key, value, key_loc, value_loc)
     return rest
 
 

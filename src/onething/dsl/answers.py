@@ -54,7 +54,7 @@ def _flat(data: YMap, known: Collection[str], prefix: str = "") -> Iterator[tupl
         if full not in known and isinstance(value, YMap) and value:
             yield from _flat(value, known, full + ".")
         else:
-            yield full, value, data.key_locs.get(key, data.loc)
+            yield full, value, data.key_loc(key) or data.loc
 
 
 def unknown_answer(key: str, questions: Collection[str], fields: Collection[str], bundle_id: str,

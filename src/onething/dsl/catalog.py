@@ -163,7 +163,7 @@ def add_catalog_data(catalog: Catalog, loaded: Loaded) -> None:
 
             guess = suggest(key, CATALOG_KEYS)
             catalog.diagnostics.append(
-                make("E101", _("unknown top-level key {key} in a catalog file").format(key=repr(key)), data.key_locs[key],
+                make("E101", _("unknown top-level key {key} in a catalog file").format(key=repr(key)), data.key_loc(key),
                      _("did you mean {guess}?").format(guess=repr(guess)) if guess else
                      _("allowed: {keys}").format(keys=", ".join(CATALOG_KEYS)))
             )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -105,14 +106,6 @@ def _loc(file: str, mark: Any) -> Location:
     return Location(file, mark.line + 1, mark.column + 1)
 
 
-_tuple_new = tuple.__new__
-
-
-def _location(file: str, line: int, col: int) -> Location:
-    """Location(file, line, col) in one C call (the named tuple's __new__ is Python code)."""
-    return _tuple_new(Location, (file, line, col))
-
-
 _ScalarEvent = yaml.ScalarEvent
 _MappingStartEvent = yaml.MappingStartEvent
 _MappingEndEvent = yaml.MappingEndEvent
@@ -160,7 +153,7 @@ class _Builder:
         return _resolve_plain(ev.value)
 
     def build(self, parser: Any) -> Any:
-        self._at: Location | None = None
+        self._at_line = self._at_col = 0  # the last scalar read, for E019
         try:
             return self._build(parser)
         except _LongNumber as exc:
@@ -169,77 +162,81 @@ class _Builder:
                 "E019",
                 _("a whole number of {digits:,} digits; the limit is {limit}").format(
                     digits=digits, limit=limits.MAX_INT_DIGITS),
-                self._at or Location(self.file),
+                Location(self.file, self._at_line, self._at_col),
                 _("quote it if it is a code; no count or limit needs that many digits"),
             ))
             raise _Stop from None
 
     def _build(self, parser: Any) -> Any:
         # The hot loop of every load: one pass per event, dispatched on the exact event
-        # class (libyaml yields no subclasses), the common cases inlined, and locations
-        # made in one C call each (see _location). Same results as the plain
-        # version: the tests in tests/test_loader.py pin every diagnostic and position.
-        # stack entries: [container, size, pending_key, pending_key_loc, anchor]
+        # class (libyaml yields no subclasses), the common cases inlined. Positions go
+        # straight into the containers' position arrays as line and column numbers (see
+        # YMap); a Location object is made only for a container and where a diagnostic
+        # may need one. Mapping keys are interned: a catalog repeats a few dozen keys
+        # hundreds of thousands of times. The tests in tests/test_loader.py pin every
+        # diagnostic and position.
+        # stack entries: [container, size, pending_key, key_line, key_col, anchor, positions]
         stack: list[list[Any]] = []
         root: Any = None
         documents = 0
         file = self.file
         get_event = parser.get_event
-        new_loc = _location
         attach = self._attach
         ymap, ylist = YMap, YList
-        tuple_new, location_cls = _tuple_new, Location
+        intern = sys.intern
+        resolve_plain = _resolve_plain
+        top: list[Any] | None = None
         while True:
             ev = get_event()
             kind = type(ev)
             if kind is _ScalarEvent:
                 mark = ev.start_mark
-                loc = tuple_new(location_cls, (file, mark.line + 1, mark.column + 1))  # _location, inlined
+                line = mark.line + 1
+                col = mark.column + 1
                 self.nodes += 1
                 if self.nodes > MAX_NODES:
-                    self._count(0, loc)
-                self._at = loc
-                if stack:
-                    top = stack[-1]
-                    if top[2] is None and type(top[0]) is ymap:
-                        # a mapping key
-                        top[2] = ev.value
-                        top[3] = loc
-                        continue
+                    self._count(0, Location(file, line, col))
+                if top is not None and top[2] is None and type(top[0]) is ymap:
+                    # a mapping key
+                    self._at_line, self._at_col = line, col
+                    top[2] = intern(ev.value)
+                    top[3] = line
+                    top[4] = col
+                    continue
+                self._at_line, self._at_col = line, col
                 tag = ev.tag
                 style = ev.style
                 if tag is None and not style:
-                    value = _resolve_plain(ev.value)
+                    value = resolve_plain(ev.value)
                 else:
-                    value = self._scalar(ev, loc)
-                if (style == "'" or style == '"') and mark.line == ev.end_mark.line:
-                    # a quoted value is located at its first character, after the quote,
-                    # so that columns inside it (a condition's error) come out exact
-                    loc = new_loc(file, loc.line, loc.col + 1)
+                    value = self._scalar(ev, Location(file, line, col))
+                    if (style == "'" or style == '"') and mark.line == ev.end_mark.line:
+                        # a quoted value is located at its first character, after the quote,
+                        # so that columns inside it (a condition's error) come out exact
+                        col += 1
                 if ev.anchor:
                     self.anchors[ev.anchor] = (value, 1)
-                if not stack:
+                if top is None:
                     root = value
                     continue
-                top = stack[-1]
                 container = top[0]
                 if type(container) is ylist:
                     top[1] += 1
                     container.append(value)
-                    container.item_locs.append(loc)
+                    top[6].extend((line, col))
                     continue
                 key = top[2]
                 if key is not None and key not in container:
                     top[1] += 1
                     top[2] = None
                     container[key] = value
-                    container.key_locs[key] = top[3]
-                    container.value_locs[key] = loc
+                    top[6].extend((top[3], top[4], line, col))
                     continue
-                root = attach(stack, value, 1, loc, root)
+                root = attach(stack, value, 1, Location(file, line, col), root)
                 continue
             if kind is _MappingEndEvent or kind is _SequenceEndEvent:
-                container, size, _key, _key_loc, anchor = stack.pop()
+                container, size, _key, _kl, _kc, anchor, _pos = stack.pop()
+                top = stack[-1] if stack else None
                 self._count(1, container.loc)
                 if anchor:
                     self.anchors[anchor] = (container, size)
@@ -247,7 +244,7 @@ class _Builder:
                 continue
             if kind is _MappingStartEvent or kind is _SequenceStartEvent:
                 mark = ev.start_mark
-                loc = new_loc(file, mark.line + 1, mark.column + 1)
+                loc = Location(file, mark.line + 1, mark.column + 1)
                 tag = ev.tag
                 if tag is not None and tag != "!" and tag not in _ALLOWED_TAGS:
                     self.diags.append(
@@ -261,7 +258,8 @@ class _Builder:
                     )
                     raise _Stop
                 container = ymap(loc) if kind is _MappingStartEvent else ylist(loc)
-                stack.append([container, 1, None, None, ev.anchor])
+                top = [container, 1, None, 0, 0, ev.anchor, container._pos]
+                stack.append(top)
                 continue
             if ev is None or kind is _StreamEndEvent:
                 break
@@ -305,14 +303,15 @@ class _Builder:
         top[1] += size
         if isinstance(container, YList):
             container.append(value)
-            container.item_locs.append(loc)
+            top[6].extend((loc.line, loc.col))
             return root
-        key, key_loc = top[2], top[3]
+        key = top[2]
         if key is None:
             # a complex (non-scalar) key: refuse
             self.diags.append(make("E005", _("mapping keys must be plain text"), loc, _("write the key as text")))
             raise _Stop
         top[2] = None
+        key_loc = Location(self.file, top[3], top[4])
         if key in container:
             self.diags.append(
                 make(
@@ -320,13 +319,12 @@ class _Builder:
                     _("duplicate key {key}").format(key=repr(key)),
                     key_loc,
                     _("YAML would keep only the last value silently; keep one"),
-                    related=(container.key_locs[key],),
+                    related=(container.key_loc(key),),
                 )
             )
             return root
         container[key] = value
-        container.key_locs[key] = key_loc
-        container.value_locs[key] = loc
+        top[6].extend((top[3], top[4], loc.line, loc.col))
         return root
 
 

@@ -7,15 +7,15 @@ without keeping the YAML node graph alive.
 
 from __future__ import annotations
 
+from array import array
 from typing import Any, NamedTuple
 
 
 class Location(NamedTuple):
     """A place in a source file; line and column are 1-based, 0 when unknown.
 
-    A named tuple, not a dataclass: the loader makes one per key and value, and a tuple is
-    made in one C call and held in 64 bytes where an instance with a ``__dict__`` takes ~3×.
-    Equal, hashed and ordered by (file, line, col) as before.
+    A named tuple (64 bytes, no ``__dict__``): diagnostics and lookups make them, but the
+    loaded data does not keep one per value (see ``YMap``).
     """
 
     file: str
@@ -28,27 +28,101 @@ class Location(NamedTuple):
         return self.file
 
 
-class YMap(dict):
-    """A mapping with the location of itself, of each key and of each value."""
+def _positions(loc: Location) -> array:
+    return array("I", (loc.line, loc.col))
 
-    __slots__ = ("loc", "key_locs", "value_locs")
+
+class YMap(dict):
+    """A mapping with the location of itself, of each key and of each value.
+
+    The positions are kept compactly — one array of 32-bit line and column numbers per
+    mapping: its own, then key and value of each entry in insertion order — and made into
+    ``Location`` objects only when asked: a province's catalog has a million positions, and
+    an object for each cost more memory than the data itself. Entries are added through the
+    loader or ``set_located`` (which keep the positions in step); a plain ``map[key] = value``
+    adds an entry without positions, which then reads as located at the mapping itself.
+    """
+
+    __slots__ = ("file", "_pos")
 
     def __init__(self, loc: Location) -> None:
         super().__init__()
-        self.loc = loc
-        self.key_locs: dict[str, Location] = {}
-        self.value_locs: dict[str, Location] = {}
+        self.file = loc.file
+        self._pos = _positions(loc)
+
+    @property
+    def loc(self) -> Location:
+        pos = self._pos
+        return Location(self.file, pos[0], pos[1])
+
+    def set_located(self, key: str, value: Any, key_loc: Location, value_loc: Location) -> None:
+        """Add an entry with where its key and value are written (same file as the mapping)."""
+        self._pos.extend((key_loc.line, key_loc.col, value_loc.line, value_loc.col))
+        self[key] = value
+
+    def _at(self, key: Any, offset: int) -> Location | None:
+        if key not in self:
+            return None
+        pos = self._pos
+        for i, k in enumerate(self):
+            if k == key:
+                j = 2 + 4 * i + offset
+                if j + 1 < len(pos):
+                    return Location(self.file, pos[j], pos[j + 1])
+                return self.loc
+        return None  # pragma: no cover - key is in self
+
+    def key_loc(self, key: Any) -> Location | None:
+        """Where ``key`` is written, None if the mapping has no such key."""
+        return self._at(key, 0)
+
+    def value_loc(self, key: Any) -> Location | None:
+        """Where the value of ``key`` starts, None if the mapping has no such key."""
+        return self._at(key, 2)
+
+    @property
+    def key_locs(self) -> dict[Any, Location]:
+        """Where each key is written (a new dict: read it, changing it changes nothing)."""
+        return {k: self._at(k, 0) for k in self}  # type: ignore[misc]
+
+    @property
+    def value_locs(self) -> dict[Any, Location]:
+        """Where each value starts (a new dict: read it, changing it changes nothing)."""
+        return {k: self._at(k, 2) for k in self}  # type: ignore[misc]
 
 
 class YList(list):
-    """A sequence with the location of itself and of each element."""
+    """A sequence with the location of itself and of each element (kept as in ``YMap``)."""
 
-    __slots__ = ("loc", "item_locs")
+    __slots__ = ("file", "_pos")
 
     def __init__(self, loc: Location) -> None:
         super().__init__()
-        self.loc = loc
-        self.item_locs: list[Location] = []
+        self.file = loc.file
+        self._pos = _positions(loc)
+
+    @property
+    def loc(self) -> Location:
+        pos = self._pos
+        return Location(self.file, pos[0], pos[1])
+
+    def append_located(self, value: Any, loc: Location) -> None:
+        """Append an element with where it is written (same file as the list)."""
+        self._pos.extend((loc.line, loc.col))
+        self.append(value)
+
+    def item_loc(self, index: int) -> Location:
+        """Where element ``index`` (0 ≤ index < len) is written."""
+        pos = self._pos
+        j = 2 + 2 * index
+        if j + 1 < len(pos):
+            return Location(self.file, pos[j], pos[j + 1])
+        return self.loc
+
+    @property
+    def item_locs(self) -> list[Location]:
+        """Where each element is written (a new list)."""
+        return [self.item_loc(i) for i in range(len(self))]
 
 
 class Unquoted(str):
@@ -70,13 +144,10 @@ def locate(data: Any, path: tuple[Any, ...], *, key: bool = False) -> Location |
     for i, step in enumerate(path):
         last = i == len(path) - 1
         if isinstance(node, YMap) and isinstance(step, str) and step in node:
-            if last and key:
-                best = node.key_locs.get(step, best)
-            else:
-                best = node.value_locs.get(step, best)
+            best = (node.key_loc(step) if last and key else node.value_loc(step)) or best
             node = node[step]
         elif isinstance(node, YList) and isinstance(step, int) and 0 <= step < len(node):
-            best = node.item_locs[step]
+            best = node.item_loc(step)
             node = node[step]
         elif isinstance(node, YMap) and step == 0 and not isinstance(step, bool):
             continue  # one mapping written for a one-element list (`fee: {amount: 0}`)
