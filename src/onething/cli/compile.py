@@ -137,7 +137,7 @@ def _compile(sources: list[BundleSource], diags: list[Diagnostic], output: Path 
         state = BuildState.read(output)
         catalogs: dict[Path, bytes] = {}
         stamps = {s.display: fingerprint(s, select, answers, catalogs) for s in sources}
-    manifests: dict[str, str] = {}  # id → manifest text, of the bundles compiled in this run
+    manifests: dict[str, bytes] = {}  # id → manifest as UTF-8 (half the memory of text), compiled in this run
     compiled: dict[str, Any] = {}  # id → Manifest, kept only to print several bundles on stdout
     summary: list[dict[str, object]] = []
     to_compile: list[BundleSource] = []
@@ -184,9 +184,9 @@ def _compile(sources: list[BundleSource], diags: list[Diagnostic], output: Path 
         if not claim(m.bundle.id, source):
             summary.append({"bundle": source.display, "status": "error"})
             continue
-        manifests[m.bundle.id] = text = m.to_json()
+        manifests[m.bundle.id] = data = m.to_json().encode("utf-8")
         if state is not None:
-            state.record(source, stamps[source.display], m.bundle.id, text, result.diagnostics)
+            state.record(source, stamps[source.display], m.bundle.id, data, result.diagnostics)
         if output is None and len(sources) > 1:
             compiled[m.bundle.id] = m
         summary.append({"bundle": m.bundle.id, "status": "ok", "compiled": True})
@@ -219,7 +219,7 @@ def _compile(sources: list[BundleSource], diags: list[Diagnostic], output: Path 
         sys.exit(EXIT_ERRORS if failed else EXIT_OK)
     if output is None:
         if len(sources) == 1 and manifests:
-            click.echo(next(iter(manifests.values())), nl=False)
+            click.echo(next(iter(manifests.values())).decode("utf-8"), nl=False)
         elif manifests:
             from onething.compiler.manifest import dumps
 
@@ -263,8 +263,8 @@ def _compile(sources: list[BundleSource], diags: list[Diagnostic], output: Path 
     sys.exit(EXIT_ERRORS if failed else EXIT_OK)
 
 
-def _same_file_text(target: Path, text: str) -> bool | None:
-    """Whether ``target`` is a regular file holding exactly ``text``; None when it is missing."""
+def _same_file_text(target: Path, data: bytes) -> bool | None:
+    """Whether ``target`` is a regular file holding exactly ``data``; None when it is missing."""
     from onething.dsl.reading import read_limited
 
     try:
@@ -272,12 +272,11 @@ def _same_file_text(target: Path, text: str) -> bool | None:
             return False
     except OSError:
         return None
-    data = text.encode("utf-8")
     raw, _problem = read_limited(target, str(target), len(data))
     return raw == data
 
 
-def _check_manifests(output: Path, manifests: dict[str, str]) -> list[str]:
+def _check_manifests(output: Path, manifests: dict[str, bytes]) -> list[str]:
     """`--check`: each manifest that is missing from, or differs in, the output folder."""
     stale: list[str] = []
     for bid, text in sorted(manifests.items()):
@@ -290,7 +289,7 @@ def _check_manifests(output: Path, manifests: dict[str, str]) -> list[str]:
     return stale
 
 
-def _write_manifests(output: Path, manifests: dict[str, str]) -> list[Diagnostic]:
+def _write_manifests(output: Path, manifests: dict[str, bytes]) -> list[Diagnostic]:
     """Write each manifest whose bytes changed (atomically: a reader never sees half a file).
 
     One that cannot be written (its path is a folder, the disk is full) is reported (E021)

@@ -272,7 +272,7 @@ class BuildState:
             return None  # edited, deleted or replaced since: write it again
         return Fresh(bundle_id, [decode_diagnostic(d) for d in entry["diagnostics"]])
 
-    def record(self, source: BundleSource, stamp: str | None, bundle_id: str, text: str,
+    def record(self, source: BundleSource, stamp: str | None, bundle_id: str, text: str | bytes,
                diagnostics: Iterable[Diagnostic]) -> None:
         if stamp is None:
             self.forget(source)
@@ -280,7 +280,7 @@ class BuildState:
         entry = {
             "fingerprint": stamp,
             "bundle": bundle_id,
-            "manifest_sha256": _sha256(text.encode("utf-8")),
+            "manifest_sha256": _sha256(text.encode("utf-8") if isinstance(text, str) else text),
             "diagnostics": [encode_diagnostic(d) for d in diagnostics],
         }
         if self.entries.get(source.display) != entry:

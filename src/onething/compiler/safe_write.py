@@ -33,8 +33,9 @@ def _umask() -> int:
     return mask
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write through an exclusive temporary file beside ``path`` and rename it over ``path``.
+def write_atomic(path: Path, text: str | bytes) -> None:
+    """Write ``text`` (UTF-8 bytes, or text to write as such) through an exclusive temporary
+    file beside ``path`` and rename it over ``path``.
 
     A crash leaves the old file or the new one, plus at most a temporary file that the next
     run holding the folder's lock removes.
@@ -42,8 +43,8 @@ def write_atomic(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
     try:
         os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; a manifest is as readable as any file
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(text.encode("utf-8") if isinstance(text, str) else text)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
