@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import stat
@@ -137,7 +138,7 @@ def _compile(sources: list[BundleSource], diags: list[Diagnostic], output: Path 
         state = BuildState.read(output)
         catalogs: dict[Path, bytes] = {}
         stamps = {s.display: fingerprint(s, select, answers, catalogs) for s in sources}
-    manifests: dict[str, bytes] = {}  # id → manifest as UTF-8 (half the memory of text), compiled in this run
+    manifests = _Outbox(output, check)  # the manifests compiled in this run
     compiled: dict[str, Any] = {}  # id → Manifest, kept only to print several bundles on stdout
     summary: list[dict[str, object]] = []
     to_compile: list[BundleSource] = []
@@ -184,14 +185,15 @@ def _compile(sources: list[BundleSource], diags: list[Diagnostic], output: Path 
         if not claim(m.bundle.id, source):
             summary.append({"bundle": source.display, "status": "error"})
             continue
-        manifests[m.bundle.id] = data = m.to_json().encode("utf-8")
+        data = m.to_json().encode("utf-8")
+        manifests.add(m.bundle.id, data)
         if state is not None:
             state.record(source, stamps[source.display], m.bundle.id, data, result.diagnostics)
         if output is None and len(sources) > 1:
             compiled[m.bundle.id] = m
         summary.append({"bundle": m.bundle.id, "status": "ok", "compiled": True})
     for bundle_id in duplicates:
-        manifests.pop(bundle_id, None)
+        manifests.discard(bundle_id)
         compiled.pop(bundle_id, None)
         if state is not None:
             for source in sources:
@@ -219,21 +221,21 @@ def _compile(sources: list[BundleSource], diags: list[Diagnostic], output: Path 
         sys.exit(EXIT_ERRORS if failed else EXIT_OK)
     if output is None:
         if len(sources) == 1 and manifests:
-            click.echo(next(iter(manifests.values())).decode("utf-8"), nl=False)
+            click.echo(next(iter(manifests.held.values())).decode("utf-8"), nl=False)
         elif manifests:
             from onething.compiler.manifest import dumps
 
             click.echo(dumps({bid: cm.model_dump(mode="json", exclude_none=True) for bid, cm in compiled.items()}),
                        nl=False)
         sys.exit(EXIT_ERRORS if failed else EXIT_OK)
-    stale = _check_manifests(output, manifests) if check else []
+    stale = manifests.stale() if check else []
     write_errors: list[Diagnostic] = []
     if check:
         for line in stale:
             click.echo(line, err=True)
         failed = failed or bool(stale)
     else:
-        write_errors = _write_manifests(output, manifests)
+        write_errors = manifests.commit()
         for d in write_errors:
             failed = True
             click.echo(terminal_safe(d.render()), err=True)
@@ -276,39 +278,96 @@ def _same_file_text(target: Path, data: bytes) -> bool | None:
     return raw == data
 
 
-def _check_manifests(output: Path, manifests: dict[str, bytes]) -> list[str]:
-    """`--check`: each manifest that is missing from, or differs in, the output folder."""
-    stale: list[str] = []
-    for bid, text in sorted(manifests.items()):
-        target = output / f"{bid}.json"
-        same = _same_file_text(target, text)
-        if same is None:
-            stale.append(_("{path}: missing").format(path=target))
-        elif not same:
-            stale.append(_("{path}: stale").format(path=target))
-    return stale
+class _Outbox:
+    """The manifests of one run on their way out, held as little as possible.
 
-
-def _write_manifests(output: Path, manifests: dict[str, bytes]) -> list[Diagnostic]:
-    """Write each manifest whose bytes changed (atomically: a reader never sees half a file).
-
-    One that cannot be written (its path is a folder, the disk is full) is reported (E021)
-    and the others are still written.
+    With -o each manifest is handed on as soon as it is compiled: a file already holding the
+    same bytes is left alone (and its timestamp, for make-like tools downstream); otherwise
+    the bytes go to an exclusive temporary file beside the target (``safe_write.stage``),
+    renamed into place by ``commit`` at the end of the run — so a duplicate id found later
+    still writes neither file, and a reader never sees half a manifest. With --check each is
+    compared at once and only the verdict kept. Without -o the bytes are kept for stdout.
+    A province's manifests are 20 MB: kept until the end they were a seventh of its memory.
     """
-    from onething.compiler.safe_write import write_atomic
-    from onething.dsl.discovery import display_path
 
-    problems: list[Diagnostic] = []
-    for bid, text in sorted(manifests.items()):
-        target = output / f"{bid}.json"
-        if _same_file_text(target, text):
-            continue  # unchanged: keep the file and its timestamp for make-like tools downstream
+    def __init__(self, output: Path | None, check: bool) -> None:
+        self.output = output
+        self.check = check
+        self.held: dict[str, bytes] = {}  # without -o: for stdout
+        self.same: dict[str, bool | None] = {}  # --check: whether the file holds the same bytes (None: missing)
+        self.staged: dict[str, str | OSError | None] = {}  # -o: temporary file, why it failed, None: unchanged
+
+    def add(self, bundle_id: str, data: bytes) -> None:
+        if self.output is None:
+            self.held[bundle_id] = data
+            return
+        target = self.output / f"{bundle_id}.json"
+        same = _same_file_text(target, data)
+        if self.check:
+            self.same[bundle_id] = same
+            return
+        if same:
+            self.staged[bundle_id] = None
+            return
+        from onething.compiler.safe_write import stage
+
         try:
             if os.path.isdir(target) and not os.path.islink(target):
                 raise IsADirectoryError(21, os.strerror(21))
-            write_atomic(target, text)
+            self.staged[bundle_id] = stage(target, data)
         except OSError as exc:
-            problems.append(make("E021", _("cannot write the manifest of {id!r}: {why}").format(
-                id=bid, why=exc.strerror or exc), Location(display_path(target)),
-                _("make the path a writable file (remove what stands in its place)")))
-    return problems
+            self.staged[bundle_id] = exc
+
+    def discard(self, bundle_id: str) -> None:
+        self.held.pop(bundle_id, None)
+        self.same.pop(bundle_id, None)
+        tmp = self.staged.pop(bundle_id, None)
+        if isinstance(tmp, str):
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+    def __len__(self) -> int:
+        return len(self.held) + len(self.same) + len(self.staged)
+
+    def stale(self) -> list[str]:
+        """`--check`: each manifest that is missing from, or differs in, the output folder."""
+        assert self.output is not None
+        stale: list[str] = []
+        for bid, same in sorted(self.same.items()):
+            target = self.output / f"{bid}.json"
+            if same is None:
+                stale.append(_("{path}: missing").format(path=target))
+            elif not same:
+                stale.append(_("{path}: stale").format(path=target))
+        return stale
+
+    def commit(self) -> list[Diagnostic]:
+        """Rename each staged manifest into place (atomically: a reader never sees half a file).
+
+        One that cannot be written (its path is a folder, the disk is full) is reported (E021)
+        and the others are still written.
+        """
+        from onething.dsl.discovery import display_path
+
+        assert self.output is not None
+        problems: list[Diagnostic] = []
+        for bid, tmp in sorted(self.staged.items()):
+            if tmp is None:
+                continue  # unchanged
+            target = self.output / f"{bid}.json"
+            try:
+                if isinstance(tmp, OSError):
+                    raise tmp
+                try:
+                    if os.path.isdir(target) and not os.path.islink(target):
+                        raise IsADirectoryError(21, os.strerror(21))
+                    os.replace(tmp, target)
+                except OSError:
+                    with contextlib.suppress(OSError):
+                        os.unlink(tmp)
+                    raise
+            except OSError as exc:
+                problems.append(make("E021", _("cannot write the manifest of {id!r}: {why}").format(
+                    id=bid, why=exc.strerror or exc), Location(display_path(target)),
+                    _("make the path a writable file (remove what stands in its place)")))
+        return problems

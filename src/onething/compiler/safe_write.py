@@ -33,18 +33,33 @@ def _umask() -> int:
     return mask
 
 
-def write_atomic(path: Path, text: str | bytes) -> None:
-    """Write ``text`` (UTF-8 bytes, or text to write as such) through an exclusive temporary
-    file beside ``path`` and rename it over ``path``.
+def stage(path: Path, data: str | bytes) -> str:
+    """Write ``data`` (UTF-8 bytes, or text to write as such) into a new exclusive temporary
+    file beside ``path``; return its name, for ``os.replace(tmp, path)`` or removal.
 
-    A crash leaves the old file or the new one, plus at most a temporary file that the next
-    run holding the folder's lock removes.
+    A crash leaves at most the temporary file, which the next run holding the folder's lock
+    removes.
     """
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
     try:
         os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; a manifest is as readable as any file
         with os.fdopen(fd, "wb") as fh:
-            fh.write(text.encode("utf-8") if isinstance(text, str) else text)
+            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return tmp
+
+
+def write_atomic(path: Path, text: str | bytes) -> None:
+    """Write through an exclusive temporary file beside ``path`` and rename it over ``path``.
+
+    A crash leaves the old file or the new one, plus at most a temporary file that the next
+    run holding the folder's lock removes.
+    """
+    tmp = stage(path, text)
+    try:
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -79,6 +79,9 @@ class _LongNumber(Exception):
     """A plain scalar that is a whole number of more digits than the limit (Python refuses 4,300)."""
 
 
+_INTERN_CHARS = 32
+"""Plain texts up to this length are interned: enum values and ids repeat; long texts rarely do."""
+
 # The first characters of the plain scalars that are not simply text: empty/~/null,
 # true/false, yes/no/on/off/y/n, numbers, .inf/.nan, dates. Any other start is text.
 _SPECIAL_START = frozenset("~nNtTfFyYoO0123456789+-.")
@@ -173,7 +176,7 @@ class _Builder:
         # straight into the containers' position arrays as line and column numbers (see
         # YMap); a Location object is made only for a container and where a diagnostic
         # may need one. Mapping keys are interned: a catalog repeats a few dozen keys
-        # hundreds of thousands of times. The tests in tests/test_loader.py pin every
+        # hundreds of thousands of times, and so are short plain values. The tests in tests/test_loader.py pin every
         # diagnostic and position.
         # stack entries: [container, size, pending_key, key_line, key_col, anchor, positions]
         stack: list[list[Any]] = []
@@ -208,6 +211,8 @@ class _Builder:
                 style = ev.style
                 if tag is None and not style:
                     value = resolve_plain(ev.value)
+                    if type(value) is str and len(value) <= _INTERN_CHARS:
+                        value = intern(value)  # codes, kinds, ids, steps: repeated thousands of times
                 else:
                     value = self._scalar(ev, Location(file, line, col))
                     if (style == "'" or style == '"') and mark.line == ev.end_mark.line:
