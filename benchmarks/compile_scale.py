@@ -16,7 +16,7 @@ dependencies in the ratios of bundles/), then measures in this one process
 It asserts nothing; it prints a table and the growth of compile time between sizes.
 Targets (issue #3): ratio <= 2 at 2,000 items; 10x the items -> at most 12x the time.
 
-A second table compiles ONE bundle of 1,000 and 5,000 items (synth.write_long_bundle: a chain
+A second table compiles ONE bundle of 100 and 500 items (500 = MAX_BUNDLE_ITEMS; synth.write_long_bundle: a chain
 of producers, a suppression on every material use), the shape in which per-bundle work
 (suppression matching, material merging, the critical path) would show quadratic growth
 (issue #9): 5x the items should cost about 5x the time, never 25x.
@@ -80,7 +80,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default=",".join(map(str, SIZES)), help="catalog item counts, comma-separated")
     ap.add_argument("--runs", type=int, default=5, help="timed runs per size (median reported)")
-    ap.add_argument("--long", default="1000,5000", help="items of the one-bundle case, comma-separated ('' skips)")
+    ap.add_argument("--long", default="100,500", help="items of the one-bundle case, comma-separated ('' skips)")
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
 

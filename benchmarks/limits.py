@@ -9,8 +9,9 @@ imports, a tiny catalog). It asserts nothing; it prints a table.
 Cases:
 - catalog: a catalog folder just under MAX_CATALOG_BYTES in total (synth.py's realistic items,
   files of 50 items), validated through one bundle over it;
-- one bundle of MAX_FORM_FIELDS items (synth.write_long_bundle: a chain of producers, a
-  suppression on every material use) over the catalog it needs, within the catalog limits;
+- one bundle of MAX_BUNDLE_ITEMS items asking MAX_FORM_FIELDS fields between them
+  (synth.write_long_bundle: a chain of producers, a suppression on every material use) over
+  the catalog it needs, within the catalog limits;
 - alias errors: a bundle whose aliases repeat just under MAX_ALIAS_NODES values, each an
   unknown key (the most diagnostics per byte: the per-file cap shows 200 of them);
 - deep conditions and groups: checked in tests, far below these costs.
@@ -55,7 +56,7 @@ def run_validate(target: Path, cwd: Path) -> tuple[float, float, float, int]:
 
 def catalog_case(root: Path) -> Path:
     """The largest synthetic tree whose catalog stays under MAX_CATALOG_BYTES."""
-    lo, hi = 100, 4000
+    lo, hi = 100, 8000
     while hi - lo > 25:
         mid = (lo + hi) // 2
         shutil.rmtree(root, ignore_errors=True)
@@ -68,9 +69,11 @@ def catalog_case(root: Path) -> Path:
 
 
 def bundle_case(root: Path) -> Path:
-    """One bundle of MAX_FORM_FIELDS items (each asks one field: the form at its limit), with the
-    catalog they need (within the file and catalog limits), compiled through validate's checks."""
-    files = write_long_bundle(root, limits.MAX_FORM_FIELDS)
+    """One bundle of MAX_BUNDLE_ITEMS items whose fields fill the form to MAX_FORM_FIELDS (with
+    the bundle's questions), with the catalog they need (within the file and catalog limits),
+    compiled through validate's checks."""
+    per_item = (limits.MAX_FORM_FIELDS - 5) // limits.MAX_BUNDLE_ITEMS
+    files = write_long_bundle(root, limits.MAX_BUNDLE_ITEMS, per_item)
     assert all(p.stat().st_size <= limits.MAX_FILE_BYTES for p in files)
     assert sum(p.stat().st_size for p in files[:-1]) <= limits.MAX_CATALOG_BYTES
     return files[-1]
@@ -102,7 +105,7 @@ def main() -> None:
         cases = {
             "floor: one-item bundle": floor_tree / "b_0000.yaml",
             f"catalog of {limits.shown(limits.MAX_CATALOG_BYTES, 'bytes')}": catalog_case(work / "catalog"),
-            f"one bundle of {limits.MAX_FORM_FIELDS:,} items": bundle_case(work / "bundle"),
+            f"bundle of {limits.MAX_BUNDLE_ITEMS:,} items, {limits.MAX_FORM_FIELDS:,} fields": bundle_case(work / "bundle"),
             f"aliases repeating {limits.MAX_ALIAS_NODES:,} values": alias_case(work / "aliases"),
         }
         print(f"python {platform.python_version()}, {platform.system()} {platform.machine()}, "
@@ -122,14 +125,14 @@ def main() -> None:
                 codes[name] = code
         floor = statistics.median(times["floor: one-item bundle"])
         cpu_floor = statistics.median(cpus["floor: one-item bundle"])
-        header = (f"{'case':<36} {'MiB in':>7} {'exit':>4} {'wall s':>7} {'÷ floor':>7} {'cpu s':>6} "
+        header = (f"{'case':<40} {'MiB in':>7} {'exit':>4} {'wall s':>7} {'÷ floor':>7} {'cpu s':>6} "
                   f"{'cpu ÷ floor':>11} {'peak MB':>8}")
         print(header)
         print("-" * len(header))
         for name in cases:
             t = statistics.median(times[name])
             c = statistics.median(cpus[name])
-            print(f"{name:<36} {sizes[name]:>7.2f} {codes[name]:>4} {t:>7.2f} {t / floor:>7.2f} {c:>6.2f} "
+            print(f"{name:<40} {sizes[name]:>7.2f} {codes[name]:>4} {t:>7.2f} {t / floor:>7.2f} {c:>6.2f} "
                   f"{c / cpu_floor:>11.2f} {statistics.median(peaks[name]) * 1.048576:>8.0f}")
         print("\ntarget: every case under 2 s and 400 MB (wall time on an unloaded machine; cpu s is the"
               " child's own CPU time, which a busy machine inflates least)")

@@ -267,19 +267,20 @@ def write_province(root: Path, n_bundles: int = 300, seed: int = PROVINCE_SEED) 
     return written
 
 
-def write_long_bundle(root: Path, n_items: int) -> list[Path]:
+def write_long_bundle(root: Path, n_items: int, fields_per_item: int = 1) -> list[Path]:
     """One bundle of ``n_items`` items over a catalog of small items: the shape in which
     per-bundle work (suppression matching, material merging, the plan) shows its growth.
 
-    Each item asks one field and one material, produces a certificate the next item consumes
-    (a chain: every producer waives a material) and suppresses W604 on its material use with a
-    reason (every lint is matched against the suppressions in scope).
+    Each item asks ``fields_per_item`` fields of its own and one material, produces a
+    certificate the next item consumes (a chain: every producer waives a material) and
+    suppresses W604 on its material use with a reason (every lint is matched against the
+    suppressions in scope).
     """
     cat = root / "catalog"
     cat.mkdir(parents=True, exist_ok=True)
     lines = ["departments:", f"  - id: dept\n    name: {_label('部门', 'Department')}\n    kind: government",
              "sections:", f"  - id: s\n    title: {_label('信息', 'Information')}\n    order: 1", "fields:"]
-    for i in range(n_items):
+    for i in range(n_items * fields_per_item):
         lines.append(f"  - key: s.f_{i}\n    label: {_label(f'字段{i}', f'Field {i}')}\n    type: string")
     files = {"fields.yaml": lines}
     lines = files["materials.yaml"] = ["materials:"]
@@ -290,8 +291,9 @@ def write_long_bundle(root: Path, n_items: int) -> list[Path]:
                      "    issued_by: dept\n    e_certificate: true")
     lines = files["items.yaml"] = ["items:"]
     for i in range(n_items):
+        fields = ", ".join(f"s.f_{k}" for k in range(i * fields_per_item, (i + 1) * fields_per_item))
         lines.append(f"  - id: item_{i}\n    name: {_label(f'事项{i}', f'Item {i}')}\n    type: 行政许可\n"
-                     f"    department: dept\n    fields: [s.f_{i}]\n    produces: [cert_{i}]\n    materials:\n"
+                     f"    department: dept\n    fields: [{fields}]\n    produces: [cert_{i}]\n    materials:\n"
                      f"      - ref: paper_{i}\n        suppress: [{{code: W604, reason: 纸质证明暂未共享}}]")
         if i:
             lines.append(f"      - cert_{i - 1}")

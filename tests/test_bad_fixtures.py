@@ -57,6 +57,7 @@ CASES: list[Case] = [
     Case("no_bundles", "E012", "bad/no_bundles", 0, 0, "bundle:"),
     Case("long_number/bundle.yaml", "E019", "long_number/bundle.yaml", 8, 13, "quote it"),
     Case("id_too_long/bundle.yaml", "E017", "id_too_long/bundle.yaml", 2, 9, "lower_snake_case"),
+    Case("too_many_items/bundle.yaml", "E022", "too_many_items/bundle.yaml", 6, 1, "split it into several bundles"),
     Case("zero_width_id/bundle.yaml", "E018", "zero_width_id/bundle.yaml", 7, 11, "retype"),
     Case("duplicate_bundle_id", "E205", "duplicate_bundle_id/demo.yml", 2, 1, "its own `bundle:` id"),
     # the shape of the data (E1xx)

@@ -14,7 +14,7 @@ from onething.dsl.diagnostics import Diagnostic, make
 from onething.dsl.discovery import BundleSource, display_path, resolved
 from onething.dsl.entries import Entry
 from onething.dsl.i18n import _
-from onething.dsl.limits import MAX_DIAGNOSTICS_PER_FILE
+from onething.dsl.limits import MAX_BUNDLE_ITEMS, MAX_DIAGNOSTICS_PER_FILE
 from onething.dsl.loader import load_file
 from onething.dsl.models.bundle import Bundle
 from onething.dsl.source import Location, YList, YMap, locate
@@ -117,6 +117,13 @@ class Workspace:
                 kind = _("a catalog file")
             diags.append(make("E107", _("expected a bundle file, found {kind}").format(kind=kind), getattr(data, "loc", Location(source.display)),
                               _("a bundle file starts with `bundle: <id>`; catalog files belong in catalog/")))
+            return LoadedBundle(source, None, diags)
+        items = data.get("items")
+        if isinstance(items, list) and len(items) > MAX_BUNDLE_ITEMS:
+            # refused before validation: the worst input within the limits stays cheap to check
+            diags.append(make("E022", _("the bundle has {n:,} items; the limit is {limit:,}").format(
+                n=len(items), limit=MAX_BUNDLE_ITEMS), data.key_loc("items") or data.loc,
+                _("split it into several bundles; real bundles have a few dozen items at most")))
             return LoadedBundle(source, None, diags)
         try:
             bundle: Bundle | None = Bundle.model_validate(data)

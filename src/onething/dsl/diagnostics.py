@@ -68,6 +68,7 @@ REGISTRY: dict[str, CodeInfo] = {
         _c("E018", "invisible or direction character in an id", "Retype the id; it holds a zero-width, bidi or other invisible character."),
         _c("E019", "number too long", "Write a realistic number, or quote it if it is a code."),
         _c("E021", "manifest cannot be written", "Check the output folder: the manifest's path must be a writable file."),
+        _c("E022", "bundle has too many items", "Split the bundle; real bundles have a few dozen items at most."),
         # E1xx: the shape of the data
         _c("E101", "unknown key", "Check the spelling against docs/authoring.md; remove keys the DSL does not know."),
         _c("E102", "wrong type", "Write the value as the type shown (text, number, list, mapping)."),
