@@ -6,7 +6,7 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
 
@@ -66,6 +66,21 @@ class Catalog:
 
 
 _FIELD_SETS: dict[frozenset[str], set[str]] = {}
+_NESTED: dict[type, tuple[str, ...]] = {}
+
+
+def _holds_models(annotation: Any) -> bool:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return True
+    return any(_holds_models(a) for a in get_args(annotation))
+
+
+def _nested_fields(cls: type[BaseModel]) -> tuple[str, ...]:
+    """The fields of ``cls`` whose values may be or hold models (found once per class)."""
+    names = _NESTED.get(cls)
+    if names is None:
+        names = _NESTED[cls] = tuple(n for n, f in cls.model_fields.items() if _holds_models(f.annotation))
+    return names
 
 
 def _share_field_sets(model: BaseModel) -> None:
@@ -87,11 +102,16 @@ def _share_field_sets(model: BaseModel) -> None:
             shared[key] = given
         elif one is not given:
             object.__setattr__(m, "__pydantic_fields_set__", one)
-        for value in m.__dict__.values():
+        d = m.__dict__
+        for name in _nested_fields(type(m)):
+            value = d[name]
+            if value is None:
+                continue
             if isinstance(value, BaseModel):
                 todo.append(value)
-            elif isinstance(value, list) and value and isinstance(value[0], BaseModel):
-                todo.extend(v for v in value if isinstance(v, BaseModel))
+            elif isinstance(value, (list, tuple, dict)):
+                todo.extend(v for v in (value.values() if isinstance(value, dict) else value)
+                            if isinstance(v, BaseModel))
 
 
 def add_entries(

@@ -178,7 +178,7 @@ class _Builder:
         # may need one. Mapping keys are interned: a catalog repeats a few dozen keys
         # hundreds of thousands of times, and so are short plain values. The tests in tests/test_loader.py pin every
         # diagnostic and position.
-        # stack entries: [container, size, pending_key, key_line, key_col, anchor, positions]
+        # stack entries: [container, size, pending_key, key_line, key_col, anchor, positions, is_mapping]
         stack: list[list[Any]] = []
         root: Any = None
         documents = 0
@@ -189,115 +189,125 @@ class _Builder:
         intern = sys.intern
         resolve_plain = _resolve_plain
         top: list[Any] | None = None
-        while True:
-            ev = get_event()
-            kind = type(ev)
-            if kind is _ScalarEvent:
-                mark = ev.start_mark
-                line = mark.line + 1
-                col = mark.column + 1
-                self.nodes += 1
-                if self.nodes > MAX_NODES:
-                    self._count(0, Location(file, line, col))
-                if top is not None and top[2] is None and type(top[0]) is ymap:
-                    # a mapping key
-                    self._at_line, self._at_col = line, col
-                    top[2] = intern(ev.value)
-                    top[3] = line
-                    top[4] = col
+        nodes = self.nodes
+        line = col = 0
+        try:
+            while True:
+                ev = get_event()
+                kind = type(ev)
+                if kind is _ScalarEvent:
+                    mark = ev.start_mark
+                    line = mark.line + 1
+                    col = mark.column + 1
+                    nodes += 1
+                    if nodes > MAX_NODES:
+                        self.nodes = nodes
+                        self._count(0, Location(file, line, col))
+                    if top is not None and top[2] is None and top[7]:
+                        # a mapping key
+                        top[2] = intern(ev.value)
+                        top[3] = line
+                        top[4] = col
+                        continue
+                    tag = ev.tag
+                    style = ev.style
+                    if tag is None and not style:
+                        value = resolve_plain(ev.value)
+                        if type(value) is str and len(value) <= _INTERN_CHARS:
+                            value = intern(value)  # codes, kinds, ids, steps: repeated thousands of times
+                    else:
+                        value = self._scalar(ev, Location(file, line, col))
+                        if (style == "'" or style == '"') and mark.line == ev.end_mark.line:
+                            # a quoted value is located at its first character, after the quote,
+                            # so that columns inside it (a condition's error) come out exact
+                            col += 1
+                    if ev.anchor:
+                        self.anchors[ev.anchor] = (value, 1)
+                    if top is None:
+                        root = value
+                        continue
+                    container = top[0]
+                    if not top[7]:
+                        top[1] += 1
+                        container.append(value)
+                        top[6].extend((line, col))
+                        continue
+                    key = top[2]
+                    if key is not None and key not in container:
+                        top[1] += 1
+                        top[2] = None
+                        container[key] = value
+                        top[6].extend((top[3], top[4], line, col))
+                        continue
+                    root = attach(stack, value, 1, Location(file, line, col), root)
                     continue
-                self._at_line, self._at_col = line, col
-                tag = ev.tag
-                style = ev.style
-                if tag is None and not style:
-                    value = resolve_plain(ev.value)
-                    if type(value) is str and len(value) <= _INTERN_CHARS:
-                        value = intern(value)  # codes, kinds, ids, steps: repeated thousands of times
-                else:
-                    value = self._scalar(ev, Location(file, line, col))
-                    if (style == "'" or style == '"') and mark.line == ev.end_mark.line:
-                        # a quoted value is located at its first character, after the quote,
-                        # so that columns inside it (a condition's error) come out exact
-                        col += 1
-                if ev.anchor:
-                    self.anchors[ev.anchor] = (value, 1)
-                if top is None:
-                    root = value
+                if kind is _MappingEndEvent or kind is _SequenceEndEvent:
+                    container, size, _key, _kl, _kc, anchor, _pos, _is_map = stack.pop()
+                    top = stack[-1] if stack else None
+                    self.nodes = nodes
+                    self._count(1, container.loc)
+                    nodes = self.nodes
+                    if anchor:
+                        self.anchors[anchor] = (container, size)
+                    root = attach(stack, container, size, container.loc, root)
                     continue
-                container = top[0]
-                if type(container) is ylist:
-                    top[1] += 1
-                    container.append(value)
-                    top[6].extend((line, col))
+                if kind is _MappingStartEvent or kind is _SequenceStartEvent:
+                    mark = ev.start_mark
+                    loc = Location(file, mark.line + 1, mark.column + 1)
+                    tag = ev.tag
+                    if tag is not None and tag != "!" and tag not in _ALLOWED_TAGS:
+                        self.diags.append(
+                            make("E008", _("tag {tag} is not allowed").format(tag=repr(tag)), loc,
+                         _("remove the tag; only plain data is read"))
+                        )
+                    if len(stack) >= MAX_DEPTH:
+                        self.diags.append(
+                            make("E010", _("nesting deeper than {depth} levels").format(depth=MAX_DEPTH), loc,
+                                 _("bundle data is only a few levels deep; flatten it"))
+                        )
+                        raise _Stop
+                    container = ymap(loc) if kind is _MappingStartEvent else ylist(loc)
+                    top = [container, 1, None, 0, 0, ev.anchor, container._pos, kind is _MappingStartEvent]
+                    stack.append(top)
                     continue
-                key = top[2]
-                if key is not None and key not in container:
-                    top[1] += 1
-                    top[2] = None
-                    container[key] = value
-                    top[6].extend((top[3], top[4], line, col))
+                if ev is None or kind is _StreamEndEvent:
+                    break
+                if kind is _DocumentStartEvent:
+                    documents += 1
+                    if documents > 1:
+                        self.diags.append(
+                            make("E011", _("a second YAML document starts here"), _loc(self.file, ev.start_mark),
+                                 _("keep one document per file"))
+                        )
+                        raise _Stop
                     continue
-                root = attach(stack, value, 1, Location(file, line, col), root)
-                continue
-            if kind is _MappingEndEvent or kind is _SequenceEndEvent:
-                container, size, _key, _kl, _kc, anchor, _pos = stack.pop()
-                top = stack[-1] if stack else None
-                self._count(1, container.loc)
-                if anchor:
-                    self.anchors[anchor] = (container, size)
-                root = attach(stack, container, size, container.loc, root)
-                continue
-            if kind is _MappingStartEvent or kind is _SequenceStartEvent:
-                mark = ev.start_mark
-                loc = Location(file, mark.line + 1, mark.column + 1)
-                tag = ev.tag
-                if tag is not None and tag != "!" and tag not in _ALLOWED_TAGS:
-                    self.diags.append(
-                        make("E008", _("tag {tag} is not allowed").format(tag=repr(tag)), loc,
-                     _("remove the tag; only plain data is read"))
-                    )
-                if len(stack) >= MAX_DEPTH:
-                    self.diags.append(
-                        make("E010", _("nesting deeper than {depth} levels").format(depth=MAX_DEPTH), loc,
-                             _("bundle data is only a few levels deep; flatten it"))
-                    )
-                    raise _Stop
-                container = ymap(loc) if kind is _MappingStartEvent else ylist(loc)
-                top = [container, 1, None, 0, 0, ev.anchor, container._pos]
-                stack.append(top)
-                continue
-            if ev is None or kind is _StreamEndEvent:
-                break
-            if kind is _DocumentStartEvent:
-                documents += 1
-                if documents > 1:
-                    self.diags.append(
-                        make("E011", _("a second YAML document starts here"), _loc(self.file, ev.start_mark),
-                             _("keep one document per file"))
-                    )
-                    raise _Stop
-                continue
-            if kind is _StreamStartEvent or kind is _DocumentEndEvent:
-                continue
-            loc = _loc(file, ev.start_mark)
-            if kind is _AliasEvent:
-                if ev.anchor not in self.anchors:
-                    self.diags.append(make("E005", _("unknown alias *{anchor}").format(anchor=ev.anchor), loc,
-                                                _("define the anchor (&name) first")))
-                    raise _Stop
-                value, size = self.anchors[ev.anchor]
-                self.alias_nodes += size
-                if self.alias_nodes > MAX_ALIAS_NODES:
-                    self.diags.append(make(
-                        "E009",
-                        _("aliases repeat more than {limit:,} values").format(limit=MAX_ALIAS_NODES),
-                        loc,
-                        _("an alias bomb ('billion laughs') or runaway anchors; write the data out plainly"),
-                    ))
-                    raise _Stop
-                self._count(size, loc)
-                root = attach(stack, value, size, loc, root)
-                continue
+                if kind is _StreamStartEvent or kind is _DocumentEndEvent:
+                    continue
+                loc = _loc(file, ev.start_mark)
+                if kind is _AliasEvent:
+                    if ev.anchor not in self.anchors:
+                        self.diags.append(make("E005", _("unknown alias *{anchor}").format(anchor=ev.anchor), loc,
+                                                    _("define the anchor (&name) first")))
+                        raise _Stop
+                    value, size = self.anchors[ev.anchor]
+                    self.alias_nodes += size
+                    if self.alias_nodes > MAX_ALIAS_NODES:
+                        self.diags.append(make(
+                            "E009",
+                            _("aliases repeat more than {limit:,} values").format(limit=MAX_ALIAS_NODES),
+                            loc,
+                            _("an alias bomb ('billion laughs') or runaway anchors; write the data out plainly"),
+                        ))
+                        raise _Stop
+                    self.nodes = nodes
+                    self._count(size, loc)
+                    nodes = self.nodes
+                    root = attach(stack, value, size, loc, root)
+                    continue
+        except _LongNumber:
+            self._at_line, self._at_col = line, col  # the scalar being read (E019)
+            raise
+        self.nodes = nodes
         return root
 
     def _attach(self, stack: list[list[Any]], value: Any, size: int, loc: Location, root: Any) -> Any:
