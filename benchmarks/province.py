@@ -13,6 +13,8 @@ alternating rounds, each in a fresh process with this interpreter:
            command: divided by the number of bundles, that is the *time per bundle*, which
            should stay the same from 30 to 300 bundles (no step of a bundle's compile may
            grow with the catalog);
+           *Marginal* is the slope from the previous size (ms per bundle added), free of the
+           command's fixed costs, which weigh on the smallest size;
 - peak:    the compile child's maximum resident set size (``ru_maxrss``).
 
 It prints medians, the median of the per-round ratios compile ÷ floor, and each size's time
@@ -116,12 +118,14 @@ def main() -> None:
         print(f"python {platform.python_version()}, {platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, "
               f"load average {os.getloadavg()[0]:.1f}; {args.runs} rounds, medians")
         header = (f"{'bundles':>7} {'items':>5} {'mats':>5} {'fields':>6} {'MB':>5} {'exit':>4} {'floor s':>7} "
-                  f"{'compile s':>9} {'ratio':>5} {'cpu ratio':>9} {'ms/bundle':>9} {'÷ at max':>8} {'peak MiB':>8}")
+                  f"{'compile s':>9} {'ratio':>5} {'cpu ratio':>9} {'ms/bundle':>9} {'÷ at max':>8} {'marginal':>8} "
+                  f"{'peak MiB':>8}")
         print(header)
         print("-" * len(header))
         per_bundle = {n: statistics.median(stats[n]["inner"]) / n for n in sizes}
         top = per_bundle[max(sizes)]
         rows = []
+        previous: int | None = None
         for n in sizes:
             s = stats[n]
             c = province_counts(n)
@@ -132,12 +136,20 @@ def main() -> None:
                    "ratio": statistics.median(s["ratio"]), "cpu_ratio": cpu_ratio,
                    "ms_per_bundle": per_bundle[n] * 1000, "vs_max": per_bundle[n] / top,
                    "imports_s": statistics.median(s["imports"]), "peak_mib": statistics.median(s["peak"])}
+            # the slope from the previous size: per-bundle time without the command's fixed costs
+            # (the build state, pydantic's deferred validator builds), which weigh on small sizes
+            marginal = ((per_bundle[n] * n - per_bundle[previous] * previous) / (n - previous) * 1000
+                        if previous is not None else float("nan"))
+            row["marginal_ms"] = marginal
+            previous = n
             rows.append(row)
             print(f"{n:>7} {c['items']:>5} {c['materials']:>5} {c['fields']:>6} {mb:>5.2f} {codes[n]:>4} "
                   f"{row['floor_s']:>7.2f} {row['compile_s']:>9.2f} {row['ratio']:>5.2f} {cpu_ratio:>9.2f} "
-                  f"{row['ms_per_bundle']:>9.1f} {row['vs_max']:>8.2f} {row['peak_mib']:>8.0f}", flush=True)
+                  f"{row['ms_per_bundle']:>9.1f} {row['vs_max']:>8.2f} {marginal:>8.1f} {row['peak_mib']:>8.0f}",
+                  flush=True)
         print("\nratio = compile ÷ floor, whole processes (median of the rounds' ratios); ms/bundle = the command's"
-              " time after its imports ÷ bundles; ÷ at max = that against the largest size's")
+              " time after its imports ÷ bundles; ÷ at max = that against the largest size's; marginal = ms per"
+              " bundle added since the previous size")
         print("targets (issue #14), at 300 bundles: ratio ≤ 1.3, peak ≤ 150 MiB; ms/bundle within ±25 % across sizes")
         if args.keep:
             (work / "province.json").write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")

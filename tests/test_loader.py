@@ -302,3 +302,30 @@ def test_load_file_shows_the_display_name(tmp_path: Path) -> None:
     f.write_text("a: [\n", encoding="utf-8")
     (diag,) = load_file(f, "bundles/x.yaml").diagnostics
     assert diag.location.file == "bundles/x.yaml"
+
+
+def test_positions_are_kept_compactly_and_located_on_demand() -> None:
+    """A province's catalog has a million positions: no Location object is kept per value."""
+    data = load_text(POSITIONS, "b.yaml").data
+    items = data["items"]
+    assert not hasattr(data, "__dict__") and not hasattr(items, "__dict__")
+    assert [type(v) for v in (data._pos, items._pos)] == [type(data._pos)] * 2  # arrays of numbers
+    assert data.key_loc("items") == Location("b.yaml", 3, 1)
+    assert data.value_loc("title") == Location("b.yaml", 2, 8)
+    assert data.key_loc("missing") is None
+    assert items.item_loc(1) == Location("b.yaml", 6, 5)
+    assert locate(data, ("items", 1, "steps", 1)) == Location("b.yaml", 7, 17)
+
+
+def test_a_mapping_rebuilt_with_set_located_keeps_its_positions() -> None:
+    """What workspace._salvage does: entries added with their positions, in another order."""
+    data = load_text(POSITIONS, "b.yaml").data
+    rest = YMap(data.loc)
+    rest.set_located("stand_in", "x", data.loc, data.loc)
+    for key in data:
+        rest.set_located(key, data[key], data.key_loc(key), data.value_loc(key))
+    assert rest.key_loc("title") == Location("b.yaml", 2, 1)
+    assert rest.value_loc("stand_in") == data.loc
+    kept = YList(data["items"].loc)
+    kept.append_located(data["items"][1], data["items"].item_loc(1))
+    assert kept.item_locs == [Location("b.yaml", 6, 5)]
