@@ -109,6 +109,9 @@ def _loc(file: str, mark: Any) -> Location:
     return Location(file, mark.line + 1, mark.column + 1)
 
 
+_tuple_new = tuple.__new__  # a Location in one C call (the named tuple's __new__ is Python code)
+
+
 _ScalarEvent = yaml.ScalarEvent
 _MappingStartEvent = yaml.MappingStartEvent
 _MappingEndEvent = yaml.MappingEndEvent
@@ -187,6 +190,7 @@ class _Builder:
         attach = self._attach
         ymap, ylist = YMap, YList
         intern = sys.intern
+        tuple_new = _tuple_new
         resolve_plain = _resolve_plain
         top: list[Any] | None = None
         nodes = self.nodes
@@ -253,7 +257,7 @@ class _Builder:
                     continue
                 if kind is _MappingStartEvent or kind is _SequenceStartEvent:
                     mark = ev.start_mark
-                    loc = Location(file, mark.line + 1, mark.column + 1)
+                    loc = tuple_new(Location, (file, mark.line + 1, mark.column + 1))
                     tag = ev.tag
                     if tag is not None and tag != "!" and tag not in _ALLOWED_TAGS:
                         self.diags.append(

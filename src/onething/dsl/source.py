@@ -28,6 +28,9 @@ class Location(NamedTuple):
         return self.file
 
 
+_new_location = tuple.__new__  # Location(file, line, col) in one C call (NamedTuple's __new__ is Python)
+
+
 def _positions(loc: Location) -> array:
     return array("I", (loc.line, loc.col))
 
@@ -53,7 +56,7 @@ class YMap(dict):
     @property
     def loc(self) -> Location:
         pos = self._pos
-        return Location(self.file, pos[0], pos[1])
+        return _new_location(Location, (self.file, pos[0], pos[1]))
 
     def set_located(self, key: str, value: Any, key_loc: Location, value_loc: Location) -> None:
         """Add an entry with where its key and value are written (same file as the mapping)."""
@@ -68,7 +71,7 @@ class YMap(dict):
             if k == key:
                 j = 2 + 4 * i + offset
                 if j + 1 < len(pos):
-                    return Location(self.file, pos[j], pos[j + 1])
+                    return _new_location(Location, (self.file, pos[j], pos[j + 1]))
                 return self.loc
         return None  # pragma: no cover - key is in self
 
@@ -104,7 +107,7 @@ class YList(list):
     @property
     def loc(self) -> Location:
         pos = self._pos
-        return Location(self.file, pos[0], pos[1])
+        return _new_location(Location, (self.file, pos[0], pos[1]))
 
     def append_located(self, value: Any, loc: Location) -> None:
         """Append an element with where it is written (same file as the list)."""
@@ -116,7 +119,7 @@ class YList(list):
         pos = self._pos
         j = 2 + 2 * index
         if j + 1 < len(pos):
-            return Location(self.file, pos[j], pos[j + 1])
+            return _new_location(Location, (self.file, pos[j], pos[j + 1]))
         return self.loc
 
     @property
