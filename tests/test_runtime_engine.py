@@ -134,6 +134,18 @@ def test_a_manual_step_is_pending_until_a_clerk_completes_it(store):
     assert case.status == "completed" and rows["ssc_apply"].outputs == {"social_security_card": "SSC-1"}
 
 
+def test_a_misspelt_output_is_refused_with_the_outputs_the_item_produces(store):
+    """`complete --output social_security_cardd=…` would deliver a result under a name no one
+    looks for: the item declares what it produces, so another key is an error (did-you-mean)."""
+    number = _accept(store)
+    _worker(store, default={"adapter": "simulate"}, departments={"hrss": {"adapter": "manual"}}).run(until_idle=True)
+    with pytest.raises(ClerkProblem, match="item ssc_apply produces no 'social_security_cardd'") as info:
+        complete(store, number, "ssc_apply", approve=True, actor="clerk", outputs={"social_security_cardd": "SSC-1"})
+    assert info.value.hint == "did you mean social_security_card?"
+    case, rows = _state(store, number)
+    assert rows["ssc_apply"].status == "pending" and rows["ssc_apply"].outputs is None
+
+
 def test_lifecycle_through_every_step_status(store):
     """blocked, ready, suspended, dispatched, pending, done, rejected, failed, skipped — each reached."""
     manifest, _ = birth()
