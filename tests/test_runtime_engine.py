@@ -146,6 +146,22 @@ def test_a_misspelt_output_is_refused_with_the_outputs_the_item_produces(store):
     assert rows["ssc_apply"].status == "pending" and rows["ssc_apply"].outputs is None
 
 
+def test_delivering_twice_or_a_withdrawn_case_says_so(store):
+    """Not "results are delivered once every step is finished" for a case that is over."""
+    from onething.runtime.clerk import deliver, withdraw
+
+    number = _accept(store)
+    _worker(store, default={"adapter": "simulate"}).run(until_idle=True)
+    assert deliver(store, number, actor="clerk")
+    with pytest.raises(ClerkProblem, match=f"case {number} is already delivered") as info:
+        deliver(store, number, actor="clerk")
+    assert info.value.hint == f"its results: onething case {number}"
+    other = _accept(store)
+    withdraw(store, other, reason="moved away", actor="clerk")
+    with pytest.raises(ClerkProblem, match=f"case {other} was withdrawn; it has no results to deliver"):
+        deliver(store, other, actor="clerk")
+
+
 def test_lifecycle_through_every_step_status(store):
     """blocked, ready, suspended, dispatched, pending, done, rejected, failed, skipped — each reached."""
     manifest, _ = birth()

@@ -158,6 +158,11 @@ def deliver(store: Store, number: str, *, actor: str) -> dict[str, Any]:
         if case.status in ("accepted", "in_progress"):
             finish_case(conn, case.id, actor=actor, at=now)
             case = find_case(conn, number)
+        if case.status == "delivered":
+            raise ClerkProblem(_("case {case} is already delivered").format(case=number),
+                               _("its results: onething case {case}").format(case=number))
+        if case.status == "withdrawn":
+            raise ClerkProblem(_("case {case} was withdrawn; it has no results to deliver").format(case=number))
         if case.status not in ("completed", "partially_completed", "rejected"):
             raise ClerkProblem(_("case {case} is {status}; results are delivered once every step is finished").format(
                 case=number, status=case.status),
