@@ -219,6 +219,15 @@ def test_a_bad_answer_is_e504_at_its_line(tmp_path, text, message):
     assert f"error E504: {message}" in result.stderr
 
 
+def test_a_misspelt_option_gets_a_did_you_mean(tmp_path):
+    """`category: studnet` is a typo of an option: the hint names it, as `answers check` does."""
+    path = _answers(tmp_path, "employed: true\ncategory: studnet\n")
+    result = cli("compile", CORE, "--answers", path)
+    assert result.exit_code == 1
+    assert (f"{path}:2:1: error E504: 'studnet' is not an option of 'category' (options: resident, student)\n"
+            "    hint: did you mean 'student'?") in result.stderr
+
+
 def test_an_answers_file_that_is_not_a_mapping_is_e504(tmp_path):
     result = cli("compile", CORE, "--answers", _answers(tmp_path, "- married\n"))
     assert result.exit_code == 1

@@ -58,6 +58,14 @@ def test_select_of_an_unknown_or_mandatory_item_is_e503(chosen, expected):
     assert d.hint == "optional items: card"
 
 
+def test_a_misspelt_select_gets_a_did_you_mean_as_in_a_scenario():
+    """`--select crad` is a typo of the optional item `card`: the hint names it, as the
+    scenario's `select:` check does, rather than the list to search."""
+    result = compile_case("core", select=["crad"])
+    [d] = [d for d in result.diagnostics if d.code == "E503"]
+    assert d.hint == "did you mean 'card'?"
+
+
 # ---------------------------------------------------------------- form merge
 
 

@@ -88,6 +88,26 @@ def test_an_invalid_catalog_item_is_reported_once_not_as_unknown_in_bundles(tmp_
     assert check(tmp_path, bundle, catalog) == [("E101", "catalog/catalog.yaml:18:5")]
 
 
+def test_an_invalid_catalog_field_is_reported_once_not_as_unknown_where_used(tmp_path: Path) -> None:
+    """A misspelt key in a field entry (max_lenght) is one E101, not an E202 with a wrong
+    did-you-mean at every item, group and bundle that uses the field."""
+    catalog = CATALOG.replace("    type: string\n", (
+        "    type: string\n    max_lenght: 60\n"
+        "  - key: child.all\n    label: {zh: 新生儿, en: Child}\n    type: group\n    fields: [child.name]\n"
+    )).replace("    department: health\n", "    department: health\n    fields: [child.name]\n")
+    bundle = HEAD + "requires:\n  fields: [child.name]\nitems:\n  - use: demo_item\n    fields: [child.name]\n"
+    diags = check(tmp_path, bundle, catalog)
+    assert [c for c, _ in diags] == ["E101"], diags
+
+
+def test_an_invalid_catalog_department_is_reported_once_not_as_unknown_where_used(tmp_path: Path) -> None:
+    catalog = CATALOG.replace("    name: {zh: 卫生健康委员会, en: Health Commission}\n",
+                              "    name: {zh: 卫生健康委员会, en: Health Commission}\n    adress: x\n")
+    bundle = HEAD + "cooperating: [health]\nitems:\n  - use: demo_item\n    partners: [health]\n"
+    diags = check(tmp_path, bundle, catalog)
+    assert [c for c, _ in diags] == ["E101"], diags
+
+
 def test_an_unknown_item_is_still_unknown(tmp_path: Path) -> None:
     bundle = HEAD + "items:\n  - use: demo_iten\n"
     assert check(tmp_path, bundle) == [("E204", "b.yaml:13:10")]

@@ -134,6 +134,34 @@ def test_a_manual_step_is_pending_until_a_clerk_completes_it(store):
     assert case.status == "completed" and rows["ssc_apply"].outputs == {"social_security_card": "SSC-1"}
 
 
+def test_a_misspelt_output_is_refused_with_the_outputs_the_item_produces(store):
+    """`complete --output social_security_cardd=…` would deliver a result under a name no one
+    looks for: the item declares what it produces, so another key is an error (did-you-mean)."""
+    number = _accept(store)
+    _worker(store, default={"adapter": "simulate"}, departments={"hrss": {"adapter": "manual"}}).run(until_idle=True)
+    with pytest.raises(ClerkProblem, match="item ssc_apply produces no 'social_security_cardd'") as info:
+        complete(store, number, "ssc_apply", approve=True, actor="clerk", outputs={"social_security_cardd": "SSC-1"})
+    assert info.value.hint == "did you mean social_security_card?"
+    case, rows = _state(store, number)
+    assert rows["ssc_apply"].status == "pending" and rows["ssc_apply"].outputs is None
+
+
+def test_delivering_twice_or_a_withdrawn_case_says_so(store):
+    """Not "results are delivered once every step is finished" for a case that is over."""
+    from onething.runtime.clerk import deliver, withdraw
+
+    number = _accept(store)
+    _worker(store, default={"adapter": "simulate"}).run(until_idle=True)
+    assert deliver(store, number, actor="clerk")
+    with pytest.raises(ClerkProblem, match=f"case {number} is already delivered") as info:
+        deliver(store, number, actor="clerk")
+    assert info.value.hint == f"its results: onething case {number}"
+    other = _accept(store)
+    withdraw(store, other, reason="moved away", actor="clerk")
+    with pytest.raises(ClerkProblem, match=f"case {other} was withdrawn; it has no results to deliver"):
+        deliver(store, other, actor="clerk")
+
+
 def test_lifecycle_through_every_step_status(store):
     """blocked, ready, suspended, dispatched, pending, done, rejected, failed, skipped — each reached."""
     manifest, _ = birth()

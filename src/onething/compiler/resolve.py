@@ -203,17 +203,19 @@ def check_item_refs(
 ) -> list[Diagnostic]:
     """References, time limits and conditions of one item; questions None = catalog level.
 
-    ``invalid``: catalog entries left out for their own errors, not reported again as unknown.
+    ``invalid``: catalog entries left out for their own errors (a misspelt key in a field,
+    material or department), not reported again as unknown wherever they are used — with a
+    did-you-mean that would point at another entry.
     """
     diags: list[Diagnostic] = []
     m = ri.model
-    if m.department not in departments:
+    if m.department not in departments and ("departments", m.department) not in invalid:
         diags.append(_unknown("E201", "department", m.department, departments, ri.loc("department")))
     for i, p in enumerate(m.partners or []):
-        if p not in departments:
+        if p not in departments and ("departments", p) not in invalid:
             diags.append(_unknown("E201", "department", p, departments, ri.loc("partners", i)))
     for i, fu in enumerate(m.fields or []):
-        if fu.key not in fields:
+        if fu.key not in fields and ("fields", fu.key) not in invalid:
             diags.append(_unknown("E202", "field", fu.key, fields, ri.loc("fields", i, "key")))
         if fu.when:
             c = parse_condition(fu.when, ri.loc("fields", i, "when"), questions, diags)
@@ -227,7 +229,7 @@ def check_item_refs(
             if c:
                 ri.material_when[i] = c
     for i, prod in enumerate(m.produces or []):
-        if prod not in materials:
+        if prod not in materials and ("materials", prod) not in invalid:
             diags.append(_unknown("E203", "material", prod, materials, ri.loc("produces", i)))
     for element in CONDITIONAL_FACTS:
         for i, fact in enumerate(getattr(m, element) or []):
@@ -296,12 +298,13 @@ def check_catalog(catalog: Catalog) -> list[Diagnostic]:
                                      catalog.invalid))
     for _key, entry in catalog.fields.items():
         for i, member in enumerate(entry.model.fields or []):
-            if member not in catalog.fields:
+            if member not in catalog.fields and ("fields", member) not in catalog.invalid:
                 diags.append(_unknown("E202", "field", member, catalog.fields, entry.loc("fields", i)))
     diags.extend(group_cycles(catalog.fields))
     for entry in catalog.materials.values():
         issuer = entry.model.issued_by
-        if issuer and issuer not in catalog.departments and issuer not in ISSUERS_OUTSIDE:
+        if (issuer and issuer not in catalog.departments and issuer not in ISSUERS_OUTSIDE
+                and ("departments", issuer) not in catalog.invalid):
             d = _unknown("E201", "department", issuer, list(catalog.departments) + list(ISSUERS_OUTSIDE),
                          entry.loc("issued_by"))
             diags.append(d)
@@ -351,15 +354,15 @@ def resolve(bundle: Bundle, entry: Entry[Bundle], catalog: Catalog) -> ResolvedB
 
     for i, fdef in enumerate(bundle.fields):
         for j, member in enumerate(fdef.fields or []):
-            if member not in fields:
+            if member not in fields and ("fields", member) not in catalog.invalid:
                 diags.append(_unknown("E202", "field", member, fields, entry.loc("fields", i, "fields", j)))
     if bundle.fields:
         diags.extend(group_cycles(fields, {f.key for f in bundle.fields}))
 
-    if bundle.lead not in departments:
+    if bundle.lead not in departments and ("departments", bundle.lead) not in catalog.invalid:
         diags.append(_unknown("E201", "department", bundle.lead, departments, entry.loc("lead")))
     for i, d in enumerate(bundle.cooperating):
-        if d not in departments:
+        if d not in departments and ("departments", d) not in catalog.invalid:
             diags.append(_unknown("E201", "department", d, departments, entry.loc("cooperating", i)))
 
     items: list[ResolvedItem] = []
@@ -423,7 +426,7 @@ def _check_bundle_facts(rb: ResolvedBundle) -> None:
     req = bundle.requires
     if req is not None:
         for i, fu in enumerate(req.fields):
-            if fu.key not in rb.fields:
+            if fu.key not in rb.fields and ("fields", fu.key) not in rb.catalog.invalid:
                 diags.append(_unknown("E202", "field", fu.key, rb.fields, entry.loc("requires", "fields", i, "key")))
             if fu.when:
                 c = parse_condition(fu.when, entry.loc("requires", "fields", i, "when"), rb.questions, diags)

@@ -10,6 +10,7 @@ from onething.dsl.conditions import Condition
 from onething.dsl.diagnostics import Diagnostic, make
 from onething.dsl.i18n import _
 from onething.dsl.source import Location
+from onething.dsl.validation import suggest
 
 
 def _optional_hint(optional: list[str]) -> str:
@@ -105,8 +106,10 @@ def select(
     if chosen is not None:
         for c in chosen:
             if c not in ids:
+                guess = suggest(c, optional)  # a typo of an optional item, as a scenario's select: says
                 diags.append(make("E503", _("--select names {item}, which is not an item of bundle {bundle}").format(item=repr(c), bundle=repr(rb.bundle.bundle)),
-                                  Location(rb.entry.file), _optional_hint(optional)))
+                                  Location(rb.entry.file),
+                                  _("did you mean {guess!r}?").format(guess=guess) if guess else _optional_hint(optional)))
             elif c not in optional:
                 diags.append(make("E503", _("--select names {item}, which is not optional (it is always included)").format(item=repr(c)),
                                   Location(rb.entry.file), _optional_hint(optional)))

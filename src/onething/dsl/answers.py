@@ -83,7 +83,9 @@ def check_answers(data: YMap, questions: dict[str, Question], fields: Collection
             continue  # left blank (a template's `key:`): not answered, so its conditions stay undecided
         coerced, problem = _coerce(q, value)
         if problem:
-            diags.append(make("E504", problem, loc, _("see the bundle's questions")))
+            guess = suggest(str(value), [o.value for o in q.options or []]) if q.type == "enum" else None
+            diags.append(make("E504", problem, loc, _("did you mean {guess!r}?").format(guess=guess) if guess
+                              else _("see the bundle's questions")))
             continue
         out[key] = coerced
     return out, diags

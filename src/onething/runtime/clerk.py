@@ -53,10 +53,27 @@ def complete(store: Store, number: str, item: str, *, approve: bool, actor: str,
                 _("step {item} of case {case} is {status}, not pending").format(item=item, case=number, status=step.status),
                 _("only a step a department or clerk holds (pending) is completed by hand"))
         manifest = get_manifest(conn, case.manifest_hash)
+        if approve:
+            _check_outputs(manifest, item, outputs or {})
         outcome = (Outcome("done", dict(outputs or {})) if approve
                    else Outcome("rejected", reason=reason or _("rejected by {actor}").format(actor=actor)))
         return apply_outcome(conn, step, outcome, manifest, actor=actor, at=store.clock.now(),
                              retry=RetryPolicy(), data={"by": "complete"})
+
+
+def _check_outputs(manifest: Any, item: str, outputs: Mapping[str, str]) -> None:
+    """A result is delivered under its key: one the item does not produce (a typo) would reach
+    the applicant under a name no one looks for. An item that declares no outputs takes any key."""
+    step = manifest.plan.steps.get(item)
+    produced = list(step.outputs) if step is not None else []
+    if not produced:
+        return
+    for key in outputs:
+        if key not in produced:
+            guess = suggest(key, produced)
+            raise ClerkProblem(_("item {item} produces no {key!r}").format(item=item, key=key),
+                               _("did you mean {guess}?").format(guess=guess) if guess
+                               else _("it produces: {outputs}").format(outputs=", ".join(produced)))
 
 
 def supplement(store: Store, number: str, material: str, *, actor: str,
@@ -141,6 +158,11 @@ def deliver(store: Store, number: str, *, actor: str) -> dict[str, Any]:
         if case.status in ("accepted", "in_progress"):
             finish_case(conn, case.id, actor=actor, at=now)
             case = find_case(conn, number)
+        if case.status == "delivered":
+            raise ClerkProblem(_("case {case} is already delivered").format(case=number),
+                               _("its results: onething case {case}").format(case=number))
+        if case.status == "withdrawn":
+            raise ClerkProblem(_("case {case} was withdrawn; it has no results to deliver").format(case=number))
         if case.status not in ("completed", "partially_completed", "rejected"):
             raise ClerkProblem(_("case {case} is {status}; results are delivered once every step is finished").format(
                 case=number, status=case.status),
