@@ -67,8 +67,10 @@ def test_health_is_0_for_a_current_store_and_1_with_the_reason_otherwise(fresh_s
 def test_threads_finish_every_case_and_log_one_json_line_per_transition(fresh_store_url, tmp_path):
     numbers = _accept(fresh_store_url, 4)
     config = tmp_path / "runtime.yaml"
-    config.write_text("default: {adapter: simulate}\ndepartments:\n"
-                      "  health: {adapter: simulate, reject: [childbirth_registration],"
+    # departments take a moment (as real ones do), so a thread waiting on one leaves the store to
+    # the others: with instant answers one thread may record and claim every batch by itself
+    config.write_text("default: {adapter: simulate, delay_seconds: 0.01}\ndepartments:\n"
+                      "  health: {adapter: simulate, delay_seconds: 0.01, reject: [childbirth_registration],"
                       " reason: 'mother 653001199203150027 not found'}\n"
                       "lease_seconds: 30\npoll_seconds: 0.05\nbatch_size: 2\n", encoding="utf-8")
     result = CliRunner().invoke(main, ["work", "--until-idle", "--concurrency", "3", "--config", str(config),
@@ -204,3 +206,38 @@ def test_sigterm_releases_the_steps_of_a_batch_not_yet_sent_at_once(fresh_store_
     assert summary["steps"] == 1 and summary["released"] == 3
     assert sorted((r.status, r.lease_owner) for r in rows) == [("done", None)] + [("ready", None)] * 3
     assert started.read_text().count("\n") == 1  # the released three were never sent
+
+
+def _work_on_a_terminal(url: str, config: Path, *extra: str) -> tuple[str, str]:
+    """`onething work --until-idle` with stderr on a pseudo-terminal (a clerk's screen): (stdout, terminal)."""
+    import pty
+
+    controller, terminal = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "onething", "work", "--until-idle", "--config", str(config),
+                             "--store", url, *extra], stdout=subprocess.PIPE, stderr=terminal, text=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    os.close(terminal)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:  # the terminal closed: the worker exited
+            break
+        if not chunk:
+            break
+        seen += chunk
+    out = proc.communicate(timeout=120)[0]
+    os.close(controller)
+    assert proc.returncode == 0, (out, seen)
+    return out, seen.decode("utf-8", "replace")
+
+
+def test_the_log_is_off_on_a_clerks_terminal_unless_asked_for(fresh_store_url, tmp_path):
+    _accept(fresh_store_url, 2)
+    config = tmp_path / "runtime.yaml"
+    config.write_text("default: {adapter: simulate}\npoll_seconds: 0.05\n", encoding="utf-8")
+    out, screen = _work_on_a_terminal(fresh_store_url, config)
+    assert '"event"' not in screen and "step(s) carried out" in out + screen  # the summary, not a flood
+    _accept(fresh_store_url, 1)
+    out, screen = _work_on_a_terminal(fresh_store_url, config, "--log", "json")
+    assert screen.count('"event": "transition"') >= 8  # asked for: one line per transition

@@ -29,8 +29,9 @@ from onething.dsl.i18n import _
                    "cores run more processes).")
 @click.option("--grace", type=click.FloatRange(min=0), default=30.0, show_default=True, metavar="SECONDS",
               help="On SIGTERM, how long steps in flight may take to finish before their claims are released.")
-@click.option("--log", "log_format", type=click.Choice(["json", "off"]), default="json", show_default=True,
-              help="One JSON line per transition (and per worker event) on stderr.")
+@click.option("--log", "log_format", type=click.Choice(["auto", "json", "off"]), default="auto", show_default=True,
+              help="One JSON line per transition (and per worker event) on stderr; auto: when stderr is "
+                   "not a terminal (a service's log), off on a clerk's screen.")
 @click.option("--health", is_flag=True,
               help="Only check: exit 0 if the store is reachable and its schema current, else 1 with the reason.")
 @config_option
@@ -68,7 +69,7 @@ def work_cmd(until_idle: bool, max_steps: int | None, worker_id: str | None, con
     config = load_runtime_config(config_path)
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
-    logging = log_format == "json"
+    logging = log_format == "json" or (log_format == "auto" and not sys.stderr.isatty())
     handler = transitionlog.to_stderr() if logging else None
 
     def watch(worker) -> None:  # type: ignore[no-untyped-def]
