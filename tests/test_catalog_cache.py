@@ -269,3 +269,12 @@ def test_an_entry_planted_with_a_matching_sum_is_validated_not_trusted(tmp_path:
 
     with pytest.raises(ValidationError):
         cat.departments[row[0]].model  # noqa: B018 - the lazy rebuild is what is tested
+
+
+@pytest.mark.parametrize(("value", "on"), [("", True), ("0", True), ("false", True), ("No", True), ("off", True),
+                                           ("1", False), ("yes", False), ("true", False)])
+def test_no_cache_false_leaves_the_caches_on(monkeypatch, value, on):
+    from onething.compiler import catalog_cache
+
+    monkeypatch.setenv("ONETHING_NO_CACHE", value)
+    assert catalog_cache.enabled() is on

@@ -72,7 +72,9 @@ class _Unsupported(Exception):
 
 
 def enabled() -> bool:
-    return os.environ.get(NO_CACHE_ENV, "") in ("", "0")
+    """Whether the caches are on: ``ONETHING_NO_CACHE`` unset, empty, ``0``, ``false`` or ``no``
+    (any case) leaves them on — ``ONETHING_NO_CACHE=false`` must not mean the opposite."""
+    return os.environ.get(NO_CACHE_ENV, "").strip().lower() in ("", "0", "false", "no", "off")
 
 
 def load(folder: Path) -> Catalog:
