@@ -88,6 +88,7 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     work = args.keep or Path(tempfile.mkdtemp(prefix="onething-province-"))
     os.environ["ONETHING_CACHE_DIR"] = str(work / "cache")  # compile's build state, thrown away with work
+    os.environ["ONETHING_MAX_CATALOG_MIB"] = "8"  # a province's catalog (4.5 MiB) is above the 2 MiB default
     try:
         trees: dict[int, list[Path]] = {}
         for n in sizes:

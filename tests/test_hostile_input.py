@@ -56,6 +56,20 @@ def test_a_catalog_too_large_in_total_is_refused_before_reading(tree, monkeypatc
     assert not catalog.items
 
 
+def test_the_catalog_limit_is_raised_by_the_pipeline_not_by_the_yaml(tree, monkeypatch):
+    monkeypatch.setattr(limits, "MAX_CATALOG_BYTES", 100)
+    monkeypatch.setenv("ONETHING_MAX_CATALOG_MIB", "1")  # a province: whoever runs compile raises it
+    assert load_catalog(tree / "catalog", "catalog").items
+    for wrong in ("0", "65", "8MiB", "-1"):
+        monkeypatch.setenv("ONETHING_MAX_CATALOG_MIB", wrong)
+        (d,) = load_catalog(tree / "catalog", "catalog").diagnostics
+        assert (d.code, d.message) == ("E014", f"ONETHING_MAX_CATALOG_MIB={wrong!r} is not a whole number of MiB "
+                                               "from 1 to 64")
+    monkeypatch.delenv("ONETHING_MAX_CATALOG_MIB")
+    (d,) = load_catalog(tree / "catalog", "catalog").diagnostics
+    assert d.code == "E014" and "ONETHING_MAX_CATALOG_MIB" in d.hint
+
+
 def test_a_file_name_that_is_not_utf8_is_named_not_a_crash(tree):
     name = os.fsencode(tree) + b"/b\xff.yaml"
     with open(name, "w", encoding="utf-8") as fh:

@@ -117,7 +117,7 @@ def catalog_key(folder: Path, display: str) -> str | None:
         if raw is None:
             return None
         total += len(raw)
-        if total > limits.MAX_CATALOG_BYTES:
+        if total > limits.catalog_bytes()[0]:
             return None
         name = path.relative_to(folder).as_posix().encode()
         h.update(b"%d:%s%d:" % (len(name), name, len(raw)) + raw)

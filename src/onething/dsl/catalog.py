@@ -168,10 +168,18 @@ def _too_big(paths: list[Path], display: str) -> Diagnostic | None:
             continue  # reported by the loader
         if stat.S_ISREG(st.st_mode):
             total += st.st_size
-    if total > limits.MAX_CATALOG_BYTES:
+    allowed, problem = limits.catalog_bytes()
+    if problem is not None:
+        return make("E014", _("{setting} is not a whole number of MiB from 1 to {ceiling}").format(
+            setting=problem, ceiling=limits.CATALOG_LIMIT_CEILING_MIB), Location(display),
+            _("set it to the catalog limit in MiB, e.g. {env}=8, or unset it for the default {limit}").format(
+                env=limits.CATALOG_LIMIT_ENV, limit=limits.shown(limits.MAX_CATALOG_BYTES, "bytes")))
+    if total > allowed:
         return make("E014", _("the catalog's files hold {size:.1f} MiB together; the limit is {limit}").format(
-            size=total / limits.MiB, limit=limits.shown(limits.MAX_CATALOG_BYTES, "bytes")), Location(display),
-            _("keep one catalog per folder; split unrelated catalogs"))
+            size=total / limits.MiB, limit=limits.shown(allowed, "bytes")), Location(display),
+            _("keep one catalog per folder and split unrelated catalogs; a province-sized catalog: "
+              "raise the limit with {env} (MiB, up to {ceiling})").format(
+                env=limits.CATALOG_LIMIT_ENV, ceiling=limits.CATALOG_LIMIT_CEILING_MIB))
     return None
 
 
