@@ -70,6 +70,13 @@ def test_the_catalog_limit_is_raised_by_the_pipeline_not_by_the_yaml(tree, monke
     assert d.code == "E014" and "ONETHING_MAX_CATALOG_MIB" in d.hint
 
 
+def test_a_refused_catalog_is_one_error_not_one_per_reference_into_it(tree, monkeypatch):
+    monkeypatch.setattr(limits, "MAX_CATALOG_BYTES", 100)
+    result = cli("validate", "bundle.yaml")
+    assert result.exit_code == 1
+    assert [line.split(": error ")[1][:4] for line in result.stdout.splitlines() if ": error " in line] == ["E014"]
+
+
 def test_a_file_name_that_is_not_utf8_is_named_not_a_crash(tree):
     name = os.fsencode(tree) + b"/b\xff.yaml"
     with open(name, "w", encoding="utf-8") as fh:

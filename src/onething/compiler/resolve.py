@@ -414,7 +414,15 @@ def resolve(bundle: Bundle, entry: Entry[Bundle], catalog: Catalog) -> ResolvedB
                                   _("did you mean {guess}?").format(guess=repr(guess)) if guess else _("list only items of this bundle")))
     rb = ResolvedBundle(bundle, entry, catalog, items, questions, fields, materials, departments, diags)
     _check_bundle_facts(rb)
+    if any(d.code == "E014" for d in catalog.diagnostics):
+        # the catalog was refused unread (too large): every reference into it would be reported
+        # unknown, burying the one error that says why
+        rb.diagnostics[:] = [d for d in rb.diagnostics if d.code not in _INTO_THE_CATALOG]
     return rb
+
+
+_INTO_THE_CATALOG = frozenset({"E201", "E202", "E203", "E204", "E206"})
+"""Unknown department, field, material, item, and needs of items left out for being unknown."""
 
 
 # --- what the bundle itself asks and states (issue 8 §2) ---
