@@ -95,8 +95,10 @@ def test_a_persons_cases_are_found_by_id_number(env):
 def test_missing_materials_give_no_case_and_the_one_time_supplement_notice(env):
     result = run("submit", BIRTH, "--answers", DEMO_ANSWERS, "--notices", env / "notices",
                  "--materials", "newborn_medical_record", code=1)
-    assert "missing material: issuance_notice" in result.output
-    assert "missing material: bank_account" in result.output
+    assert "not accepted (materials to supplement, 一次性补正)" in result.output
+    assert "missing material: Signed notice on the issue of the medical birth certificate (issuance_notice)" \
+        in result.output  # the clerk reads the name, and the id --materials takes
+    assert "missing material: bank_account" not in result.output and "(bank_account)" in result.output
     (folder,) = (env / "notices").iterdir()
     assert folder.name.endswith("-supplement") and "一次性补正告知书" in (folder / "supplement.txt").read_text()
     assert json.loads(run("cases", "--format", "json").stdout) == []
@@ -109,7 +111,7 @@ def test_invalid_answers_are_listed_with_the_missing_materials(env):
     result = run("submit", BIRTH, "--answers", answers, "--notices", env / "n", "--materials", "", code=1)
     assert "answer key 'parents_maried' is neither a question nor a field of bundle 'birth'" in result.output
     assert "did you mean 'parents_married'?" in result.output
-    assert "missing material: issuance_notice" in result.output
+    assert "(issuance_notice)" in result.output
 
 
 @pytest.mark.parametrize("args, message", [

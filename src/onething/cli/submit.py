@@ -98,12 +98,18 @@ def submit_cmd(bundle: Path | None, answers: Path, select_: str | None, material
             click.echo(_("  {item} suspended until {materials} are supplied (容缺)").format(
                 item=item, materials=", ".join(waiting)), err=True)
     else:
+        outcome = {"supplement": _("materials to supplement, 一次性补正"),
+                   "refused": _("refused, 不予受理")}.get(result.outcome, result.outcome)
         click.echo(_("not accepted ({outcome}); notice: {path}").format(
-            outcome=result.outcome, path=result.notices[0].parent if result.notices else "-"), err=True)
+            outcome=outcome, path=result.notices[0].parent if result.notices else "-"), err=True)
         if result.reason:
             click.echo(f"  {result.reason}", err=True)
+        from onething.views.words import label_text
+
+        names = {m.id: label_text(m.name) for m in prepared.manifest.materials}
         for mid in result.missing:
-            click.echo(_("  missing material: {id}").format(id=mid), err=True)
+            # the clerk reads the material's name; its id is what --materials takes
+            click.echo(_("  missing material: {name} ({id})").format(name=names.get(mid) or mid, id=mid), err=True)
         for problem in result.problems:
             click.echo(f"  {problem}", err=True)
     if fmt != "json":
