@@ -167,11 +167,18 @@ def _entry_ok(entry: Any) -> bool:
     bundle = entry.get("bundle")
     if not (isinstance(entry.get("fingerprint"), str) and _HEX64.match(entry["fingerprint"])
             and isinstance(entry.get("manifest_sha256"), str) and _HEX64.match(entry["manifest_sha256"])
-            and isinstance(bundle, str) and len(bundle) <= MAX_ID_LENGTH and _BUNDLE_ID.match(bundle)
-            and isinstance(entry.get("diagnostics"), list)):
+            and isinstance(bundle, str) and len(bundle) <= MAX_ID_LENGTH and _BUNDLE_ID.match(bundle)):
+        return False
+    return diagnostics_ok(entry.get("diagnostics"))
+
+
+def diagnostics_ok(raw: Any) -> bool:
+    """Whether recorded diagnostics decode and every text in them is valid Unicode (shared by
+    every state file that replays diagnostics)."""
+    if not isinstance(raw, list):
         return False
     try:
-        diags = [decode_diagnostic(d) for d in entry["diagnostics"]]
+        diags = [decode_diagnostic(d) for d in raw]
     except (KeyError, TypeError, ValueError):
         return False
     return all(

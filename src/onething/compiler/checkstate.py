@@ -27,9 +27,9 @@ from typing import Any
 from onething.compiler.buildstate import (
     _BUNDLE_ID,
     _HEX64,
-    _text_ok,
     _toolchain_stamp,
     decode_diagnostic,
+    diagnostics_ok,
     encode_diagnostic,
     read_state_file,
     state_path,
@@ -73,21 +73,6 @@ class Checked:
     catalog_diagnostics: list[Diagnostic]
 
 
-def _diags_ok(raw: Any) -> bool:
-    if not isinstance(raw, list):
-        return False
-    try:
-        diags = [decode_diagnostic(d) for d in raw]
-    except (KeyError, TypeError, ValueError):
-        return False
-    return all(
-        _text_ok(d.message) and (d.hint is None or _text_ok(d.hint))
-        and (d.suppressed is None or _text_ok(d.suppressed))
-        and all(_text_ok(loc.file) for loc in (d.location, *d.related) if loc is not None)
-        for d in diags
-    )
-
-
 def _entry_ok(entry: Any) -> bool:
     """Whether an entry has exactly the shape ``record`` writes."""
     if not isinstance(entry, dict) or set(entry) != {"stamp", "bundle", "diagnostics", "catalog"}:
@@ -96,7 +81,7 @@ def _entry_ok(entry: Any) -> bool:
     return (isinstance(entry["stamp"], str) and bool(_HEX64.match(entry["stamp"]))
             and (bundle is None or (isinstance(bundle, str) and len(bundle) <= limits.MAX_ID_LENGTH
                                     and bool(_BUNDLE_ID.match(bundle))))
-            and _diags_ok(entry["diagnostics"]) and _diags_ok(entry["catalog"]))
+            and diagnostics_ok(entry["diagnostics"]) and diagnostics_ok(entry["catalog"]))
 
 
 @dataclass
