@@ -24,8 +24,9 @@ from onething.dsl.i18n import N_, _
 from onething.dsl.reading import printable_name, read_limited
 from onething.dsl.source import Location, Unquoted, YList, YMap
 
+# events only: libyaml's parser without CSafeLoader's constructor and resolver, set up per file for nothing
 try:  # pragma: no cover - depends on the platform's PyYAML build
-    from yaml import CSafeLoader as _Parser
+    from yaml._yaml import CParser as _Parser
 except ImportError:  # pragma: no cover
     from yaml import SafeLoader as _Parser  # type: ignore[assignment]
 
@@ -38,6 +39,7 @@ _MAX_INT_CHARS = limits.MAX_INT_DIGITS + 1  # a sign
 _STD = "tag:yaml.org,2002:"
 _ALLOWED_TAGS = {_STD + t for t in ("str", "int", "float", "bool", "null", "map", "seq")}
 
+_NOT_SPACE = re.compile(r"\S")
 _NULL = re.compile(r"^(?:~|null|Null|NULL)?$")
 _TRUE = {"true", "True", "TRUE"}
 _FALSE = {"false", "False", "FALSE"}
@@ -477,9 +479,12 @@ def _syntax_hint(problem: str) -> str:
 def load_text(text: str, file: str) -> Loaded:
     """Load YAML text (already decoded) into position-carrying plain data."""
     result = Loaded(file)
-    if not text.strip() or all(
+    first = _NOT_SPACE.search(text)
+    # a first non-blank character other than '#' starts a line of content: the file is not
+    # empty, and a province's catalog is not split into a list of its 200,000 lines to see so
+    if (first is None or first.group() == "#") and (not text.strip() or all(
         not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
-    ):
+    )):
         result.diagnostics.append(make("E004", _("the file is empty"), Location(file),
                                         _("write content or delete the file")))
         return result
