@@ -279,7 +279,7 @@ def _canonical(data: Any) -> bytes:
 _encoder: Any = None
 
 
-def _relative(root: Path) -> Callable[[Location | None], dict[str, Any] | None]:
+def _relative(real_root: Path) -> Callable[[Location | None], dict[str, Any] | None]:
     rels: dict[str, str] = {}  # file → its path relative to root, resolved once per compile
 
     def conv(loc: Location | None) -> dict[str, Any] | None:
@@ -288,7 +288,7 @@ def _relative(root: Path) -> Callable[[Location | None], dict[str, Any] | None]:
         rel = rels.get(loc.file)
         if rel is None:
             try:
-                rel = Path(os.path.relpath(Path(loc.file).resolve(), root.resolve())).as_posix()
+                rel = Path(os.path.relpath(Path(loc.file).resolve(), real_root)).as_posix()
             except ValueError:  # pragma: no cover
                 rel = loc.file
             rels[loc.file] = rel
@@ -424,7 +424,8 @@ def compile_bundle(
                           figures(sel, gr, sel.answers), ranges(rb, sel, gr))
 
     root = bundle_path.parent
-    conv = _relative(root)
+    real_root = root.resolve()  # once per compile (a walk of the path with a system call per part)
+    conv = _relative(real_root)
     b = rb.bundle
     involved = [b.lead, *b.cooperating] + [d for ri in sel.items for d in [ri.model.department, *(ri.model.partners or [])]]
     info = BundleInfo(
@@ -438,7 +439,7 @@ def compile_bundle(
         departments={d: dict(rb.departments[d].model.name) for d in sorted(set(involved)) if d in rb.departments},
         window=window_out(b.window) if b.window else None,
         e_certificate_sharing=b.e_certificate_sharing,
-        source=Path(os.path.relpath(bundle_path.resolve(), root.resolve())).as_posix(),
+        source=Path(os.path.relpath(bundle_path.resolve(), real_root)).as_posix(),
         source_hash=source_hash(rb, bundle_path.read_bytes()),
         **bundle_facts(b),
     )
