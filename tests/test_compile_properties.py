@@ -420,3 +420,19 @@ def check(spec: dict[str, Any]) -> None:
     assert m.metrics.fields.bundled == len(form)
     assert m.metrics.materials.bundled == sum(1 for x in m.materials if x.status in ("submit", "tolerated"))
     assert m.metrics.materials.separate == sum(len(uses_of(i, "materials")) for i in selected)
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(_JSON)
+def test_the_source_hash_canonical_json_is_the_standard_librarys(data: Any) -> None:
+    # source hashes are in every manifest: the encoder made once must give json.dumps's bytes
+    from onething.compiler.pipeline import _canonical
+
+    assert _canonical(data) == json.dumps(data, sort_keys=True, ensure_ascii=False).encode()
+    assert _canonical(["item", "x", data]) == json.dumps(["item", "x", data], sort_keys=True, ensure_ascii=False).encode()

@@ -224,6 +224,27 @@ def test_ordinary_anchors_and_aliases_are_fine() -> None:
     assert data["list"] == ["one", "one"]
 
 
+def test_an_alias_repeats_its_anchors_values_not_its_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the anchored mapping is 7 values: itself, 1, 2, the list and its 3 entries (keys a, b, c
+    # are not values); 10 aliases repeat 70, the 11th passes a limit of 70 — at its own position
+    monkeypatch.setattr(loader, "MAX_ALIAS_NODES", 70)
+    base = "base: &b {a: 1, b: 2, c: [x, y, z]}\n"
+    ok = load_text(base + "l: [" + ", ".join(["*b"] * 10) + "]\n", "a.yaml")
+    assert ok.ok and ok.data["l"][9] == {"a": 1, "b": 2, "c": ["x", "y", "z"]}
+    bomb = load_text(base + "l: [" + ", ".join(["*b"] * 11) + "]\n", "a.yaml")
+    assert codes(bomb) == ["E009"]
+    assert str(bomb.diagnostics[0].location) == "a.yaml:2:45"
+
+
+def test_a_duplicate_key_keeps_the_first_value_at_any_depth() -> None:
+    result = load_text("a:\n  b: [1]\n  b: {c: 2}\nd: 3\nd: [4]\n", "d.yaml")
+    assert codes(result) == ["E007", "E007"]
+    assert [(str(x.location), str(x.related[0])) for x in result.diagnostics] == [
+        ("d.yaml:3:3", "d.yaml:2:3"), ("d.yaml:5:1", "d.yaml:4:1")]
+    assert result.data == {"a": {"b": [1]}, "d": 3}
+    assert result.data.value_loc("d") == Location("d.yaml", 4, 4)
+
+
 def test_unknown_alias_is_a_syntax_error() -> None:
     result = load_text("a: *nowhere\n", "a.yaml")
     assert codes(result) == ["E005"]
@@ -243,11 +264,19 @@ def test_a_second_document_is_refused() -> None:
     assert str(result.diagnostics[0].location) == "two.yaml:2:1"
 
 
+@pytest.mark.parametrize(("text", "key"), [("\n\n   a: 1\n", "a"), ("# a comment first\na: 1\n", "a"),
+                                         ("\u3000a: 1\n", "\u3000a")])  # an ideographic space is text to YAML
+def test_content_after_blanks_or_comments_is_not_empty(text: str, key: str) -> None:
+    result = load_text(text, "c.yaml")
+    assert result.ok and result.data == {key: 1}
+
+
 def test_a_complex_key_is_refused() -> None:
     assert codes(load_text("? [a, b]\n: c\n", "k.yaml")) == ["E005"]
 
 
-@pytest.mark.parametrize("text", ["", "   \n\n", "# only a comment\n", "---\n", "~\n"])
+@pytest.mark.parametrize("text", ["", "   \n\n", "# only a comment\n", "---\n", "~\n",
+                                  "\u3000\n\x0c  # a comment after odd blanks\n\u2028# another\n"])
 def test_empty_documents(text: str) -> None:
     result = load_text(text, "e.yaml")
     assert codes(result) == ["E004"]

@@ -32,6 +32,10 @@ def check_groups(rb: ResolvedBundle, sel: Selection) -> list[Diagnostic]:
     for root in roots:
         if root in size:
             continue
+        if rb.fields[root].model.type != "group":  # most fields: one field, no levels (what the walk gives)
+            size[root] = 1
+            depth[root] = 0
+            continue
         stack: list[tuple[str, int]] = [(root, 0)]  # (group key, index of the next member)
         on_path = [root]
         while stack:

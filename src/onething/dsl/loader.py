@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import re
 import sys
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,8 +24,9 @@ from onething.dsl.i18n import N_, _
 from onething.dsl.reading import printable_name, read_limited
 from onething.dsl.source import Location, Unquoted, YList, YMap
 
+# events only: libyaml's parser without CSafeLoader's constructor and resolver, set up per file for nothing
 try:  # pragma: no cover - depends on the platform's PyYAML build
-    from yaml import CSafeLoader as _Parser
+    from yaml._yaml import CParser as _Parser
 except ImportError:  # pragma: no cover
     from yaml import SafeLoader as _Parser  # type: ignore[assignment]
 
@@ -37,6 +39,7 @@ _MAX_INT_CHARS = limits.MAX_INT_DIGITS + 1  # a sign
 _STD = "tag:yaml.org,2002:"
 _ALLOWED_TAGS = {_STD + t for t in ("str", "int", "float", "bool", "null", "map", "seq")}
 
+_NOT_SPACE = re.compile(r"\S")
 _NULL = re.compile(r"^(?:~|null|Null|NULL)?$")
 _TRUE = {"true", "True", "TRUE"}
 _FALSE = {"false", "False", "FALSE"}
@@ -109,7 +112,8 @@ def _loc(file: str, mark: Any) -> Location:
     return Location(file, mark.line + 1, mark.column + 1)
 
 
-_tuple_new = tuple.__new__  # a Location in one C call (the named tuple's __new__ is Python code)
+_new_map = dict.__new__  # a YMap / YList without running the Python __init__ (the loader sets its slots)
+_new_list = list.__new__
 
 
 _ScalarEvent = yaml.ScalarEvent
@@ -175,25 +179,38 @@ class _Builder:
 
     def _build(self, parser: Any) -> Any:
         # The hot loop of every load: one pass per event, dispatched on the exact event
-        # class (libyaml yields no subclasses), the common cases inlined. Positions go
-        # straight into the containers' position arrays as line and column numbers (see
-        # YMap); a Location object is made only for a container and where a diagnostic
-        # may need one. Mapping keys are interned: a catalog repeats a few dozen keys
-        # hundreds of thousands of times, and so are short plain values. The tests in tests/test_loader.py pin every
-        # diagnostic and position.
-        # stack entries: [container, size, pending_key, key_line, key_col, anchor, positions, is_mapping]
-        stack: list[list[Any]] = []
-        root: Any = None
-        documents = 0
+        # class (libyaml yields no subclasses), the common cases inlined. The innermost open
+        # container's state lives in local variables (the enclosing ones' on a stack), so a
+        # scalar costs no list indexing. Positions go straight into the containers' position
+        # arrays as line and column numbers (see YMap); a Location object is made only where
+        # a diagnostic needs one. Mapping keys are interned: a catalog repeats a few dozen
+        # keys hundreds of thousands of times, and so are short plain values. A container's
+        # size (what an alias to it repeats) is not counted per value but derived from the
+        # node count: every value read inside it, keys excepted. The tests in
+        # tests/test_loader.py pin every diagnostic and position.
         file = self.file
         get_event = parser.get_event
-        attach = self._attach
-        ymap, ylist = YMap, YList
+        anchors = self.anchors
         intern = sys.intern
-        tuple_new = _tuple_new
         resolve_plain = _resolve_plain
-        top: list[Any] | None = None
+        special_start = _SPECIAL_START
+        new_map, new_list = _new_map, _new_list
+        ymap, ylist = YMap, YList
+        stack: list[tuple[Any, ...]] = []  # the enclosing containers' states, as saved below
+        root: Any = None
+        documents = 0
+        # the innermost open container: itself, whether a mapping, the key read and waiting
+        # for its value (with its line and column), its positions' extend, its anchor, the
+        # node and key counts when it opened, and its own line and column
+        cont: Any = None
+        is_map = False
+        key: Any = None
+        kl = kc = 0
+        pos_ext: Any = None
+        anchor: Any = None
+        n0 = k0 = cl = cc = 0
         nodes = self.nodes
+        keys = 0  # mapping keys read: counted as nodes, not in a container's size
         line = col = 0
         try:
             while True:
@@ -207,72 +224,101 @@ class _Builder:
                     if nodes > MAX_NODES:
                         self.nodes = nodes
                         self._count(0, Location(file, line, col))
-                    if top is not None and top[2] is None and top[7]:
-                        # a mapping key
-                        top[2] = intern(ev.value)
-                        top[3] = line
-                        top[4] = col
+                    if is_map and key is None:
+                        key = intern(ev.value)
+                        kl = line
+                        kc = col
+                        keys += 1
                         continue
-                    tag = ev.tag
-                    style = ev.style
-                    if tag is None and not style:
-                        value = resolve_plain(ev.value)
-                        if type(value) is str and len(value) <= _INTERN_CHARS:
-                            value = intern(value)  # codes, kinds, ids, steps: repeated thousands of times
+                    if ev.tag is None and not ev.style:
+                        text = ev.value
+                        if text and text[0] not in special_start:
+                            value = intern(text) if len(text) <= _INTERN_CHARS else text
+                        else:
+                            value = resolve_plain(text)
+                            if type(value) is str and len(value) <= _INTERN_CHARS:
+                                value = intern(value)  # codes, kinds, ids, steps: repeated thousands of times
                     else:
                         value = self._scalar(ev, Location(file, line, col))
+                        style = ev.style
                         if (style == "'" or style == '"') and mark.line == ev.end_mark.line:
                             # a quoted value is located at its first character, after the quote,
                             # so that columns inside it (a condition's error) come out exact
                             col += 1
                     if ev.anchor:
-                        self.anchors[ev.anchor] = (value, 1)
-                    if top is None:
+                        anchors[ev.anchor] = (value, 1)
+                    if cont is None:
                         root = value
-                        continue
-                    container = top[0]
-                    if not top[7]:
-                        top[1] += 1
-                        container.append(value)
-                        top[6].extend((line, col))
-                        continue
-                    key = top[2]
-                    if key is not None and key not in container:
-                        top[1] += 1
-                        top[2] = None
-                        container[key] = value
-                        top[6].extend((top[3], top[4], line, col))
-                        continue
-                    root = attach(stack, value, 1, Location(file, line, col), root)
+                    elif not is_map:
+                        cont.append(value)
+                        pos_ext((line, col))
+                    else:
+                        if key not in cont:
+                            cont[key] = value
+                            pos_ext((kl, kc, line, col))
+                        else:
+                            self._duplicate(cont, key, kl, kc)
+                        key = None
                     continue
                 if kind is _MappingEndEvent or kind is _SequenceEndEvent:
-                    container, size, _key, _kl, _kc, anchor, _pos, _is_map = stack.pop()
-                    top = stack[-1] if stack else None
-                    self.nodes = nodes
-                    self._count(1, container.loc)
-                    nodes = self.nodes
+                    nodes += 1
+                    if nodes > MAX_NODES:
+                        self.nodes = nodes
+                        self._count(0, cont.loc)
                     if anchor:
-                        self.anchors[anchor] = (container, size)
-                    root = attach(stack, container, size, container.loc, root)
+                        anchors[anchor] = (cont, nodes - n0 - (keys - k0))
+                    child, child_line, child_col = cont, cl, cc
+                    if not stack:
+                        cont = None
+                        is_map = False
+                        root = child
+                        continue
+                    cont, is_map, key, kl, kc, pos_ext, anchor, n0, k0, cl, cc = stack.pop()
+                    if not is_map:
+                        cont.append(child)
+                        pos_ext((child_line, child_col))
+                        continue
+                    if key is None:
+                        self._complex_key(Location(file, child_line, child_col))
+                    if key not in cont:
+                        cont[key] = child
+                        pos_ext((kl, kc, child_line, child_col))
+                    else:
+                        self._duplicate(cont, key, kl, kc)
+                    key = None
                     continue
                 if kind is _MappingStartEvent or kind is _SequenceStartEvent:
                     mark = ev.start_mark
-                    loc = tuple_new(Location, (file, mark.line + 1, mark.column + 1))
+                    line = mark.line + 1
+                    col = mark.column + 1
                     tag = ev.tag
                     if tag is not None and tag != "!" and tag not in _ALLOWED_TAGS:
                         self.diags.append(
-                            make("E008", _("tag {tag} is not allowed").format(tag=repr(tag)), loc,
-                         _("remove the tag; only plain data is read"))
+                            make("E008", _("tag {tag} is not allowed").format(tag=repr(tag)),
+                                 Location(file, line, col), _("remove the tag; only plain data is read"))
                         )
-                    if len(stack) >= MAX_DEPTH:
+                    if len(stack) + (cont is not None) >= MAX_DEPTH:
                         self.diags.append(
-                            make("E010", _("nesting deeper than {depth} levels").format(depth=MAX_DEPTH), loc,
+                            make("E010", _("nesting deeper than {depth} levels").format(depth=MAX_DEPTH),
+                                 Location(file, line, col),
                                  _("bundle data is only a few levels deep; flatten it"))
                         )
                         raise _Stop
-                    container = ymap(loc) if kind is _MappingStartEvent else ylist(loc)
-                    top = [container, 1, None, 0, 0, ev.anchor, container._pos, kind is _MappingStartEvent]
-                    stack.append(top)
+                    # YMap(loc) / YList(loc) without a call into Python code
+                    new = new_map(ymap) if kind is _MappingStartEvent else new_list(ylist)
+                    new.file = file
+                    new._pos = array("I", (line, col))
+                    if cont is not None:
+                        stack.append((cont, is_map, key, kl, kc, pos_ext, anchor, n0, k0, cl, cc))
+                    cont = new
+                    is_map = kind is _MappingStartEvent
+                    key = None
+                    pos_ext = new._pos.extend
+                    anchor = ev.anchor
+                    n0 = nodes
+                    k0 = keys
+                    cl = line
+                    cc = col
                     continue
                 if ev is None or kind is _StreamEndEvent:
                     break
@@ -289,11 +335,11 @@ class _Builder:
                     continue
                 loc = _loc(file, ev.start_mark)
                 if kind is _AliasEvent:
-                    if ev.anchor not in self.anchors:
+                    if ev.anchor not in anchors:
                         self.diags.append(make("E005", _("unknown alias *{anchor}").format(anchor=ev.anchor), loc,
                                                     _("define the anchor (&name) first")))
                         raise _Stop
-                    value, size = self.anchors[ev.anchor]
+                    value, size = anchors[ev.anchor]
                     self.alias_nodes += size
                     if self.alias_nodes > MAX_ALIAS_NODES:
                         self.diags.append(make(
@@ -306,7 +352,20 @@ class _Builder:
                     self.nodes = nodes
                     self._count(size, loc)
                     nodes = self.nodes
-                    root = attach(stack, value, size, loc, root)
+                    if cont is None:
+                        root = value
+                    elif not is_map:
+                        cont.append(value)
+                        pos_ext((loc.line, loc.col))
+                    else:
+                        if key is None:
+                            self._complex_key(loc)
+                        if key not in cont:
+                            cont[key] = value
+                            pos_ext((kl, kc, loc.line, loc.col))
+                        else:
+                            self._duplicate(cont, key, kl, kc)
+                        key = None
                     continue
         except _LongNumber:
             self._at_line, self._at_col = line, col  # the scalar being read (E019)
@@ -314,37 +373,22 @@ class _Builder:
         self.nodes = nodes
         return root
 
-    def _attach(self, stack: list[list[Any]], value: Any, size: int, loc: Location, root: Any) -> Any:
-        if not stack:
-            return value
-        top = stack[-1]
-        container = top[0]
-        top[1] += size
-        if isinstance(container, YList):
-            container.append(value)
-            top[6].extend((loc.line, loc.col))
-            return root
-        key = top[2]
-        if key is None:
-            # a complex (non-scalar) key: refuse
-            self.diags.append(make("E005", _("mapping keys must be plain text"), loc, _("write the key as text")))
-            raise _Stop
-        top[2] = None
-        key_loc = Location(self.file, top[3], top[4])
-        if key in container:
-            self.diags.append(
-                make(
-                    "E007",
-                    _("duplicate key {key}").format(key=repr(key)),
-                    key_loc,
-                    _("YAML would keep only the last value silently; keep one"),
-                    related=(container.key_loc(key),),
-                )
+    def _complex_key(self, loc: Location) -> None:
+        """A mapping key that is not a scalar (a mapping, list or alias as key): refused."""
+        self.diags.append(make("E005", _("mapping keys must be plain text"), loc, _("write the key as text")))
+        raise _Stop
+
+    def _duplicate(self, container: YMap, key: str, line: int, col: int) -> None:
+        """E007 for a key written twice in one mapping; the first value is kept."""
+        self.diags.append(
+            make(
+                "E007",
+                _("duplicate key {key}").format(key=repr(key)),
+                Location(self.file, line, col),
+                _("YAML would keep only the last value silently; keep one"),
+                related=(container.key_loc(key),),
             )
-            return root
-        container[key] = value
-        top[6].extend((top[3], top[4], loc.line, loc.col))
-        return root
+        )
 
 
 def _too_deep(file: str, text: str) -> Location | None:
@@ -435,9 +479,12 @@ def _syntax_hint(problem: str) -> str:
 def load_text(text: str, file: str) -> Loaded:
     """Load YAML text (already decoded) into position-carrying plain data."""
     result = Loaded(file)
-    if not text.strip() or all(
+    first = _NOT_SPACE.search(text)
+    # a first non-blank character other than '#' starts a line of content: the file is not
+    # empty, and a province's catalog is not split into a list of its 200,000 lines to see so
+    if (first is None or first.group() == "#") and (not text.strip() or all(
         not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
-    ):
+    )):
         result.diagnostics.append(make("E004", _("the file is empty"), Location(file),
                                         _("write content or delete the file")))
         return result

@@ -52,11 +52,14 @@ Code = Annotated[str, Field(pattern=r"^[EW][0-9]{3}$", description="diagnostic c
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
+_COMMON_LANGS = frozenset(("zh", "en"))  # nearly every label's keys: no pattern match needed
+
+
 def _check_label(value: dict[str, str]) -> dict[str, str]:
     if not value.get("zh", "").strip():
         raise PydanticCustomError("missing_zh", "a label needs a non-empty zh (Chinese) text")
     for lang in value:
-        if not _LANG.match(lang):
+        if lang not in _COMMON_LANGS and not _LANG.match(lang):
             raise PydanticCustomError(
                 "bad_language", "{lang} is not a language code like zh, en, ug or ky", {"lang": lang}
             )
