@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from onething.compiler.digraph import DiGraph
 from onething.dsl import conditions as cond
 from onething.dsl.catalog import ISSUERS_OUTSIDE, Catalog
 from onething.dsl.diagnostics import Diagnostic, make
@@ -266,14 +267,12 @@ def group_cycles(fields: dict[str, Entry[FieldDef]], local: set[str] | None = No
              for key, e in fields.items() if e.model.fields}
     if not any(edges.values()):
         return []  # no group holds a group: no cycle possible (and no graph library needed)
-    import networkx as nx
-
     order = {key: i for i, key in enumerate(fields)}
-    g: nx.DiGraph = nx.DiGraph([(k, m) for k, ms in edges.items() for m in ms])
+    g = DiGraph([(k, m) for k, ms in edges.items() for m in ms])
     diags: list[Diagnostic] = []
     cycles = []
     # at most 1,000 cycles: a few groups that all contain each other have factorially many
-    for cycle in itertools.islice(nx.simple_cycles(g), 1000):
+    for cycle in itertools.islice(g.simple_cycles(), 1000):
         if local is not None and not set(cycle) & local:
             continue
         start = min(range(len(cycle)), key=lambda i: order[cycle[i]])
