@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+
 from onething.compiler.digraph import DiGraph
 from onething.compiler.resolve import ResolvedItem
 from onething.compiler.selection import Selection
