@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from onething.compiler.digraph import DiGraph
 from onething.compiler.resolve import ResolvedItem
@@ -67,7 +69,9 @@ def build_graph(sel: Selection) -> Graph:
     order = {ri.id: i for i, ri in enumerate(sel.items)}
     g = DiGraph()
     g.add_nodes_from(order)
-    edge_loc: dict[tuple[str, str], Location] = {}
+    # where each edge is written, found only for a cycle's diagnostic (a catalog entry loaded
+    # from the cache finds its locations by parsing its file again)
+    edge_loc: dict[tuple[str, str], Callable[[], Location]] = {}
     edges: list[tuple[str, str, str]] = []
     item_materials: dict[str, list[str]] = {}
     producers: dict[str, list[ResolvedItem]] = {}
@@ -81,14 +85,14 @@ def build_graph(sel: Selection) -> Graph:
             for p in producers.get(mu.ref, []):
                 if p.id != ri.id and not g.has_edge(p.id, ri.id):
                     g.add_edge(p.id, ri.id, why=mu.ref)
-                    edge_loc[(p.id, ri.id)] = ri.loc("materials", j)
+                    edge_loc[(p.id, ri.id)] = partial(ri.loc, "materials", j)
                     edges.append((p.id, ri.id, mu.ref))
         item_materials[ri.id] = refs
         for j, need in enumerate(ri.needs):
             if need in order and not g.has_edge(need, ri.id):
                 g.add_edge(need, ri.id, why="needs")
-                loc = ri.bundle_entry.loc("needs", j) if ri.bundle_entry else ri.anchor
-                edge_loc[(need, ri.id)] = loc
+                edge_loc[(need, ri.id)] = (partial(ri.bundle_entry.loc, "needs", j) if ri.bundle_entry
+                                           else partial(getattr, ri, "anchor"))
                 edges.append((need, ri.id, "needs"))
     diags = [_cycle_diagnostic(g, cycle, edge_loc) for cycle in _cycles(g, order)]
     edges.sort(key=lambda e: (order[e[0]], order[e[1]], e[2]))
@@ -110,10 +114,11 @@ def _cycles(g: DiGraph, order: dict[str, int]) -> list[list[str]]:
     return found[:MAX_CYCLES]
 
 
-def _cycle_diagnostic(g: DiGraph, cycle: list[str], edge_loc: dict[tuple[str, str], Location]) -> Diagnostic:
+def _cycle_diagnostic(g: DiGraph, cycle: list[str],
+                      edge_loc: dict[tuple[str, str], Callable[[], Location]]) -> Diagnostic:
     pairs = list(zip(cycle, cycle[1:] + cycle[:1], strict=True))
     path = " → ".join([*cycle, cycle[0]])
-    locs = tuple(edge_loc[pair] for pair in pairs)
+    locs = tuple(edge_loc[pair]() for pair in pairs)
     detail = "; ".join(f"{u} → {v} ({g.why(u, v)})" for u, v in pairs)
     return make("E502", _("dependency cycle: {path} [{detail}]").format(path=path, detail=detail), locs[0],
                 _("remove one edge: a `needs:` entry or the produced material that closes the loop"),
