@@ -29,7 +29,6 @@ marks = [("start", T())]
 def mark(name): marks.append((name, T()))
 import yaml, click; mark("import yaml, click")
 import pydantic, pydantic_core; mark("import pydantic, pydantic-core")
-import networkx; mark("import networkx")
 import onething.dsl.models.bundle, onething.dsl.models.catalog; mark("bundle and catalog models")
 import onething.compiler.manifest; mark("manifest models")
 from onething.compiler import compile_bundle

@@ -8,10 +8,10 @@ cycle/      a dependency cycle through `needs` and produced materials (E502)
 
 from __future__ import annotations
 
-import networkx as nx
 import pytest
 from compile_support import FIXTURES, compile_case, form_fields, line_of, manifest, materials
 
+from onething.compiler.digraph import DiGraph
 from onething.compiler.metrics import STANDARD_ELEMENTS, item_completeness
 from onething.compiler.plan import Graph, critical_path, known_working_days, working_days
 from onething.dsl.models.catalog import ItemDef, TimeLimit
@@ -316,7 +316,7 @@ def test_a_unit_written_twice_differently_is_an_error():
 
 
 def _graph(edges, nodes):
-    g = nx.DiGraph()
+    g = DiGraph()
     g.add_nodes_from(nodes)
     g.add_edges_from(edges)
     return Graph(g, {n: i for i, n in enumerate(nodes)}, [], {}, [])

@@ -14,9 +14,11 @@ from pathlib import Path
 import jsonschema
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from onething.cli.main import main
-from onething.compiler.manifest import SCHEMA_VERSION, DiagnosticOut, Manifest
+from onething.compiler.manifest import SCHEMA_VERSION, DiagnosticOut, Manifest, dumps
 
 REPO = Path(__file__).resolve().parent.parent
 SCHEMA_FILE = REPO / "docs" / "schema" / "manifest.schema.json"
@@ -114,3 +116,28 @@ def test_a_diagnostic_without_a_location_still_fits(validator):
     manifest["diagnostics"] = [bare.model_dump(mode="json", exclude_none=True)]
     assert "location" not in manifest["diagnostics"][0]
     _assert_valid(validator, manifest, "diagnostic without location")
+
+
+# ---------------------------------------------------------------- the one serialisation
+
+_json_leaves = (st.none() | st.booleans() | st.integers() | st.text()
+                | st.floats(allow_nan=True, allow_infinity=True)
+                | st.sampled_from([1e-05, 1e16, -0.0, 0.1, 1.5e300]))
+_json_data = st.recursive(
+    _json_leaves,
+    lambda inner: st.lists(inner, max_size=4) | st.tuples(inner, inner)
+    | st.dictionaries(st.text(max_size=5), inner, max_size=4),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_json_data)
+def test_dumps_is_the_standard_librarys_sorted_indented_json(data):
+    """Rust-written text (with the Python fallback) is byte for byte json.dumps(sort_keys=True)."""
+    assert dumps(data) == json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def test_dumps_falls_back_for_keys_that_are_not_text():
+    data = {"b": {2: "x", 1: "y"}, "a": [1.0, {"z": None}]}
+    assert dumps(data) == json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"

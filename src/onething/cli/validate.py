@@ -146,7 +146,7 @@ def _check(ws: Workspace, source: BundleSource) -> Checked:
         diags.extend(named_after_id(source, bundle_id, loaded.resolved.entry.loc("bundle")))
         if not has_errors(loaded.diagnostics):
             from onething.compiler.pipeline import (
-                check_bundle,  # only now: networkx and the manifest models
+                check_bundle,  # only now: the manifest models
             )
 
             diags.extend(check_bundle(loaded.resolved))

@@ -2,8 +2,8 @@
 metrics, the manifest models and the build state.
 
 The pipeline's entry is :func:`compile_bundle`. It is imported lazily so that modules such as
-``onething.compiler.buildstate`` (used by an up-to-date ``compile -o``) load without pydantic
-or networkx.
+``onething.compiler.buildstate`` (used by an up-to-date ``compile -o``) load without
+pydantic.
 """
 
 from __future__ import annotations

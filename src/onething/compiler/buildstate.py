@@ -45,7 +45,7 @@ from onething.dsl.source import Location
 CACHE_ENV = "ONETHING_CACHE_DIR"
 STATE_FORMAT = 1
 # libraries whose upgrade may change a manifest's bytes or its diagnostics
-_LIBRARIES = ("yaml", "pydantic", "pydantic_core", "networkx")
+_LIBRARIES = ("yaml", "pydantic", "pydantic_core")
 _toolchain: bytes | None = None
 
 

@@ -7,7 +7,7 @@ the bundle file's bytes and its path as shown, the catalog cache's key of its ca
 (every catalog file's bytes, the toolchain, the language) — and replayed while the key holds:
 its own diagnostics (load, resolve, file name, every check `validate` makes), its id (two files
 with one id are still reported) and its catalog's diagnostics. Only the discovery stage is
-imported on that path: no YAML parser, no pydantic, no networkx. A file that cannot be read
+imported on that path: no YAML parser, no pydantic. A file that cannot be read
 whole (a FIFO, a file beyond the limits) is never keyed: it is checked as always.
 
 The state is one file per working folder (bundles are keyed by their paths as shown), read

@@ -453,6 +453,9 @@ class _Odd(Exception):
     """A value that pydantic-core would print otherwise than the standard library."""
 
 
+_PLAIN = frozenset({str, int, bool, type(None)})  # printed alike by both: no copy, no call
+
+
 def _ordered(v: Any) -> Any:
     """A copy of JSON data with every object's keys sorted, as ``sort_keys=True`` orders them."""
     t = type(v)
@@ -461,11 +464,15 @@ def _ordered(v: Any) -> Any:
             keys = sorted(v)
         except TypeError:
             raise _Odd from None
-        if not all(type(k) is str for k in keys):
-            raise _Odd
-        return {k: _ordered(v[k]) for k in keys}
+        out = {}
+        for k in keys:
+            if type(k) is not str:
+                raise _Odd
+            x = v[k]
+            out[k] = x if type(x) in _PLAIN else _ordered(x)
+        return out
     if t is list or t is tuple:
-        return [_ordered(x) for x in v]
+        return [x if type(x) in _PLAIN else _ordered(x) for x in v]
     if t is float and (not math.isfinite(v) or "e" in repr(v)):
         raise _Odd
     return v

@@ -24,8 +24,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-import networkx as nx
-
 from onething.compiler.facts import sources_out
 from onething.compiler.manifest import CommitmentOut, MaterialOut, ToleratedOut
 from onething.compiler.plan import Graph
@@ -77,7 +75,7 @@ def merge_materials(
         if gr.graph.has_edge(p, item):
             return True
         if p not in reach:
-            reach[p] = nx.descendants(gr.graph, p)
+            reach[p] = gr.graph.descendants(p)
         return item in reach[p]
 
     out: list[MaterialOut] = []

@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from functools import partial
 
+from onething.compiler.digraph import DiGraph
 from onething.compiler.resolve import ResolvedItem
 from onething.compiler.selection import Selection
 from onething.dsl.diagnostics import Diagnostic, make
 from onething.dsl.i18n import _
 from onething.dsl.models.catalog import TimeLimit
 from onething.dsl.source import Location
-
-if TYPE_CHECKING:
-    import networkx as nx
-
-# networkx (~0.1 s to import) is imported by the functions that build or walk a graph, not
-# here: resolve, the item facts and the views import this module for its day arithmetic
 
 WORKING_DAYS_PER_WEEK = 5
 
@@ -61,7 +57,7 @@ def working_days(limit: TimeLimit | None) -> int:
 
 @dataclass
 class Graph:
-    graph: nx.DiGraph
+    graph: DiGraph
     order: dict[str, int]
     edges: list[tuple[str, str, str]]
     item_materials: dict[str, list[str]]
@@ -70,12 +66,12 @@ class Graph:
 
 def build_graph(sel: Selection) -> Graph:
     """Nodes: selected items. Edges: explicit `needs` and produce → consume of materials."""
-    import networkx as nx
-
     order = {ri.id: i for i, ri in enumerate(sel.items)}
-    g: nx.DiGraph = nx.DiGraph()
+    g = DiGraph()
     g.add_nodes_from(order)
-    edge_loc: dict[tuple[str, str], Location] = {}
+    # where each edge is written, found only for a cycle's diagnostic (a catalog entry loaded
+    # from the cache finds its locations by parsing its file again)
+    edge_loc: dict[tuple[str, str], Callable[[], Location]] = {}
     edges: list[tuple[str, str, str]] = []
     item_materials: dict[str, list[str]] = {}
     producers: dict[str, list[ResolvedItem]] = {}
@@ -89,14 +85,14 @@ def build_graph(sel: Selection) -> Graph:
             for p in producers.get(mu.ref, []):
                 if p.id != ri.id and not g.has_edge(p.id, ri.id):
                     g.add_edge(p.id, ri.id, why=mu.ref)
-                    edge_loc[(p.id, ri.id)] = ri.loc("materials", j)
+                    edge_loc[(p.id, ri.id)] = partial(ri.loc, "materials", j)
                     edges.append((p.id, ri.id, mu.ref))
         item_materials[ri.id] = refs
         for j, need in enumerate(ri.needs):
             if need in order and not g.has_edge(need, ri.id):
                 g.add_edge(need, ri.id, why="needs")
-                loc = ri.bundle_entry.loc("needs", j) if ri.bundle_entry else ri.anchor
-                edge_loc[(need, ri.id)] = loc
+                edge_loc[(need, ri.id)] = (partial(ri.bundle_entry.loc, "needs", j) if ri.bundle_entry
+                                           else partial(getattr, ri, "anchor"))
                 edges.append((need, ri.id, "needs"))
     diags = [_cycle_diagnostic(g, cycle, edge_loc) for cycle in _cycles(g, order)]
     edges.sort(key=lambda e: (order[e[0]], order[e[1]], e[2]))
@@ -106,14 +102,10 @@ def build_graph(sel: Selection) -> Graph:
 MAX_CYCLES = 20  # a knot of many loops is reported by its first cycles, not thousands of lines
 
 
-def _cycles(g: nx.DiGraph, order: dict[str, int]) -> list[list[str]]:
+def _cycles(g: DiGraph, order: dict[str, int]) -> list[list[str]]:
     """Every elementary cycle (up to MAX_CYCLES), each starting at its first item, in bundle order."""
-    import networkx as nx
-
-    if nx.is_directed_acyclic_graph(g):  # nearly every bundle: one topological pass, not Johnson's search
-        return []
     found: list[list[str]] = []
-    for cycle in nx.simple_cycles(g):
+    for cycle in g.simple_cycles():
         start = min(range(len(cycle)), key=lambda i: order[cycle[i]])
         found.append(cycle[start:] + cycle[:start])
         if len(found) >= 10 * MAX_CYCLES:
@@ -122,30 +114,27 @@ def _cycles(g: nx.DiGraph, order: dict[str, int]) -> list[list[str]]:
     return found[:MAX_CYCLES]
 
 
-def _cycle_diagnostic(g: nx.DiGraph, cycle: list[str], edge_loc: dict[tuple[str, str], Location]) -> Diagnostic:
+def _cycle_diagnostic(g: DiGraph, cycle: list[str],
+                      edge_loc: dict[tuple[str, str], Callable[[], Location]]) -> Diagnostic:
     pairs = list(zip(cycle, cycle[1:] + cycle[:1], strict=True))
     path = " → ".join([*cycle, cycle[0]])
-    locs = tuple(edge_loc[pair] for pair in pairs)
-    detail = "; ".join(f"{u} → {v} ({g.edges[u, v]['why']})" for u, v in pairs)
+    locs = tuple(edge_loc[pair]() for pair in pairs)
+    detail = "; ".join(f"{u} → {v} ({g.why(u, v)})" for u, v in pairs)
     return make("E502", _("dependency cycle: {path} [{detail}]").format(path=path, detail=detail), locs[0],
                 _("remove one edge: a `needs:` entry or the produced material that closes the loop"),
                 related=locs[1:])
 
 
 def stages(gr: Graph) -> list[list[str]]:
-    import networkx as nx
-
-    return [sorted(gen, key=gr.order.__getitem__) for gen in nx.topological_generations(gr.graph)]
+    return [sorted(gen, key=gr.order.__getitem__) for gen in gr.graph.generations()]
 
 
 def critical_path(gr: Graph, weight: dict[str, int]) -> tuple[list[str], int]:
     """Longest path by working days; ties go to the item that comes first in the bundle."""
     # each node keeps its best total and the predecessor it extends (not the whole path, which
     # would make a long chain of items quadratic); the path is read back from the end
-    import networkx as nx
-
     best: dict[str, tuple[int, str | None]] = {}
-    for node in nx.lexicographical_topological_sort(gr.graph, key=gr.order.__getitem__):
+    for node in gr.graph.ordered_topologically(key=gr.order.__getitem__):
         preds = sorted(gr.graph.predecessors(node), key=gr.order.__getitem__)
         days, via = 0, None
         for p in preds:  # extend the longest predecessor, even a 0-day (即办) one

@@ -7,10 +7,12 @@ ItemDef, every condition is parsed, and each element still knows where it was wr
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
+from onething.compiler.digraph import DiGraph
 from onething.dsl import conditions as cond
 from onething.dsl.catalog import ISSUERS_OUTSIDE, Catalog
 from onething.dsl.diagnostics import Diagnostic, make
@@ -124,12 +126,17 @@ def shown_condition(source: str, limit: int = 120) -> str:
 
 
 def parse_condition(
-    source: str, loc: Location, questions: dict[str, Question] | None, diags: list[Diagnostic]
+    source: str, where: Callable[[], Location], questions: dict[str, Question] | None, diags: list[Diagnostic]
 ) -> cond.Condition | None:
-    """Parse a `when:` text; check names (and literals) against the questions when given."""
+    """Parse a `when:` text; check names (and literals) against the questions when given.
+
+    ``where`` gives the text's location, asked only for a diagnostic: a catalog entry loaded
+    from the cache finds its locations by parsing its file again.
+    """
     try:
         parsed = _parse(source)
     except cond.ConditionError as exc:
+        loc = where()
         at = Location(loc.file, loc.line, loc.col + exc.offset) if loc.line else loc
         diags.append(make(exc.code, _("{message}: {source}").format(message=exc.message,
                                                                       source=repr(shown_condition(source))), at,
@@ -145,7 +152,7 @@ def parse_condition(
                 _("declared questions: {questions}").format(questions=", ".join(sorted(questions)))
                 if questions else _("the bundle declares no questions; add it under `questions:`"))
             diags.append(make("E302", _("condition {source} names unknown question {name}").format(
-                source=repr(shown_condition(source)), name=repr(name)), loc, hint))
+                source=repr(shown_condition(source)), name=repr(name)), where(), hint))
             bad = True
     for name, _op, literal in parsed.comparisons():
         q = questions.get(name)
@@ -156,7 +163,7 @@ def parse_condition(
             problem = _impossible(q, v)
             if problem:
                 diags.append(make("E304", _("condition {source}: {problem}").format(
-                    source=repr(shown_condition(source)), problem=problem), loc,
+                    source=repr(shown_condition(source)), problem=problem), where(),
                                   _options_hint(q)))
                 bad = True
     return None if bad else parsed
@@ -218,14 +225,14 @@ def check_item_refs(
         if fu.key not in fields and ("fields", fu.key) not in invalid:
             diags.append(_unknown("E202", "field", fu.key, fields, ri.loc("fields", i, "key")))
         if fu.when:
-            c = parse_condition(fu.when, ri.loc("fields", i, "when"), questions, diags)
+            c = parse_condition(fu.when, partial(ri.loc, "fields", i, "when"), questions, diags)
             if c:
                 ri.field_when[i] = c
     for i, mu in enumerate(m.materials or []):
         if mu.ref not in materials and ("materials", mu.ref) not in invalid:  # else its own errors say why
             diags.append(_unknown("E203", "material", mu.ref, materials, ri.loc("materials", i, "ref")))
         if mu.when:
-            c = parse_condition(mu.when, ri.loc("materials", i, "when"), questions, diags)
+            c = parse_condition(mu.when, partial(ri.loc, "materials", i, "when"), questions, diags)
             if c:
                 ri.material_when[i] = c
     for i, prod in enumerate(m.produces or []):
@@ -234,7 +241,7 @@ def check_item_refs(
     for element in CONDITIONAL_FACTS:
         for i, fact in enumerate(getattr(m, element) or []):
             if fact.when:
-                c = parse_condition(fact.when, ri.loc(element, i, "when"), questions, diags)
+                c = parse_condition(fact.when, partial(ri.loc, element, i, "when"), questions, diags)
                 if c:
                     ri.fact_when[(element, i)] = c
     for i, tl in enumerate(m.time_limit or []):
@@ -266,14 +273,12 @@ def group_cycles(fields: dict[str, Entry[FieldDef]], local: set[str] | None = No
              for key, e in fields.items() if e.model.fields}
     if not any(edges.values()):
         return []  # no group holds a group: no cycle possible (and no graph library needed)
-    import networkx as nx
-
     order = {key: i for i, key in enumerate(fields)}
-    g: nx.DiGraph = nx.DiGraph([(k, m) for k, ms in edges.items() for m in ms])
+    g = DiGraph([(k, m) for k, ms in edges.items() for m in ms])
     diags: list[Diagnostic] = []
     cycles = []
     # at most 1,000 cycles: a few groups that all contain each other have factorially many
-    for cycle in itertools.islice(nx.simple_cycles(g), 1000):
+    for cycle in itertools.islice(g.simple_cycles(), 1000):
         if local is not None and not set(cycle) & local:
             continue
         start = min(range(len(cycle)), key=lambda i: order[cycle[i]])
@@ -400,7 +405,7 @@ def resolve(bundle: Bundle, entry: Entry[Bundle], catalog: Catalog) -> ResolvedB
         seen[rid] = bentry.loc("use" if bi.use else "id")
         ri = ResolvedItem(rid, merged, bentry, centry, frozenset(overrides), bi.optional, None, tuple(bi.needs))
         if bi.when:
-            ri.when = parse_condition(bi.when, bentry.loc("when"), questions, diags)
+            ri.when = parse_condition(bi.when, partial(bentry.loc, "when"), questions, diags)
         diags.extend(check_item_refs(ri, fields, materials, departments, questions, catalog.invalid))
         items.append(ri)
 
@@ -437,7 +442,7 @@ def _check_bundle_facts(rb: ResolvedBundle) -> None:
             if fu.key not in rb.fields and ("fields", fu.key) not in rb.catalog.invalid:
                 diags.append(_unknown("E202", "field", fu.key, rb.fields, entry.loc("requires", "fields", i, "key")))
             if fu.when:
-                c = parse_condition(fu.when, entry.loc("requires", "fields", i, "when"), rb.questions, diags)
+                c = parse_condition(fu.when, partial(entry.loc, "requires", "fields", i, "when"), rb.questions, diags)
                 if c:
                     rb.requirement_field_when[i] = c
         for i, mu in enumerate(req.materials):
@@ -445,7 +450,7 @@ def _check_bundle_facts(rb: ResolvedBundle) -> None:
                 diags.append(_unknown("E203", "material", mu.ref, rb.materials,
                                       entry.loc("requires", "materials", i, "ref")))
             if mu.when:
-                c = parse_condition(mu.when, entry.loc("requires", "materials", i, "when"), rb.questions, diags)
+                c = parse_condition(mu.when, partial(entry.loc, "requires", "materials", i, "when"), rb.questions, diags)
                 if c:
                     rb.requirement_material_when[i] = c
         if req.fields or req.materials:

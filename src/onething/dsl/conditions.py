@@ -104,6 +104,8 @@ _DIGITS = re.compile(r"[0-9]+")
 
 def _outside_strings(text: str) -> list[tuple[int, str]]:
     """The runs of ``text`` outside quoted strings, with their offsets."""
+    if "'" not in text and '"' not in text:
+        return [(0, text)]  # most conditions: no quoted text to step over character by character
     runs: list[tuple[int, str]] = []
     start, quote, i = 0, "", 0
     while i < len(text):
@@ -131,7 +133,7 @@ def _check_characters(text: str) -> None:
     literals are refused (they read as other values than they show).
     """
     for start, run in _outside_strings(text):
-        for i, ch in enumerate(run):
+        for i, ch in enumerate("" if run.isascii() else run):
             if ord(ch) > 127 and unicodedata.normalize("NFKC", ch) != ch:
                 raise ConditionError(
                     "E301", f"the full-width or compatibility character {ch!r} "
