@@ -207,8 +207,6 @@ def replaced_suppressions(rb: ResolvedBundle, sel: Selection) -> list[Diagnostic
 # json.dumps(x, sort_keys=True, ensure_ascii=False), the bytes the hash is defined on, with one
 # encoder for the whole run (json.dumps makes one per call) and no circular-reference check
 # (dumped models hold none): half the time of hashing the entries a cold compile uses
-_HASH_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, check_circular=False).encode
-
 
 def source_hash(rb: ResolvedBundle, bundle_bytes: bytes) -> str:
     """sha256 of the bundle file and of the catalog entries it uses (not the whole catalog)."""
@@ -257,11 +255,7 @@ def source_hash(rb: ResolvedBundle, bundle_bytes: bytes) -> str:
         model = used[key]
         part = parts.get(key)
         if part is None or part[0] is not model:
-<<<<<<< HEAD
             part = (model, _canonical([*key, model.__pydantic_serializer__.to_python(model, mode="json")]))
-=======
-            part = (model, _HASH_JSON([*key, model.model_dump(mode="json")]).encode())
->>>>>>> cold
             parts[key] = part
         h.update(part[1])
     return h.hexdigest()
