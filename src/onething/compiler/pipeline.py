@@ -204,10 +204,6 @@ def replaced_suppressions(rb: ResolvedBundle, sel: Selection) -> list[Diagnostic
     return out
 
 
-# json.dumps(x, sort_keys=True, ensure_ascii=False), the bytes the hash is defined on, with one
-# encoder for the whole run (json.dumps makes one per call) and no circular-reference check
-# (dumped models hold none): half the time of hashing the entries a cold compile uses
-
 def source_hash(rb: ResolvedBundle, bundle_bytes: bytes) -> str:
     """sha256 of the bundle file and of the catalog entries it uses (not the whole catalog)."""
     h = hashlib.sha256()
