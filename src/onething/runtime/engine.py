@@ -55,7 +55,7 @@ from onething.runtime.schedule import PlanIndex, index_plan
 from onething.runtime.store import Store
 from onething.runtime.store.claiming import claim_ready, lock_cases, wait_for_work
 from onething.runtime.store.manifests import get_manifest
-from onething.runtime.store.tables import case_materials, cases, steps
+from onething.runtime.store.tables import STEP_DISPATCHED, STEP_READY, case_materials, cases, steps
 from onething.runtime.store.waiting import Wakeup
 from onething.runtime.transitions import Moves
 
@@ -69,8 +69,8 @@ _UPSTREAM = select(steps.c.case_id, steps.c.item, steps.c.outputs).where(
     steps.c.status == "done")
 _RENEW = steps.update().where(steps.c.id.in_(bindparam("ids", expanding=True)), steps.c.status == "dispatched",
                               steps.c.lease_owner == bindparam("owner")).values(lease_expires_at=bindparam("until"))
-_NEXT_RETRY = select(func.min(steps.c.retry_at)).where(steps.c.status == "ready")
-_NEXT_EXPIRY = select(func.min(steps.c.lease_expires_at)).where(steps.c.status == "dispatched")
+_NEXT_RETRY = select(func.min(steps.c.retry_at)).where(STEP_READY)
+_NEXT_EXPIRY = select(func.min(steps.c.lease_expires_at)).where(STEP_DISPATCHED)
 
 
 class _Heartbeat:

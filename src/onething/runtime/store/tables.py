@@ -26,6 +26,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    literal_column,
 )
 from sqlalchemy.types import TypeDecorator
 
@@ -158,10 +159,23 @@ steps = Table(
     UniqueConstraint("case_id", "item", name="uq_steps_case_item"),
     CheckConstraint(_in("status", STEP_STATUSES), name="status"),
     CheckConstraint("attempts >= 0", name="attempts"),
-    Index("ix_steps_status_retry_at", "status", "retry_at"),
-    Index("ix_steps_status_id", "status", "id"),  # the next ready step, oldest first, without sorting
-    Index("ix_steps_lease_expires_at", "lease_expires_at"),
 )
+
+# The steps' status indexes are partial: each holds only the steps in the statuses it serves, so
+# a move touches only the one it enters or leaves (an index on status, or on a lease column that
+# every dispatch sets and clears, is rewritten on every move). A query uses one only if its WHERE
+# holds the index's condition written the same way, the value inline (no bound parameter): use
+# these terms.
+STEP_READY = steps.c.status == literal_column("'ready'")
+STEP_DISPATCHED = steps.c.status == literal_column("'dispatched'")
+STEP_WAITING = steps.c.status.in_([literal_column(f"'{s}'") for s in ("pending", "failed", "suspended")])
+# the next ready step, oldest first, without sorting (and, when idle, the earliest retry)
+Index("ix_steps_ready", steps.c.id, sqlite_where=STEP_READY, postgresql_where=STEP_READY)
+# the expired leases, earliest first
+Index("ix_steps_dispatched", steps.c.lease_expires_at, sqlite_where=STEP_DISPATCHED,
+      postgresql_where=STEP_DISPATCHED)
+# steps waiting for a person (the clerks' task list), by due date
+Index("ix_steps_waiting", steps.c.due_on, steps.c.id, sqlite_where=STEP_WAITING, postgresql_where=STEP_WAITING)
 
 events = Table(
     "events", metadata,
