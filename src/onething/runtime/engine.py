@@ -32,6 +32,7 @@ batch not yet sent are released at once (ready again, same key).
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import threading
@@ -43,7 +44,7 @@ from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Text, bindparam, cast, func, select
 
 from onething.compiler.manifest import Manifest
 from onething.runtime.adapters.base import Outcome, StepRequest
@@ -60,7 +61,8 @@ from onething.runtime.store.waiting import Wakeup
 from onething.runtime.transitions import Moves
 
 # The statements of the hot path, built once: building a statement costs more than running it.
-_CASES = select(cases.c.id, cases.c.number, cases.c.status, cases.c.manifest_hash, cases.c.answers).where(
+# the answers as stored text, decoded only for a case not seen yet (answers never change once accepted)
+_CASES = select(cases.c.id, cases.c.number, cases.c.status, cases.c.manifest_hash, cast(cases.c.answers, Text)).where(
     cases.c.id.in_(bindparam("ids", expanding=True)))
 _MATERIALS = select(case_materials.c.case_id, case_materials.c.material, case_materials.c.status).where(
     case_materials.c.case_id.in_(bindparam("ids", expanding=True)))
@@ -113,6 +115,8 @@ class _Heartbeat:
                 continue
 
 
+ANSWERS_KEPT = 4096
+"""Cases whose decoded answers a worker keeps (a case's steps are claimed over several batches)."""
 RETRY_STORE_MAX_S = 5.0
 """The longest wait between two tries of an unavailable store; workers retry until stopped."""
 
@@ -178,6 +182,7 @@ class Worker:
         self.sleep = sleep or (wakeup.wait if wakeup is not None else self.stopping.wait)
         self.heartbeat = heartbeat
         self._plans: dict[str, tuple[Manifest, PlanIndex]] = {}  # by manifest hash: stored manifests never change
+        self._answers: dict[int, dict[str, Any]] = {}  # by case id, decoded once: a case's steps come in several claims
         self._heartbeat = _Heartbeat(self._renew, max(self.config.lease_seconds / 3, 0.05))
         self._running = False
 
@@ -191,6 +196,14 @@ class Worker:
             self._plans[digest] = (manifest, index_plan(manifest))
         return self._plans[digest]
 
+    def _case_answers(self, case_id: int, text: str | None) -> dict[str, Any]:
+        found = self._answers.get(case_id)
+        if found is None:
+            if len(self._answers) >= ANSWERS_KEPT:
+                self._answers.clear()
+            found = self._answers[case_id] = json.loads(text) if text else {}
+        return found
+
     # --- 1. claim ---
 
     def claim(self) -> Claim | None:
@@ -203,17 +216,20 @@ class Worker:
         with self.store.write() as conn:
             return self._claim_in(conn, limit)
 
-    def _claim_in(self, conn: Any, limit: int) -> list[Claim]:
-        if limit < 1:
-            return []
-        now = self.store.clock.now()
-        claimed = claim_ready(conn, worker_id=self.worker_id, now=now, lease_until=now + self.lease, limit=limit)
+    def _claim_in(self, conn: Any, limit: int, moves: Moves | None = None) -> list[Claim]:
+        """Claim in this transaction; ``moves`` (the batch's outcomes, not yet appended) are
+        flushed with the claims' events."""
+        now = self.store.clock.now() if moves is None else moves.at
+        claimed = [] if limit < 1 else claim_ready(conn, worker_id=self.worker_id, now=now,
+                                                   lease_until=now + self.lease, limit=limit)
         if not claimed:
+            if moves is not None:
+                moves.flush()
             return []
         case_ids = sorted({c.case_id for c in claimed})
         lock_cases(conn, case_ids)  # PostgreSQL: one case's claims and outcomes take turns
-        case_rows = {r.id: (r.number, r.status, r.answers or {}, self._plan(conn, r.manifest_hash))
-                     for r in conn.execute(_CASES, {"ids": case_ids}).all()}
+        case_rows = {case_id: (number, status, self._case_answers(case_id, text), self._plan(conn, digest))
+                     for case_id, number, status, digest, text in conn.execute(_CASES, {"ids": case_ids}).all()}
         held: dict[int, dict[str, str]] = {cid: {} for cid in case_ids}
         for case_id, material, status in conn.execute(_MATERIALS, {"ids": case_ids}).all():
             held[case_id][material] = status
@@ -222,7 +238,7 @@ class Worker:
         if wanted:
             for case_id, item, outputs in conn.execute(_UPSTREAM, {"ids": case_ids, "items": wanted}).all():
                 upstream[(case_id, item)] = outputs or {}
-        moves = Moves(conn, actor=self.actor, at=now)
+        moves = moves or Moves(conn, actor=self.actor, at=now)
         lease_until = now + self.lease
         started: set[int] = set()
         out = []
@@ -377,16 +393,20 @@ class Worker:
         """:meth:`record_batch` and :meth:`claim_batch` in one transaction: the next batch's claims
         are committed with this batch's outcomes, still before any of their adapters is called."""
         with self.store.write() as conn:
-            return self._record_in(conn, answered), self._claim_in(conn, limit)
+            moves = Moves(conn, actor=self.actor, at=self.store.clock.now())
+            return self._record_in(conn, answered, moves), self._claim_in(conn, limit, moves)
 
-    def _record_in(self, conn: Any, answered: list[tuple[Claim, Outcome]]) -> list[str | None]:
+    def _record_in(self, conn: Any, answered: list[tuple[Claim, Outcome]],
+                   moves: Moves | None = None) -> list[str | None]:
+        """Record in this transaction; with ``moves`` (shared with a claim that follows) the
+        events are left for the claim's flush."""
         if not answered:
             return []
-        now = self.store.clock.now()
         lock_cases(conn, [c.step.case_id for c, _o in answered])  # PostgreSQL: read what others committed
         states = load_cases(conn, [c.step.case_id for c, _o in answered],
                             lambda digest: self._plan(conn, digest)[1])
-        moves = Moves(conn, actor=self.actor, at=now)
+        shared = moves is not None
+        moves = moves or Moves(conn, actor=self.actor, at=self.store.clock.now())
         results: list[str | None] = []
         for claim, outcome in answered:
             case = states[claim.step.case_id]
@@ -395,7 +415,7 @@ class Worker:
                 results.append(None)
                 continue
             results.append(decide_outcome(moves, case, claim.step.item, outcome, retry=self.config.retry))
-        moves.flush()
+        moves.flush(append=not shared)
         return results
 
     def run_one(self) -> str | None | bool:
