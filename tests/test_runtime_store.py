@@ -12,7 +12,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from compile_support import manifest
 from runtime_support import NOW, empty_store_file
-from sqlalchemy import func, insert, select
+from sqlalchemy import column, func, insert, select
+from sqlalchemy import table as sql_table
 
 from onething.runtime.clock import FixedClock
 from onething.runtime.errors import StoreError, StoreNotFound, StoreTooNew
@@ -298,3 +299,40 @@ def test_an_older_store_is_upgraded_when_opened_and_then_too_new_for_the_older_p
             assert "note" in [c["name"] for c in inspect(conn).get_columns("cases")]
     with pytest.raises(StoreTooNew, match="schema version 0004, newer than this program's 0003"):
         open_store(path)
+
+
+def test_a_direct_read_gives_cores_rows_counts_as_a_statement_and_fails_in_words(fresh_store_url):
+    """DirectRead (the engine's hot reads on SQLite's cursor): same rows as Core for IN lists of
+    any length and a literal kept from the statement; seen by cursor listeners; errors translated."""
+    from sqlalchemy import bindparam, event
+
+    from onething.runtime.store.direct import DirectRead
+
+    query = (select(steps.c.id, steps.c.item).where(steps.c.case_id.in_(bindparam("ids", expanding=True)),
+                                                     steps.c.item.in_(bindparam("items", expanding=True)),
+                                                     steps.c.status != "skipped").order_by(steps.c.id))
+    direct = DirectRead(query)
+    with open_store(fresh_store_url, clock=FixedClock(NOW)) as store:
+        seen: list[str] = []
+        event.listen(store.engine, "before_cursor_execute", lambda *args: seen.append(args[2]))
+        with store.write() as conn:
+            digest = put_manifest(conn, manifest("core"), NOW)
+            for n in range(1, 4):
+                case_id = conn.execute(insert(cases).values(
+                    number=f"core-20261201-000{n}", bundle_id="core", manifest_hash=digest, answers={}, selection=[],
+                    status="accepted", accepted_on=date(2026, 12, 1), actor="clerk", created_at=NOW,
+                    updated_at=NOW)).inserted_primary_key[0]
+                conn.execute(insert(steps), [
+                    {"case_id": case_id, "item": item, "department": "d", "stage": 1,
+                     "status": "skipped" if item == "c" else "ready", "attempts": 0,
+                     "idempotency_key": f"{n}-{item}", "updated_at": NOW} for item in "abc"])
+        with store.read() as conn:
+            for ids, items in (([1], ["a"]), ([1, 2, 3], ["a", "c"]), ([3, 2], ["b", "c", "a"])):
+                before = len(seen)
+                rows = direct.all(conn, {"ids": ids, "items": items})
+                assert rows == [tuple(r) for r in conn.execute(query, {"ids": ids, "items": items}).all()]
+                assert rows and all(item != "c" for _id, item in rows)
+                assert len(seen) == before + 2
+        if store.dialect == "sqlite":
+            with pytest.raises(StoreError, match="the store failed: no such table: missing_table"), store.read() as conn:
+                DirectRead(select(column("x")).select_from(sql_table("missing_table"))).all(conn)

@@ -32,6 +32,7 @@ from onething.dsl.i18n import _
 from onething.runtime.errors import StoreError
 from onething.runtime.store import APPENDED_EVENTS
 from onething.runtime.store.bulk import Bulk
+from onething.runtime.store.direct import DirectRead
 from onething.runtime.store.tables import GENESIS_HASH as GENESIS
 from onething.runtime.store.tables import audit_head, events
 
@@ -122,7 +123,7 @@ def event_hash(prev_hash: str, at: datetime, case_number: str | None, item: str 
 
 
 # Built once: an append runs on every transition, and building statements costs more than running them.
-_HEAD_FOR_UPDATE = select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1).with_for_update()
+_HEAD_FOR_UPDATE = DirectRead(select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1).with_for_update())
 _INSERT_EVENT = Bulk(events.insert(), ("seq", "at", "case_number", "item", "kind", "from_status", "to_status",
                                          "actor", "data", "prev_hash", "hash"))
 _MOVE_HEAD = audit_head.update().where(audit_head.c.id == 1).values(
@@ -158,11 +159,12 @@ def append_events(conn: Connection, new: list[NewEvent]) -> list[Event]:
     """
     if not new:
         return []
-    head = conn.execute(_HEAD_FOR_UPDATE).first()
+    found = _HEAD_FOR_UPDATE.all(conn)
+    head = found[0] if found else None
     if head is None:
         raise StoreError(_("the audit log's head is missing; the store is damaged"),
                          _("run the audit verification and restore the store from a backup"))
-    seq, prev = head.seq, head.hash
+    seq, prev = head
     rows: list[tuple[Any, ...]] = []
     out: list[Event] = []
     # event_hash's payload, written here with each repeated value encoded once: a batch's events

@@ -55,6 +55,7 @@ from onething.runtime.progress import decide_outcome, load_cases
 from onething.runtime.schedule import PlanIndex, index_plan
 from onething.runtime.store import Store
 from onething.runtime.store.claiming import claim_ready, lock_cases, wait_for_work
+from onething.runtime.store.direct import DirectRead
 from onething.runtime.store.manifests import get_manifest
 from onething.runtime.store.tables import STEP_DISPATCHED, STEP_READY, case_materials, cases, steps
 from onething.runtime.store.waiting import Wakeup
@@ -62,13 +63,13 @@ from onething.runtime.transitions import Moves
 
 # The statements of the hot path, built once: building a statement costs more than running it.
 # the answers as stored text, decoded only for a case not seen yet (answers never change once accepted)
-_CASES = select(cases.c.id, cases.c.number, cases.c.status, cases.c.manifest_hash, cast(cases.c.answers, Text)).where(
-    cases.c.id.in_(bindparam("ids", expanding=True)))
-_MATERIALS = select(case_materials.c.case_id, case_materials.c.material, case_materials.c.status).where(
-    case_materials.c.case_id.in_(bindparam("ids", expanding=True)))
-_UPSTREAM = select(steps.c.case_id, steps.c.item, steps.c.outputs).where(
+_CASES = DirectRead(select(cases.c.id, cases.c.number, cases.c.status, cases.c.manifest_hash,
+                           cast(cases.c.answers, Text)).where(cases.c.id.in_(bindparam("ids", expanding=True))))
+_MATERIALS = DirectRead(select(case_materials.c.case_id, case_materials.c.material, case_materials.c.status).where(
+    case_materials.c.case_id.in_(bindparam("ids", expanding=True))))
+_UPSTREAM = DirectRead(select(steps.c.case_id, steps.c.item, cast(steps.c.outputs, Text)).where(
     steps.c.case_id.in_(bindparam("ids", expanding=True)), steps.c.item.in_(bindparam("items", expanding=True)),
-    steps.c.status == "done")
+    steps.c.status == "done"))
 _RENEW = steps.update().where(steps.c.id.in_(bindparam("ids", expanding=True)), steps.c.status == "dispatched",
                               steps.c.lease_owner == bindparam("owner")).values(lease_expires_at=bindparam("until"))
 _NEXT_RETRY = select(func.min(steps.c.retry_at)).where(STEP_READY)
@@ -201,7 +202,7 @@ class Worker:
         if found is None:
             if len(self._answers) >= ANSWERS_KEPT:
                 self._answers.clear()
-            found = self._answers[case_id] = json.loads(text) if text else {}
+            found = self._answers[case_id] = (json.loads(text) if text else None) or {}
         return found
 
     # --- 1. claim ---
@@ -229,15 +230,15 @@ class Worker:
         case_ids = sorted({c.case_id for c in claimed})
         lock_cases(conn, case_ids)  # PostgreSQL: one case's claims and outcomes take turns
         case_rows = {case_id: (number, status, self._case_answers(case_id, text), self._plan(conn, digest))
-                     for case_id, number, status, digest, text in conn.execute(_CASES, {"ids": case_ids}).all()}
+                     for case_id, number, status, digest, text in _CASES.all(conn, {"ids": case_ids})}
         held: dict[int, dict[str, str]] = {cid: {} for cid in case_ids}
-        for case_id, material, status in conn.execute(_MATERIALS, {"ids": case_ids}).all():
+        for case_id, material, status in _MATERIALS.all(conn, {"ids": case_ids}):
             held[case_id][material] = status
         wanted = sorted({p for c in claimed for p in case_rows[c.case_id][3][1].before.get(c.item, ())})
         upstream: dict[tuple[int, str], dict[str, Any]] = {}
         if wanted:
-            for case_id, item, outputs in conn.execute(_UPSTREAM, {"ids": case_ids, "items": wanted}).all():
-                upstream[(case_id, item)] = outputs or {}
+            for case_id, item, outputs in _UPSTREAM.all(conn, {"ids": case_ids, "items": wanted}):
+                upstream[(case_id, item)] = (json.loads(outputs) if outputs else None) or {}  # JSON null too
         moves = moves or Moves(conn, actor=self.actor, at=now)
         lease_until = now + self.lease
         started: set[int] = set()
