@@ -169,7 +169,8 @@ def append_events(conn: Connection, new: list[NewEvent]) -> list[Event]:
     out: list[Event] = []
     # event_hash's payload, written here with each repeated value encoded once: a batch's events
     # share their time and actor, and a handful of items, kinds, statuses and case numbers
-    quoted: dict[Any, str] = {None: "null"}
+    quoted: dict[str | None, str] = {None: "null"}
+    moves: dict[tuple[str, str | None, str | None, str], str] = {}  # (kind, from, to, actor), written out
     stamps: dict[datetime, str] = {}
     sha256 = hashlib.sha256
     for kind, actor, at, case_number, item, from_status, to_status, data in new:
@@ -178,13 +179,20 @@ def append_events(conn: Connection, new: list[NewEvent]) -> list[Event]:
         stamp = stamps.get(at)
         if stamp is None:
             stamp = stamps[at] = _string(at.astimezone(UTC).isoformat(timespec="microseconds"))
-        fields = []
-        for value in (case_number, item, kind, from_status, to_status, actor):
-            found = quoted.get(value)
-            if found is None:
-                found = quoted[value] = _string(value)
-            fields.append(found)
-        payload = f"[{_string(prev)},{stamp},{','.join(fields)},{_string(text)}]"
+        case_q = quoted.get(case_number)
+        if case_q is None:
+            case_q = quoted[case_number] = _string(case_number)
+        item_q = quoted.get(item)
+        if item_q is None:
+            item_q = quoted[item] = _string(item)
+        text_q = quoted.get(text)
+        if text_q is None:
+            text_q = quoted[text] = _string(text)
+        move = moves.get((kind, from_status, to_status, actor))
+        if move is None:
+            move = moves[(kind, from_status, to_status, actor)] = ",".join(
+                "null" if v is None else _string(v) for v in (kind, from_status, to_status, actor))
+        payload = f"[{_string(prev)},{stamp},{case_q},{item_q},{move},{text_q}]"
         digest = sha256(payload.encode("utf-8")).hexdigest()
         rows.append((seq, at, case_number, item, kind, from_status, to_status, actor, text, prev, digest))
         out.append(Event(seq, at, kind, actor, case_number, item, from_status, to_status, data or {}, prev, digest))
