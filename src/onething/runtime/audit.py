@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from json.encoder import encode_basestring
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, bindparam, literal_column, select
 
 from onething.dsl.i18n import _
 from onething.runtime.errors import StoreError
@@ -126,8 +126,9 @@ def event_hash(prev_hash: str, at: datetime, case_number: str | None, item: str 
 _HEAD_FOR_UPDATE = DirectRead(select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1).with_for_update())
 _INSERT_EVENT = Bulk(events.insert(), ("seq", "at", "case_number", "item", "kind", "from_status", "to_status",
                                          "actor", "data", "prev_hash", "hash"))
-_MOVE_HEAD = audit_head.update().where(audit_head.c.id == 1).values(
-    seq=bindparam("new_seq"), hash=bindparam("new_hash"), updated_at=bindparam("new_at"))
+_MOVE_HEAD = Bulk(audit_head.update().where(audit_head.c.id == literal_column("1")).values(
+    seq=bindparam("new_seq"), hash=bindparam("new_hash"), updated_at=bindparam("new_at")),
+    ("new_seq", "new_hash", "new_at"))
 
 
 def append_event(conn: Connection, *, kind: str, actor: str, at: datetime, case_number: str | None = None,
@@ -198,7 +199,7 @@ def append_events(conn: Connection, new: list[NewEvent]) -> list[Event]:
         out.append(Event(seq, at, kind, actor, case_number, item, from_status, to_status, data or {}, prev, digest))
         prev = digest
     _INSERT_EVENT.run_rows(conn, rows)
-    conn.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": prev, "new_at": new[-1].at})
+    _MOVE_HEAD.run_rows(conn, [(seq, prev, new[-1].at)])
     appended = conn.info.get(APPENDED_EVENTS)
     if appended is not None:
         appended.extend(out)  # logged once the transaction commits (Store.write)
