@@ -8,12 +8,15 @@ import threading
 from datetime import timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from runtime_support import NOW
 from sqlalchemy import select
 
 from onething.runtime.audit import (
     GENESIS,
     append_event,
+    canonical_json,
     case_events,
     chain_head,
     event_hash,
@@ -188,3 +191,41 @@ def test_a_batch_of_events_is_one_chain_and_moves_the_head_once(fresh_store_url)
             assert written[1].prev_hash == written[0].hash and written[2].prev_hash == written[1].hash
             assert (chain_head(conn).seq, chain_head(conn).hash) == (3, written[2].hash)
             assert [e.data for e in case_events(conn, CASE)] == [{"attempt": 1}, {"attempt": 2}, {"attempt": 3}]
+
+
+_FLAT = st.dictionaries(st.text(max_size=8), st.one_of(st.integers(), st.text(max_size=12)), max_size=4)
+_ANY = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=8)),
+                    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=4), inner,
+                                                                                         max_size=3)), max_leaves=8)
+
+
+@given(st.one_of(_FLAT, st.dictionaries(st.text(max_size=6), _ANY, max_size=4)))
+@settings(max_examples=300, deadline=None)
+def test_event_data_is_written_as_canonical_json(data):
+    """The shortcut for flat data must give the encoder's bytes (bools stay true/false, not 1/0)."""
+    assert canonical_json(data) == json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def test_appended_events_carry_the_formula_hash_of_awkward_values(fresh_store_url):
+    """append_events writes the hash payload itself, encoding repeated values once: every hash
+    must still be event_hash's, and the chain verify."""
+    from onething.runtime.audit import NewEvent, append_events
+
+    awkward = [NewEvent("case", '窗口 "李"', NOW, None, None, None, "accepted", {"reason": '地址"不符"\n', "n": 2}),
+               NewEvent("step", "tab\there \x01", NOW, CASE, "a\u2028b", "ready", "dispatched", {"attempt": 1}),
+               NewEvent("step", "tab\there \x01", NOW + timedelta(microseconds=7), CASE, "a\u2028b", "dispatched",
+                        "done", {"ok": True, "nested": {"b": [1, None], "a": 1.5}}),
+               NewEvent("step", '窗口 "李"', NOW, CASE, "null", "done", None, None)]
+    with open_store(fresh_store_url, clock=FixedClock(NOW)) as opened:
+        with opened.write() as conn:
+            written = append_events(conn, awkward)
+        with opened.read() as conn:
+            assert verify_chain(conn).ok
+            stored = conn.execute(select(events).order_by(events.c.seq)).all()
+    prev = GENESIS
+    for new, event, row in zip(awkward, written, stored, strict=True):
+        text = json.dumps(new.data or {}, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        assert row.data == text and event.data == (new.data or {})
+        assert event.hash == row.hash == event_hash(prev, new.at, new.case_number, new.item, new.kind,
+                                                    new.from_status, new.to_status, new.actor, text)
+        prev = event.hash

@@ -131,7 +131,9 @@ def test_two_concurrent_workers_never_run_the_same_step_twice(tmp_path, fresh_st
     n_cases = 24
     # small batches, so the two workers' claims interleave step by step
     config, ledger, env = _setup(tmp_path, fresh_store_url, n_cases, lease=30, batch=4)
-    env["LEDGER_PAUSE"] = "0.002"
+    # each step takes 10 ms at its department: the first worker must not be done (192 steps)
+    # before the second has started up, which takes seconds on a loaded machine
+    env["LEDGER_PAUSE"] = "0.01"
     workers = [_worker(config, env, f"c{i}") for i in range(2)]
     for w in workers:
         _finish(w, env, timeout=120)

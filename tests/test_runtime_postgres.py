@@ -8,14 +8,16 @@ import shutil
 
 import pytest
 from click.testing import CliRunner
-from runtime_support import empty_store_file
-from sqlalchemy import text
+from runtime_support import NOW, birth, empty_store_file, handed_in
+from sqlalchemy import select, text
 
 from onething.cli.main import main
+from onething.runtime.clock import FixedClock
 from onething.runtime.errors import StoreError, StoreTooNew, StoreUnavailable
 from onething.runtime.store import migrate as migrate_module
 from onething.runtime.store import open_store
 from onething.runtime.store.migrate import SCHEMA_VERSION
+from onething.runtime.store.tables import cases
 
 
 def run(*args, code=0):
@@ -73,7 +75,7 @@ def test_a_newer_schema_on_the_server_is_refused_and_left_alone(postgres):
     with pytest.raises(StoreTooNew, match="schema version 0099, newer than this program's"):
         open_store(url)
     result = run("store", "status", "--store", url)
-    assert "schema version: 0099 (this program: 0002)" in result.output
+    assert "schema version: 0099 (this program: 0003)" in result.output
     assert "the store was written by a newer onething" in result.output
     assert "newer than this program's" in run("store", "migrate", "--store", url, code=1).output
 
@@ -97,28 +99,69 @@ def test_store_status_and_migrate_from_empty_to_current(store_kind, tmp_path, re
     url = _empty(store_kind, lambda: request.getfixturevalue("postgres"), tmp_path)
     result = run("store", "status", "--store", url)
     assert f"schema version: none (empty) (this program: {SCHEMA_VERSION})" in result.output
-    assert "pending migrations: 0001, 0002" in result.output
+    assert "pending migrations: 0001, 0002, 0003" in result.output
     assert f"created the schema at version {SCHEMA_VERSION}" in run("store", "migrate", "--store", url).output
     status = run("store", "status", "--store", url, "--format", "json").stdout
     assert '"state": "current"' in status and '"pending": []' in status
-    assert "the schema is current (0002); nothing to do" in run("store", "migrate", "--store", url).output
+    assert "the schema is current (0003); nothing to do" in run("store", "migrate", "--store", url).output
 
 
 def test_store_migrate_applies_a_pending_migration(store_kind, tmp_path, monkeypatch, fresh_store_url):
     newer = tmp_path / "migrations"
     shutil.copytree(migrate_module.MIGRATIONS, newer, ignore=shutil.ignore_patterns("__pycache__"))
-    (newer / "versions" / "0003_note.py").write_text(
-        'import sqlalchemy as sa\nfrom alembic import op\n\nrevision = "0003"\ndown_revision = "0002"\n'
+    (newer / "versions" / "0004_note.py").write_text(
+        'import sqlalchemy as sa\nfrom alembic import op\n\nrevision = "0004"\ndown_revision = "0003"\n'
         "branch_labels = None\ndepends_on = None\n\n\ndef upgrade():\n"
         '    op.add_column("cases", sa.Column("note", sa.Text, nullable=True))\n', encoding="utf-8")
     monkeypatch.setattr(migrate_module, "MIGRATIONS", newer)
-    monkeypatch.setattr(migrate_module, "SCHEMA_VERSION", "0003")
+    monkeypatch.setattr(migrate_module, "SCHEMA_VERSION", "0004")
     result = run("store", "status", "--store", fresh_store_url)
-    assert "schema version: 0002 (this program: 0003)" in result.output
-    assert "pending migrations: 0003\nmigrations are pending: run onething store migrate" in result.output
+    assert "schema version: 0003 (this program: 0004)" in result.output
+    assert "pending migrations: 0004\nmigrations are pending: run onething store migrate" in result.output
     result = run("store", "migrate", "--store", fresh_store_url)
-    assert "upgraded the schema from 0002 to 0003 (applied 0003)" in result.output
+    assert "upgraded the schema from 0003 to 0004 (applied 0004)" in result.output
     assert '"state": "current"' in run("store", "status", "--store", fresh_store_url, "--format", "json").stdout
+
+
+def _store_at(url: str, revision: str) -> None:
+    """A store whose schema stops at ``revision``, as an older onething left it."""
+    from alembic import command
+
+    from onething.runtime.store.tables import APPLICATION, GENESIS_HASH, audit_head, store_info
+
+    with open_store(url, migrate=False) as store, store.write() as conn:
+        command.upgrade(migrate_module._config(conn), revision)
+        conn.execute(store_info.insert(), [{"key": "application", "value": APPLICATION}])
+        conn.execute(audit_head.insert().values(id=1, seq=0, hash=GENESIS_HASH, updated_at=NOW))
+
+
+def test_store_migrate_replaces_the_step_indexes_of_a_0002_store_holding_cases(store_kind, tmp_path, request):
+    from sqlalchemy import inspect
+
+    from onething.runtime.acceptance import accept
+    from onething.runtime.audit import verify_chain
+    from onething.runtime.config import RuntimeConfig
+    from onething.runtime.engine import Worker
+
+    url = _empty(store_kind, lambda: request.getfixturevalue("postgres"), tmp_path)
+    _store_at(url, "0002")
+    manifest, answers = birth()
+    with open_store(url, migrate=False, clock=FixedClock(NOW)) as old:  # cases accepted before the upgrade
+        numbers = [accept(old, manifest, answers, materials=handed_in(manifest), actor="clerk").case_number
+                   for _ in range(2)]
+    result = run("store", "migrate", "--store", url)
+    assert "upgraded the schema from 0002 to 0003 (applied 0003)" in result.output
+    with open_store(url, migrate=False, clock=FixedClock(NOW)) as store:
+        with store.read() as conn:
+            names = {ix["name"] for ix in inspect(conn).get_indexes("steps")}
+        assert {"ix_steps_ready", "ix_steps_dispatched", "ix_steps_waiting"} <= names
+        assert not names & {"ix_steps_status_id", "ix_steps_status_retry_at", "ix_steps_lease_expires_at"}
+        summary = Worker(store, RuntimeConfig(default={"adapter": "simulate"}), heartbeat=False).run(until_idle=True)
+        with store.read() as conn:
+            statuses = conn.execute(select(cases.c.number, cases.c.status).order_by(cases.c.id)).all()
+            assert verify_chain(conn).ok
+    assert summary.steps == 2 * len(manifest.plan.steps) and summary.outcomes == {"done": summary.steps}
+    assert [tuple(r) for r in statuses] == [(n, "completed") for n in numbers]
 
 
 def test_status_of_a_missing_sqlite_file_creates_nothing(tmp_path):
@@ -153,4 +196,4 @@ def test_two_processes_creating_one_store_at_once_both_succeed(postgres):
 
 def test_sqlite_is_still_the_default_kind_of_store(tmp_path):
     path = empty_store_file(tmp_path)
-    assert "schema version: 0002 (this program: 0002)" in run("store", "status", "--store", path).output
+    assert "schema version: 0003 (this program: 0003)" in run("store", "status", "--store", path).output

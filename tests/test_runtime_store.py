@@ -12,7 +12,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from compile_support import manifest
 from runtime_support import NOW, empty_store_file
-from sqlalchemy import func, insert, select
+from sqlalchemy import column, func, insert, select
+from sqlalchemy import table as sql_table
 
 from onething.runtime.clock import FixedClock
 from onething.runtime.errors import StoreError, StoreNotFound, StoreTooNew
@@ -60,9 +61,9 @@ def test_sqlite_settings_are_the_stated_ones(tmp_path):
 
 
 def test_schema_version_is_recorded_and_matches_the_tables(store):
-    assert store.schema_version == SCHEMA_VERSION == head_revision() == "0002"
+    assert store.schema_version == SCHEMA_VERSION == head_revision() == "0003"
     with store.read() as conn:
-        assert MigrationContext.configure(conn).get_current_revision() == "0002"
+        assert MigrationContext.configure(conn).get_current_revision() == "0003"
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     assert diff == []
 
@@ -82,7 +83,7 @@ def test_a_newer_store_is_refused_and_left_alone(tmp_path):
         raw.execute("UPDATE alembic_version SET version_num = '0042'")
     with pytest.raises(StoreTooNew) as info:
         open_store(str(path))
-    assert "schema version 0042, newer than this program's 0002" in str(info.value)
+    assert "schema version 0042, newer than this program's 0003" in str(info.value)
     assert info.value.hint.startswith("upgrade onething")
     with sqlite3.connect(path) as raw:
         assert raw.execute("SELECT version_num FROM alembic_version").fetchone() == ("0042",)
@@ -145,7 +146,7 @@ def test_an_empty_file_becomes_a_store(tmp_path):
     path = tmp_path / "cases.db"
     path.touch()
     with open_store(str(path)) as opened:
-        assert opened.schema_version == "0002"
+        assert opened.schema_version == "0003"
 
 
 def test_manifests_are_stored_once_by_hash(store):
@@ -266,6 +267,8 @@ def test_the_migrations_render_for_postgresql_without_sqlite_only_sql():
     assert "SERIAL" in text
     assert "INSERT INTO alembic_version (version_num) VALUES ('0001')" in text
     assert "UPDATE alembic_version SET version_num='0002' WHERE alembic_version.version_num = '0001'" in text
+    assert "CREATE INDEX ix_steps_ready ON steps (id) WHERE status = 'ready';" in text
+    assert "UPDATE alembic_version SET version_num='0003' WHERE alembic_version.version_num = '0002'" in text
     for sqlite_only in ("AUTOINCREMENT", "PRAGMA", "WITHOUT ROWID", "STRICT"):
         assert sqlite_only not in text
 
@@ -278,21 +281,58 @@ def test_an_older_store_is_upgraded_when_opened_and_then_too_new_for_the_older_p
 
     from onething.runtime.store import migrate
 
-    path = fresh_store_url  # a store at 0002
+    path = fresh_store_url  # a store at 0003
     newer = tmp_path / "migrations"
     shutil.copytree(migrate.MIGRATIONS, newer, ignore=shutil.ignore_patterns("__pycache__"))
-    (newer / "versions" / "0003_note.py").write_text(
+    (newer / "versions" / "0004_note.py").write_text(
         '"""A later schema for this test: a note on each case."""\n'
         "import sqlalchemy as sa\nfrom alembic import op\n\n"
-        'revision = "0003"\ndown_revision = "0002"\nbranch_labels = None\ndepends_on = None\n\n\n'
+        'revision = "0004"\ndown_revision = "0003"\nbranch_labels = None\ndepends_on = None\n\n\n'
         "def upgrade():\n"
         '    op.add_column("cases", sa.Column("note", sa.Text, nullable=True))\n', encoding="utf-8")
     with monkeypatch.context() as later:
         later.setattr(migrate, "MIGRATIONS", newer)
-        later.setattr(migrate, "SCHEMA_VERSION", "0003")
+        later.setattr(migrate, "SCHEMA_VERSION", "0004")
         with open_store(path) as upgraded, upgraded.read() as conn:
-            assert upgraded.schema_version == "0003"
-            assert MigrationContext.configure(conn).get_current_revision() == "0003"
+            assert upgraded.schema_version == "0004"
+            assert MigrationContext.configure(conn).get_current_revision() == "0004"
             assert "note" in [c["name"] for c in inspect(conn).get_columns("cases")]
-    with pytest.raises(StoreTooNew, match="schema version 0003, newer than this program's 0002"):
+    with pytest.raises(StoreTooNew, match="schema version 0004, newer than this program's 0003"):
         open_store(path)
+
+
+def test_a_direct_read_gives_cores_rows_counts_as_a_statement_and_fails_in_words(fresh_store_url):
+    """DirectRead (the engine's hot reads on SQLite's cursor): same rows as Core for IN lists of
+    any length and a literal kept from the statement; seen by cursor listeners; errors translated."""
+    from sqlalchemy import bindparam, event
+
+    from onething.runtime.store.direct import DirectRead
+
+    query = (select(steps.c.id, steps.c.item).where(steps.c.case_id.in_(bindparam("ids", expanding=True)),
+                                                     steps.c.item.in_(bindparam("items", expanding=True)),
+                                                     steps.c.status != "skipped").order_by(steps.c.id))
+    direct = DirectRead(query)
+    with open_store(fresh_store_url, clock=FixedClock(NOW)) as store:
+        seen: list[str] = []
+        event.listen(store.engine, "before_cursor_execute", lambda *args: seen.append(args[2]))
+        with store.write() as conn:
+            digest = put_manifest(conn, manifest("core"), NOW)
+            for n in range(1, 4):
+                case_id = conn.execute(insert(cases).values(
+                    number=f"core-20261201-000{n}", bundle_id="core", manifest_hash=digest, answers={}, selection=[],
+                    status="accepted", accepted_on=date(2026, 12, 1), actor="clerk", created_at=NOW,
+                    updated_at=NOW)).inserted_primary_key[0]
+                conn.execute(insert(steps), [
+                    {"case_id": case_id, "item": item, "department": "d", "stage": 1,
+                     "status": "skipped" if item == "c" else "ready", "attempts": 0,
+                     "idempotency_key": f"{n}-{item}", "updated_at": NOW} for item in "abc"])
+        with store.read() as conn:
+            for ids, items in (([1], ["a"]), ([1, 2, 3], ["a", "c"]), ([3, 2], ["b", "c", "a"])):
+                before = len(seen)
+                rows = direct.all(conn, {"ids": ids, "items": items})
+                assert rows == [tuple(r) for r in conn.execute(query, {"ids": ids, "items": items}).all()]
+                assert rows and all(item != "c" for _id, item in rows)
+                assert len(seen) == before + 2
+        if store.dialect == "sqlite":
+            with pytest.raises(StoreError, match="the store failed: no such table: missing_table"), store.read() as conn:
+                DirectRead(select(column("x")).select_from(sql_table("missing_table"))).all(conn)

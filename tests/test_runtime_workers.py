@@ -44,13 +44,13 @@ def _accept(url: str, n: int) -> list[str]:
 
 def test_health_is_0_for_a_current_store_and_1_with_the_reason_otherwise(fresh_store_url, store_kind, tmp_path,
                                                                          request):
-    assert "schema 0002 is current" in run("work", "--health", "--store", fresh_store_url).output
+    assert "schema 0003 is current" in run("work", "--health", "--store", fresh_store_url).output
     report = json.loads(run("work", "--health", "--store", fresh_store_url, "--format", "json").stdout)
     assert report["healthy"] is True and report["schema"]["state"] == "current"
     with open_store(fresh_store_url) as store, store.write() as conn:
         conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0001'")
     result = run("work", "--health", "--store", fresh_store_url, code=1)
-    assert "unhealthy: the store's schema 0001 is older than this program's 0002: run onething store migrate" \
+    assert "unhealthy: the store's schema 0001 is older than this program's 0003: run onething store migrate" \
         in result.output
     if store_kind == "sqlite":
         missing = tmp_path / "none.db"

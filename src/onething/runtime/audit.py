@@ -24,20 +24,22 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from json.encoder import encode_basestring
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, bindparam, literal_column, select
 
 from onething.dsl.i18n import _
 from onething.runtime.errors import StoreError
 from onething.runtime.store import APPENDED_EVENTS
 from onething.runtime.store.bulk import Bulk
+from onething.runtime.store.direct import DirectRead
 from onething.runtime.store.tables import GENESIS_HASH as GENESIS
 from onething.runtime.store.tables import audit_head, events
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(NamedTuple):
+    """An appended event (a named tuple: one is made for every transition)."""
+
     seq: int
     at: datetime
     kind: str
@@ -84,7 +86,31 @@ _string = encode_basestring  # how the encoder above writes a string (ensure_asc
 
 
 def canonical_json(data: Any) -> str:
-    return "{}" if not data and isinstance(data, dict) else _CANONICAL.encode(data)
+    if type(data) is dict:
+        if not data:
+            return "{}"
+        flat = _flat_json(data)
+        if flat is not None:
+            return flat
+    return _CANONICAL.encode(data)
+
+
+def _flat_json(data: dict[Any, Any]) -> str | None:
+    """The canonical JSON of a dict of strings and integers, written out (most event data is
+    ``{"attempt": 1}``; the encoder's set-up cost more than the writing); None for anything else."""
+    parts = []
+    for key in sorted(data) if len(data) > 1 else data:
+        value = data[key]
+        if type(key) is not str:
+            return None
+        kind = type(value)
+        if kind is str:
+            parts.append(f"{_string(key)}:{_string(value)}")
+        elif kind is int:
+            parts.append(f"{_string(key)}:{int.__repr__(value)}")
+        else:
+            return None
+    return "{" + ",".join(parts) + "}"
 
 
 def event_hash(prev_hash: str, at: datetime, case_number: str | None, item: str | None, kind: str,
@@ -97,10 +123,12 @@ def event_hash(prev_hash: str, at: datetime, case_number: str | None, item: str 
 
 
 # Built once: an append runs on every transition, and building statements costs more than running them.
-_HEAD_FOR_UPDATE = select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1).with_for_update()
-_INSERT_EVENT = Bulk(events.insert(), [c.name for c in events.columns])
-_MOVE_HEAD = audit_head.update().where(audit_head.c.id == 1).values(
-    seq=bindparam("new_seq"), hash=bindparam("new_hash"), updated_at=bindparam("new_at"))
+_HEAD_FOR_UPDATE = DirectRead(select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1).with_for_update())
+_INSERT_EVENT = Bulk(events.insert(), ("seq", "at", "case_number", "item", "kind", "from_status", "to_status",
+                                         "actor", "data", "prev_hash", "hash"))
+_MOVE_HEAD = Bulk(audit_head.update().where(audit_head.c.id == literal_column("1")).values(
+    seq=bindparam("new_seq"), hash=bindparam("new_hash"), updated_at=bindparam("new_at")),
+    ("new_seq", "new_hash", "new_at"))
 
 
 def append_event(conn: Connection, *, kind: str, actor: str, at: datetime, case_number: str | None = None,
@@ -110,8 +138,7 @@ def append_event(conn: Connection, *, kind: str, actor: str, at: datetime, case_
     return append_events(conn, [NewEvent(kind, actor, at, case_number, item, from_status, to_status, data)])[0]
 
 
-@dataclass(frozen=True)
-class NewEvent:
+class NewEvent(NamedTuple):
     """An event to append: everything but its place in the chain."""
 
     kind: str
@@ -133,25 +160,46 @@ def append_events(conn: Connection, new: list[NewEvent]) -> list[Event]:
     """
     if not new:
         return []
-    head = conn.execute(_HEAD_FOR_UPDATE).first()
+    found = _HEAD_FOR_UPDATE.all(conn)
+    head = found[0] if found else None
     if head is None:
         raise StoreError(_("the audit log's head is missing; the store is damaged"),
                          _("run the audit verification and restore the store from a backup"))
-    seq, prev = head.seq, head.hash
-    rows: list[dict[str, Any]] = []
+    seq, prev = head
+    rows: list[tuple[Any, ...]] = []
     out: list[Event] = []
-    for e in new:
-        text = canonical_json(e.data or {})
+    # event_hash's payload, written here with each repeated value encoded once: a batch's events
+    # share their time and actor, and a handful of items, kinds, statuses and case numbers
+    quoted: dict[str | None, str] = {None: "null"}
+    moves: dict[tuple[str, str | None, str | None, str], str] = {}  # (kind, from, to, actor), written out
+    stamps: dict[datetime, str] = {}
+    sha256 = hashlib.sha256
+    for kind, actor, at, case_number, item, from_status, to_status, data in new:
+        text = canonical_json(data) if data else "{}"
         seq += 1
-        digest = event_hash(prev, e.at, e.case_number, e.item, e.kind, e.from_status, e.to_status, e.actor, text)
-        rows.append({"seq": seq, "at": e.at, "case_number": e.case_number, "item": e.item, "kind": e.kind,
-                     "from_status": e.from_status, "to_status": e.to_status, "actor": e.actor, "data": text,
-                     "prev_hash": prev, "hash": digest})
-        out.append(Event(seq, e.at, e.kind, e.actor, e.case_number, e.item, e.from_status, e.to_status,
-                         e.data or {}, prev, digest))
+        stamp = stamps.get(at)
+        if stamp is None:
+            stamp = stamps[at] = _string(at.astimezone(UTC).isoformat(timespec="microseconds"))
+        case_q = quoted.get(case_number)
+        if case_q is None:
+            case_q = quoted[case_number] = _string(case_number)
+        item_q = quoted.get(item)
+        if item_q is None:
+            item_q = quoted[item] = _string(item)
+        text_q = quoted.get(text)
+        if text_q is None:
+            text_q = quoted[text] = _string(text)
+        move = moves.get((kind, from_status, to_status, actor))
+        if move is None:
+            move = moves[(kind, from_status, to_status, actor)] = ",".join(
+                "null" if v is None else _string(v) for v in (kind, from_status, to_status, actor))
+        payload = f"[{_string(prev)},{stamp},{case_q},{item_q},{move},{text_q}]"
+        digest = sha256(payload.encode("utf-8")).hexdigest()
+        rows.append((seq, at, case_number, item, kind, from_status, to_status, actor, text, prev, digest))
+        out.append(Event(seq, at, kind, actor, case_number, item, from_status, to_status, data or {}, prev, digest))
         prev = digest
-    _INSERT_EVENT.run(conn, rows)
-    conn.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": prev, "new_at": new[-1].at})
+    _INSERT_EVENT.run_rows(conn, rows)
+    _MOVE_HEAD.run_rows(conn, [(seq, prev, new[-1].at)])
     appended = conn.info.get(APPENDED_EVENTS)
     if appended is not None:
         appended.extend(out)  # logged once the transaction commits (Store.write)

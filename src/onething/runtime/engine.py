@@ -32,6 +32,7 @@ batch not yet sent are released at once (ready again, same key).
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import threading
@@ -43,7 +44,7 @@ from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Text, bindparam, cast, func, select
 
 from onething.compiler.manifest import Manifest
 from onething.runtime.adapters.base import Outcome, StepRequest
@@ -54,23 +55,25 @@ from onething.runtime.progress import decide_outcome, load_cases
 from onething.runtime.schedule import PlanIndex, index_plan
 from onething.runtime.store import Store
 from onething.runtime.store.claiming import claim_ready, lock_cases, wait_for_work
+from onething.runtime.store.direct import DirectRead
 from onething.runtime.store.manifests import get_manifest
-from onething.runtime.store.tables import case_materials, cases, steps
+from onething.runtime.store.tables import STEP_DISPATCHED, STEP_READY, case_materials, cases, steps
 from onething.runtime.store.waiting import Wakeup
 from onething.runtime.transitions import Moves
 
 # The statements of the hot path, built once: building a statement costs more than running it.
-_CASES = select(cases.c.id, cases.c.number, cases.c.status, cases.c.manifest_hash, cases.c.answers).where(
-    cases.c.id.in_(bindparam("ids", expanding=True)))
-_MATERIALS = select(case_materials.c.case_id, case_materials.c.material, case_materials.c.status).where(
-    case_materials.c.case_id.in_(bindparam("ids", expanding=True)))
-_UPSTREAM = select(steps.c.case_id, steps.c.item, steps.c.outputs).where(
+# the answers as stored text, decoded only for a case not seen yet (answers never change once accepted)
+_CASES = DirectRead(select(cases.c.id, cases.c.number, cases.c.status, cases.c.manifest_hash,
+                           cast(cases.c.answers, Text)).where(cases.c.id.in_(bindparam("ids", expanding=True))))
+_MATERIALS = DirectRead(select(case_materials.c.case_id, case_materials.c.material, case_materials.c.status).where(
+    case_materials.c.case_id.in_(bindparam("ids", expanding=True))))
+_UPSTREAM = DirectRead(select(steps.c.case_id, steps.c.item, cast(steps.c.outputs, Text)).where(
     steps.c.case_id.in_(bindparam("ids", expanding=True)), steps.c.item.in_(bindparam("items", expanding=True)),
-    steps.c.status == "done")
+    steps.c.status == "done"))
 _RENEW = steps.update().where(steps.c.id.in_(bindparam("ids", expanding=True)), steps.c.status == "dispatched",
                               steps.c.lease_owner == bindparam("owner")).values(lease_expires_at=bindparam("until"))
-_NEXT_RETRY = select(func.min(steps.c.retry_at)).where(steps.c.status == "ready")
-_NEXT_EXPIRY = select(func.min(steps.c.lease_expires_at)).where(steps.c.status == "dispatched")
+_NEXT_RETRY = select(func.min(steps.c.retry_at)).where(STEP_READY)
+_NEXT_EXPIRY = select(func.min(steps.c.lease_expires_at)).where(STEP_DISPATCHED)
 
 
 class _Heartbeat:
@@ -113,6 +116,8 @@ class _Heartbeat:
                 continue
 
 
+ANSWERS_KEPT = 4096
+"""Cases whose decoded answers a worker keeps (a case's steps are claimed over several batches)."""
 RETRY_STORE_MAX_S = 5.0
 """The longest wait between two tries of an unavailable store; workers retry until stopped."""
 
@@ -178,6 +183,7 @@ class Worker:
         self.sleep = sleep or (wakeup.wait if wakeup is not None else self.stopping.wait)
         self.heartbeat = heartbeat
         self._plans: dict[str, tuple[Manifest, PlanIndex]] = {}  # by manifest hash: stored manifests never change
+        self._answers: dict[int, dict[str, Any]] = {}  # by case id, decoded once: a case's steps come in several claims
         self._heartbeat = _Heartbeat(self._renew, max(self.config.lease_seconds / 3, 0.05))
         self._running = False
 
@@ -191,6 +197,14 @@ class Worker:
             self._plans[digest] = (manifest, index_plan(manifest))
         return self._plans[digest]
 
+    def _case_answers(self, case_id: int, text: str | None) -> dict[str, Any]:
+        found = self._answers.get(case_id)
+        if found is None:
+            if len(self._answers) >= ANSWERS_KEPT:
+                self._answers.clear()
+            found = self._answers[case_id] = (json.loads(text) if text else None) or {}
+        return found
+
     # --- 1. claim ---
 
     def claim(self) -> Claim | None:
@@ -203,26 +217,29 @@ class Worker:
         with self.store.write() as conn:
             return self._claim_in(conn, limit)
 
-    def _claim_in(self, conn: Any, limit: int) -> list[Claim]:
-        if limit < 1:
-            return []
-        now = self.store.clock.now()
-        claimed = claim_ready(conn, worker_id=self.worker_id, now=now, lease_until=now + self.lease, limit=limit)
+    def _claim_in(self, conn: Any, limit: int, moves: Moves | None = None) -> list[Claim]:
+        """Claim in this transaction; ``moves`` (the batch's outcomes, not yet appended) are
+        flushed with the claims' events."""
+        now = self.store.clock.now() if moves is None else moves.at
+        claimed = [] if limit < 1 else claim_ready(conn, worker_id=self.worker_id, now=now,
+                                                   lease_until=now + self.lease, limit=limit)
         if not claimed:
+            if moves is not None:
+                moves.flush()
             return []
         case_ids = sorted({c.case_id for c in claimed})
         lock_cases(conn, case_ids)  # PostgreSQL: one case's claims and outcomes take turns
-        case_rows = {r.id: (r.number, r.status, r.answers or {}, self._plan(conn, r.manifest_hash))
-                     for r in conn.execute(_CASES, {"ids": case_ids}).all()}
+        case_rows = {case_id: (number, status, self._case_answers(case_id, text), self._plan(conn, digest))
+                     for case_id, number, status, digest, text in _CASES.all(conn, {"ids": case_ids})}
         held: dict[int, dict[str, str]] = {cid: {} for cid in case_ids}
-        for case_id, material, status in conn.execute(_MATERIALS, {"ids": case_ids}).all():
+        for case_id, material, status in _MATERIALS.all(conn, {"ids": case_ids}):
             held[case_id][material] = status
         wanted = sorted({p for c in claimed for p in case_rows[c.case_id][3][1].before.get(c.item, ())})
         upstream: dict[tuple[int, str], dict[str, Any]] = {}
         if wanted:
-            for case_id, item, outputs in conn.execute(_UPSTREAM, {"ids": case_ids, "items": wanted}).all():
-                upstream[(case_id, item)] = outputs or {}
-        moves = Moves(conn, actor=self.actor, at=now)
+            for case_id, item, outputs in _UPSTREAM.all(conn, {"ids": case_ids, "items": wanted}):
+                upstream[(case_id, item)] = (json.loads(outputs) if outputs else None) or {}  # JSON null too
+        moves = moves or Moves(conn, actor=self.actor, at=now)
         lease_until = now + self.lease
         started: set[int] = set()
         out = []
@@ -377,16 +394,20 @@ class Worker:
         """:meth:`record_batch` and :meth:`claim_batch` in one transaction: the next batch's claims
         are committed with this batch's outcomes, still before any of their adapters is called."""
         with self.store.write() as conn:
-            return self._record_in(conn, answered), self._claim_in(conn, limit)
+            moves = Moves(conn, actor=self.actor, at=self.store.clock.now())
+            return self._record_in(conn, answered, moves), self._claim_in(conn, limit, moves)
 
-    def _record_in(self, conn: Any, answered: list[tuple[Claim, Outcome]]) -> list[str | None]:
+    def _record_in(self, conn: Any, answered: list[tuple[Claim, Outcome]],
+                   moves: Moves | None = None) -> list[str | None]:
+        """Record in this transaction; with ``moves`` (shared with a claim that follows) the
+        events are left for the claim's flush."""
         if not answered:
             return []
-        now = self.store.clock.now()
         lock_cases(conn, [c.step.case_id for c, _o in answered])  # PostgreSQL: read what others committed
         states = load_cases(conn, [c.step.case_id for c, _o in answered],
                             lambda digest: self._plan(conn, digest)[1])
-        moves = Moves(conn, actor=self.actor, at=now)
+        shared = moves is not None
+        moves = moves or Moves(conn, actor=self.actor, at=self.store.clock.now())
         results: list[str | None] = []
         for claim, outcome in answered:
             case = states[claim.step.case_id]
@@ -395,7 +416,7 @@ class Worker:
                 results.append(None)
                 continue
             results.append(decide_outcome(moves, case, claim.step.item, outcome, retry=self.config.retry))
-        moves.flush()
+        moves.flush(append=not shared)
         return results
 
     def run_one(self) -> str | None | bool:

@@ -23,15 +23,17 @@ from onething.dsl.i18n import _
 from onething.runtime.adapters.base import Outcome
 from onething.runtime.config import RetryPolicy
 from onething.runtime.schedule import PlanIndex, plan_index
+from onething.runtime.store.direct import DirectRead
 from onething.runtime.store.tables import cases, steps
 from onething.runtime.transitions import Moves
 
 LEASE_CLEARED = {"lease_owner": None, "lease_expires_at": None}
 FINISHED_STEP = ("done", "rejected", "skipped")
-_CASES = select(cases.c.id, cases.c.number, cases.c.status, cases.c.manifest_hash).where(
-    cases.c.id.in_(bindparam("ids", expanding=True)))
-_STEPS = (select(steps.c.id, steps.c.case_id, steps.c.item, steps.c.status, steps.c.attempts, steps.c.lease_owner)
-          .where(steps.c.case_id.in_(bindparam("ids", expanding=True))).order_by(steps.c.id))
+_CASES = DirectRead(select(cases.c.id, cases.c.number, cases.c.status, cases.c.manifest_hash).where(
+    cases.c.id.in_(bindparam("ids", expanding=True))))
+_STEPS = DirectRead(select(steps.c.id, steps.c.case_id, steps.c.item, steps.c.status, steps.c.attempts,
+                           steps.c.lease_owner).where(steps.c.case_id.in_(bindparam("ids", expanding=True)))
+                    .order_by(steps.c.id))
 
 
 @dataclass
@@ -59,8 +61,8 @@ def load_cases(conn: Connection, ids: Iterable[int], plan_for: Callable[[str], P
     """The cases ``ids`` with their steps: two statements however many cases."""
     wanted = sorted(set(ids))
     out = {case_id: CaseState(case_id, number, status, digest, plan_for(digest), {})
-           for case_id, number, status, digest in conn.execute(_CASES, {"ids": wanted}).all()}
-    for step_id, case_id, item, status, attempts, owner in conn.execute(_STEPS, {"ids": wanted}).all():
+           for case_id, number, status, digest in _CASES.all(conn, {"ids": wanted})}
+    for step_id, case_id, item, status, attempts, owner in _STEPS.all(conn, {"ids": wanted}):
         out[case_id].steps[item] = StepState(step_id, item, status, attempts, owner)
     return out
 

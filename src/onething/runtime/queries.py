@@ -17,7 +17,7 @@ from onething.runtime.casestatus import find_case
 from onething.runtime.masking import mask_answers, mask_text
 from onething.runtime.store.applicants import applicant_digest
 from onething.runtime.store.manifests import get_manifest
-from onething.runtime.store.tables import case_materials, cases, evaluations, steps
+from onething.runtime.store.tables import STEP_WAITING, case_materials, cases, evaluations, steps
 
 OPEN = ("accepted", "in_progress")
 UNFINISHED_STEPS = ("blocked", "ready", "dispatched", "pending", "suspended", "failed")
@@ -101,7 +101,7 @@ def tasks(conn: Connection, today: date, *, department: str | None = None) -> li
     query = (select(steps.c.item, steps.c.department, steps.c.status, steps.c.due_on, steps.c.reason,
                     steps.c.supplement_due_on, cases.c.number)
              .join(cases, cases.c.id == steps.c.case_id)
-             .where(steps.c.status.in_(("pending", "failed", "suspended"))).order_by(steps.c.due_on, steps.c.id))
+             .where(STEP_WAITING).order_by(steps.c.due_on, steps.c.id))
     if department:
         query = query.where(steps.c.department == department)
     return [{"case": r.number, "item": r.item, "department": r.department, "status": r.status,

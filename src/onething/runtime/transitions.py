@@ -147,17 +147,17 @@ class Moves:
              data: dict[str, Any] | None = None, written: bool = False, **changes: Any) -> None:
         """Move a step from ``before`` (as the caller read it) to ``after``; ``written``: the
         update is done already (the claim's), only check and record it."""
-        unknown = set(changes) - _SETTABLE
-        if unknown:
-            raise TypeError(f"transition_step cannot set {', '.join(sorted(unknown))}")
-        check_step_transition(item, before, after)
+        if changes and not _SETTABLE.issuperset(changes):
+            raise TypeError(f"transition_step cannot set {', '.join(sorted(set(changes) - _SETTABLE))}")
+        if after not in STEP_TRANSITIONS.get(before, ()):
+            check_step_transition(item, before, after)  # raises, naming the move
         if not written:
             pending = self._steps.get(step_id)
             if pending is None:
                 self._steps[step_id] = (before, item, case_number, {"status": after, "updated_at": self.at, **changes})
             else:
                 pending[3].update(status=after, **changes)
-        record = dict(data or {})
+        record = dict(data) if data else {}
         if changes.get("reason"):
             record["reason"] = mask_text(str(changes["reason"]))
         self._events.append(NewEvent("step", self.actor, self.at, case_number, item, before, after, record))
@@ -178,8 +178,10 @@ class Moves:
         """Set columns of a case without a move (e.g. ``flagged``)."""
         self._cases.setdefault(case_id, {"updated_at": self.at}).update(values)
 
-    def flush(self) -> list[Event]:
-        """Write every move and its event; returns the events appended."""
+    def flush(self, *, append: bool = True) -> list[Event]:
+        """Write every move and its event; returns the events appended. ``append=False`` writes
+        the moves and keeps their events for a later flush of the same transaction (one append
+        for a batch's outcomes and the next batch's claims)."""
         groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for step_id, (expect, _item, _case, values) in self._steps.items():
             groups.setdefault(tuple(sorted(values)), []).append({"b_id": step_id, "b_status": expect, **values})
@@ -196,6 +198,9 @@ class Moves:
             case_groups.setdefault(tuple(sorted(values)), []).append({"b_id": case_id, **values})
         for keys, rows in case_groups.items():
             _bulk(_UPDATE_CASE, keys).run(self.conn, rows)
+        self._steps, self._cases = {}, {}
+        if not append:
+            return []
         events = append_events(self.conn, self._events)
-        self._steps, self._cases, self._events = {}, {}, []
+        self._events = []
         return events

@@ -35,7 +35,7 @@ from sqlalchemy import Connection, bindparam, or_, select
 
 from onething.dsl.i18n import _
 from onething.runtime.store.bulk import Bulk
-from onething.runtime.store.tables import cases, steps
+from onething.runtime.store.tables import STEP_DISPATCHED, STEP_READY, cases, steps
 
 
 class Claimed(NamedTuple):
@@ -53,11 +53,11 @@ class Claimed(NamedTuple):
 
 _COLUMNS = (steps.c.id, steps.c.case_id, steps.c.item, steps.c.department, steps.c.idempotency_key,
             steps.c.status, steps.c.attempts, steps.c.lease_owner)
-# Two queries, each served by an index without sorting (one query with OR sorted every ready step).
-_EXPIRED = (select(*_COLUMNS).where(steps.c.status == "dispatched", steps.c.lease_expires_at <= bindparam("now"))
+# Two queries, each served by a partial index without sorting (one query with OR sorted every ready step).
+_EXPIRED = (select(*_COLUMNS).where(STEP_DISPATCHED, steps.c.lease_expires_at <= bindparam("now"))
             .order_by(steps.c.lease_expires_at).limit(bindparam("limit")))
 _READY = (select(*_COLUMNS)
-          .where(steps.c.status == "ready", or_(steps.c.retry_at.is_(None), steps.c.retry_at <= bindparam("now")))
+          .where(STEP_READY, or_(steps.c.retry_at.is_(None), steps.c.retry_at <= bindparam("now")))
           .order_by(steps.c.id).limit(bindparam("limit")))
 # the same reads, locking what they return and skipping what another worker holds (PostgreSQL)
 _EXPIRED_LOCKED = _EXPIRED.with_for_update(skip_locked=True)

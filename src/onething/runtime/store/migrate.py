@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-SCHEMA_VERSION = "0002"
+SCHEMA_VERSION = "0003"
 """The newest migration's revision: a store at this version opens without loading Alembic
 (a test checks it equals the scripts' head)."""
 VERSION_TABLE = "alembic_version"
