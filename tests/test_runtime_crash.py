@@ -109,11 +109,16 @@ def _kill_rounds(config, env, ledger, rounds: int, workers: int, seed: int) -> i
     return kills
 
 
-@pytest.mark.parametrize(("store_kind", "n_cases", "n_workers"), [("sqlite", 200, 2), ("postgresql", 300, 4)],
+@pytest.mark.parametrize(("store_kind", "n_cases", "n_workers", "pause"),
+                         [("sqlite", 200, 2, "0.006"), ("postgresql", 300, 4, "0.003")],
                          ids=["sqlite", "postgresql"])
 def test_sigkilled_workers_lose_nothing_and_never_run_a_step_under_two_keys(
-        tmp_path, store_kind, n_cases, n_workers, fresh_store_url):
+        tmp_path, store_kind, n_cases, n_workers, pause, fresh_store_url):
     config, ledger, env = _setup(tmp_path, fresh_store_url, n_cases, lease=0.5)
+    # a few ms per step at the department keep the work longer than the five kill rounds
+    # (≤ 0.5 s each): the engine alone runs the 1,600 SQLite steps in well under a second
+    # on an idle machine, and a worker that has finished cannot be killed mid-step
+    env["LEDGER_PAUSE"] = pause
     kills = _kill_rounds(config, env, ledger, rounds=5, workers=n_workers, seed=20261201)
     final = [_worker(config, env, f"final-{i}") for i in range(n_workers)]
     for w in final:
