@@ -162,8 +162,12 @@ def test_a_server_restart_mid_run_loses_and_doubles_nothing(tmp_path, postgres):
     env["LEDGER_PAUSE"] = "0.01"
     workers = [_worker(config, env, f"r{i}", "--concurrency", "2") for i in range(3)]
     deadline = time.monotonic() + 120
-    while _lines(ledger) < n_cases * 2 and time.monotonic() < deadline:
+    # restart mid-run: once every worker has carried out steps (a worker still starting up when
+    # the server goes down stops with "cannot reach the database server", as it should — on a
+    # loaded machine one took seconds to start, and the restart caught it there)
+    while (_lines(ledger) < n_cases * 2 or len(_pids(ledger)) < len(workers)) and time.monotonic() < deadline:
         time.sleep(0.05)
+    assert len(_pids(ledger)) == len(workers), "a worker never started"
     assert all(w.poll() is None for w in workers), "the workers finished before the restart"
     started = _postmaster_started(url)
     postgres.restart()
@@ -179,6 +183,12 @@ def test_a_server_restart_mid_run_loses_and_doubles_nothing(tmp_path, postgres):
             events.c.kind == "step", events.c.to_status == "dispatched")).scalar()
         attempts = conn.execute(select(func.sum(steps.c.attempts))).scalar()
     assert dispatched == attempts >= n_cases * 8
+
+
+def _pids(ledger: Path) -> set[int]:
+    """The processes that have written to the ledger so far (complete lines only: it is being written)."""
+    done = ledger.read_bytes().rpartition(b"\n")[0] if ledger.exists() else b""
+    return {json.loads(line)["pid"] for line in done.splitlines() if line.strip()}
 
 
 def _postmaster_started(url: str):
