@@ -35,7 +35,29 @@ def _positions(loc: Location) -> array:
     return array("I", (loc.line, loc.col))
 
 
-class YMap(dict):
+class _Located:
+    """What YMap and YList share: made at ``loc``, whose position is the first pair of ``_pos``.
+
+    The subclasses declare the slots (``file``, ``_pos``): a base with slots of its own cannot
+    be combined with ``dict`` or ``list``.
+    """
+
+    __slots__ = ()
+    file: str
+    _pos: array
+
+    def __init__(self, loc: Location) -> None:
+        super().__init__()
+        self.file = loc.file
+        self._pos = _positions(loc)
+
+    @property
+    def loc(self) -> Location:
+        pos = self._pos
+        return _new_location(Location, (self.file, pos[0], pos[1]))
+
+
+class YMap(_Located, dict):
     """A mapping with the location of itself, of each key and of each value.
 
     The positions are kept compactly — one array of 32-bit line and column numbers per
@@ -47,16 +69,6 @@ class YMap(dict):
     """
 
     __slots__ = ("file", "_pos")
-
-    def __init__(self, loc: Location) -> None:
-        super().__init__()
-        self.file = loc.file
-        self._pos = _positions(loc)
-
-    @property
-    def loc(self) -> Location:
-        pos = self._pos
-        return _new_location(Location, (self.file, pos[0], pos[1]))
 
     def set_located(self, key: str, value: Any, key_loc: Location, value_loc: Location) -> None:
         """Add an entry with where its key and value are written (same file as the mapping)."""
@@ -94,20 +106,10 @@ class YMap(dict):
         return {k: self._at(k, 2) for k in self}  # type: ignore[misc]
 
 
-class YList(list):
+class YList(_Located, list):
     """A sequence with the location of itself and of each element (kept as in ``YMap``)."""
 
     __slots__ = ("file", "_pos")
-
-    def __init__(self, loc: Location) -> None:
-        super().__init__()
-        self.file = loc.file
-        self._pos = _positions(loc)
-
-    @property
-    def loc(self) -> Location:
-        pos = self._pos
-        return _new_location(Location, (self.file, pos[0], pos[1]))
 
     def append_located(self, value: Any, loc: Location) -> None:
         """Append an element with where it is written (same file as the list)."""
