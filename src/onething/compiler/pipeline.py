@@ -8,6 +8,7 @@ import os
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any
 
@@ -260,23 +261,17 @@ def source_hash(rb: ResolvedBundle, bundle_bytes: bytes) -> str:
 def _canonical(data: Any) -> bytes:
     """``json.dumps(data, sort_keys=True, ensure_ascii=False).encode()``, the same bytes.
 
-    The standard library's C encoder made once, not per call: json.dumps builds a new
+    The standard library's C encoder made once (below), not per call: json.dumps builds a new
     encoder object and its closures for every entry, and a province's source hashes dump
     each of its 18,000 catalog entries once (model_dump's keyword handling is skipped too).
     """
-    global _encoder
-    if _encoder is None:
-        from json.encoder import c_make_encoder, encode_basestring
-
-        if c_make_encoder is None:  # pragma: no cover - a Python without the C accelerator
-            _encoder = lambda d, _level: [json.dumps(d, sort_keys=True, ensure_ascii=False)]  # noqa: E731
-        else:
-            _encoder = c_make_encoder(None, json.JSONEncoder().default, encode_basestring, None, ": ", ", ",
-                                      True, False, True)
-    return "".join(_encoder(data, 0)).encode()
+    return "".join(_ENCODE(data, 0)).encode()
 
 
-_encoder: Any = None
+_ENCODE: Callable[[Any, int], Any] = (
+    c_make_encoder(None, json.JSONEncoder().default, encode_basestring, None, ": ", ", ", True, False, True)
+    if c_make_encoder is not None
+    else lambda d, _level: [json.dumps(d, sort_keys=True, ensure_ascii=False)])  # a Python without the C accelerator
 
 
 def _relative(real_root: Path) -> Callable[[Location | None], dict[str, Any] | None]:
