@@ -4,7 +4,7 @@
     python scripts/i18n.py          # extract, merge into each .po, compile the .mo files
     python scripts/i18n.py --check  # exit 1 on an untranslated, fuzzy or stale entry, or a stale .mo
 
-Messages come from ``_()``, ``ngettext()`` and ``N_()`` calls in src/onething, the registry's
+Messages come from ``_()``, ``ngettext()``, ``N_()`` and ``Nn_()`` calls in src/onething, the registry's
 titles and fixes (``_c`` arguments 2 and 3 in dsl/diagnostics.py), and the CLI's help texts:
 the docstrings of click commands and the ``help=`` texts of their options (see
 onething/cli/help_text.py). Needs Babel (``pip install -e '.[test]'``); onething itself reads
@@ -69,7 +69,7 @@ def extract_catalog() -> Catalog:
     """Every msgid of the package, with the places it occurs."""
     catalog = Catalog(project="onething", domain=DOMAIN, header_comment=HEADER,
                       charset="utf-8", fuzzy=False)
-    keywords = {**DEFAULT_KEYWORDS, "N_": None}
+    keywords = {**DEFAULT_KEYWORDS, "N_": None, "Nn_": (1, 2)}
     for path in sorted(PACKAGE.rglob("*.py")):
         rel = path.relative_to(ROOT).as_posix()
         found = list(_python_messages(path, keywords))

@@ -16,6 +16,7 @@ from onething import __version__
 from onething.cli.answers import answers_group
 from onething.cli.audit import audit_group
 from onething.cli.build import build_cmd
+from onething.cli.click_text import install as install_click_text
 from onething.cli.cases import COMMANDS as CASE_COMMANDS
 from onething.cli.compile import compile_cmd
 from onething.cli.demo import demo_cmd
@@ -33,6 +34,8 @@ from onething.cli.submit import submit_cmd
 from onething.cli.validate import validate
 from onething.cli.work import work_cmd
 from onething.dsl.i18n import LANGUAGES, choose_language, set_language
+
+install_click_text()
 
 
 class OnethingGroup(TranslatingGroup):

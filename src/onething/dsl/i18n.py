@@ -112,3 +112,8 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def N_(message: str) -> str:
     """Mark text for extraction whose translation happens later, where it is shown."""
     return message
+
+
+def Nn_(singular: str, plural: str) -> tuple[str, str]:
+    """Mark a plural pair for extraction whose ``ngettext`` happens elsewhere (click's own)."""
+    return singular, plural
