@@ -241,3 +241,18 @@ def test_every_listed_click_message_is_still_click_s():
                      for name in CLICK_MODULES)
     for message in [*CLICK_MESSAGES, *(m for pair in CLICK_PLURALS for m in pair)]:
         assert repr(message)[1:-1] in source or message.replace("\n", "\\n") in source, message
+
+
+def test_no_message_hides_inside_an_f_string():
+    """Babel does not extract ``_()`` inside an f-string's braces: such text stayed English under zh."""
+    import ast
+
+    hidden = []
+    for path in sorted((ROOT / "src" / "onething").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.JoinedStr):
+                for inner in ast.walk(node):
+                    if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Name) \
+                            and inner.func.id in ("_", "ngettext", "N_"):
+                        hidden.append(f"{path.relative_to(ROOT)}:{inner.lineno}")
+    assert hidden == []

@@ -85,6 +85,25 @@ def test_personal_data_are_masked_in_every_human_output_unless_unmask_which_is_a
     assert [(e["kind"], e["actor"]) for e in history if e["kind"] == "unmask"] == [("unmask", "supervisor")]
 
 
+def test_a_chinese_clerk_reads_statuses_and_dates_in_chinese_and_json_keeps_the_identifiers(env):
+    number = _submit(env)
+    config = _config(env, "default: {adapter: simulate}\ndepartments:\n  hrss: {adapter: manual}\n")
+    run("work", "--until-idle", "--config", config)
+    shown = run("--lang", "zh", "case", number).stdout
+    assert "状态 办理中，" in shown
+    assert re.search(r"\[0\] birth_certificate_issue +已办结 +midwifery_institution +办结期限 \d{4}-\d\d-\d\d", shown)
+    assert re.search(r"\[2\] ssc_apply +部门办理中 +hrss", shown)
+    assert re.search(r"newborn_medical_record +已提交\n", shown) and re.search(r"id_card +免提交\n", shown)
+    assert "待派发→已派发" in shown
+    assert " done " not in shown and " due " not in shown
+    assert re.search(rf"{number}  办理中 +办结期限 \d{{4}}-", run("--lang", "zh", "cases").stdout)
+    assert re.search(r"ssc_apply +部门办理中 +hrss +办结期限 ", run("--lang", "zh", "tasks").stdout)
+    english = run("--lang", "en", "case", number).stdout
+    assert re.search(r"\[2\] ssc_apply +pending +hrss +due \d{4}-", english)
+    detail = json.loads(run("--lang", "zh", "case", number, "--format", "json").stdout)
+    assert detail["status"] == "in_progress" and {s["status"] for s in detail["steps"]} == {"done", "pending"}
+
+
 def test_a_persons_cases_are_found_by_id_number(env):
     number = _submit(env)
     found = json.loads(run("cases", "--applicant", MOTHER_ID, "--format", "json").stdout)

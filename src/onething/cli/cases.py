@@ -47,6 +47,7 @@ def cases_cmd(status: str | None, overdue: bool, applicant: str | None, bundle: 
       onething cases --applicant 650000199001010028 --format json
     """
     from onething.runtime.queries import list_cases
+    from onething.runtime.status_words import pad, status_word
 
     with open_runtime_store(store_url) as store, store.read() as conn:
         rows = list_cases(conn, store.clock.today(), status=status, overdue=overdue, applicant=applicant,
@@ -54,10 +55,11 @@ def cases_cmd(status: str | None, overdue: bool, applicant: str | None, bundle: 
     if fmt == "json":
         echo_json(rows)
         return
+    due_word = _("due")
     for r in rows:
-        steps = " ".join(f"{k}:{v}" for k, v in r["steps"].items())
+        steps = " ".join(f"{status_word(k)}:{v}" for k, v in r["steps"].items())
         flags = (" " + _("OVERDUE") if r["overdue"] else "") + (" " + _("FLAGGED") if r["flagged"] else "")
-        click.echo(f"{r['case']}  {r['status']:<19} {_('due')} {r['due_on']}  {steps}{flags}")
+        click.echo(f"{r['case']}  {pad(status_word(r['status']), 19)} {due_word} {r['due_on']}  {steps}{flags}")
     click.echo(_("{n} case(s)").format(n=len(rows)), err=True)
 
 
@@ -80,6 +82,7 @@ def case_cmd(number: str, store_url: str | None, actor: str | None, unmask: bool
     """
     from onething.runtime.clerk import record_unmask
     from onething.runtime.queries import case_detail
+    from onething.runtime.status_words import pad, status_word
 
     with open_runtime_store(store_url) as store:
         with store.read() as conn:
@@ -92,13 +95,15 @@ def case_cmd(number: str, store_url: str | None, actor: str | None, unmask: bool
     click.echo(f"{detail['case']}  {_label(detail['title'])} ({detail['bundle']} {detail['bundle_version']})")
     flag = "  " + _("FLAGGED: a step failed") if detail["flagged"] else ""
     click.echo(_("status {status}, accepted {accepted} by {actor}, due {due}{overdue}{flag}").format(
-        status=detail["status"], accepted=detail["accepted_on"], actor=detail["actor"], due=detail["due_on"],
+        status=status_word(detail["status"]), accepted=detail["accepted_on"], actor=detail["actor"], due=detail["due_on"],
         overdue=" " + _("(OVERDUE)") if detail["overdue"] else "", flag=flag))
     click.echo("")
     click.echo(_("Steps:"))
+    due_word, by_word = _("due"), _("by")
     for s in detail["steps"]:
         outputs = ", ".join(f"{k}={v}" for k, v in (s["outputs"] or {}).items())
-        line = f"  [{s['stage']}] {s['item']:<28} {s['status']:<10} {s['department']:<22} {_('due')} {s['due_on'] or '-'}"
+        line = (f"  [{s['stage']}] {s['item']:<28} {pad(status_word(s['status']), 12)} {s['department']:<22} "
+                f"{due_word} {s['due_on'] or '-'}")
         if outputs:
             line += f"  → {outputs}"
         if s["reason"]:
@@ -106,15 +111,15 @@ def case_cmd(number: str, store_url: str | None, actor: str | None, unmask: bool
         click.echo(line)
     click.echo(_("Materials:"))
     for m in detail["materials"]:
-        extra = f" {_('by')} {m['supplement_due_on']}" if m["status"] == "missing" else ""
-        click.echo(f"  {m['material']:<32} {m['status']}{extra}")
+        extra = f" {by_word} {m['supplement_due_on']}" if m["status"] == "missing" else ""
+        click.echo(f"  {m['material']:<32} {status_word(m['status'])}{extra}")
     click.echo(_("Answers:"))
     for key, value in sorted(detail["answers"].items()):
         click.echo(f"  {key}: {value}")
     click.echo(_("History:"))
     for e in detail["history"]:
-        move = f"{e['from'] or ''}→{e['to'] or ''}" if e["from"] or e["to"] else ""
-        click.echo(f"  {e['seq']:>5} {e['at'][:19]} {e['kind']:<10} {e['item'] or '':<28} {move:<22} {e['actor']}")
+        move = f"{status_word(e['from'])}→{status_word(e['to'])}" if e["from"] or e["to"] else ""
+        click.echo(f"  {e['seq']:>5} {e['at'][:19]} {e['kind']:<10} {e['item'] or '':<28} {pad(move, 26)} {e['actor']}")
     if detail["evaluation"]:
         click.echo(_("Evaluation: {rating}/5 {comment}").format(
             rating=detail["evaluation"]["rating"], comment=detail["evaluation"]["comment"] or ""))
@@ -133,15 +138,17 @@ def tasks_cmd(department: str | None, store_url: str | None, fmt: str) -> None:
       onething tasks --department public_security
     """
     from onething.runtime.queries import tasks
+    from onething.runtime.status_words import pad, status_word
 
     with open_runtime_store(store_url) as store, store.read() as conn:
         rows = tasks(conn, store.clock.today(), department=department)
     if fmt == "json":
         echo_json(rows)
         return
+    due_word = _("due")
     for r in rows:
         due = r["supplement_due_on"] if r["status"] == "suspended" else r["due_on"]
-        click.echo(f"{r['case']}  {r['item']:<28} {r['status']:<10} {r['department']:<22} {_('due')} {due or '-'}"
+        click.echo(f"{r['case']}  {r['item']:<28} {pad(status_word(r['status']), 12)} {r['department']:<22} {due_word} {due or '-'}"
                    + (f"  ({r['reason']})" if r["reason"] else ""))
     click.echo(_("{n} task(s)").format(n=len(rows)), err=True)
 

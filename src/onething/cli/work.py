@@ -102,7 +102,9 @@ def work_cmd(until_idle: bool, max_steps: int | None, worker_id: str | None, con
     if fmt == "json":
         echo_json({**summary.to_json(), "released": result.released})
     else:
-        outcomes = ", ".join(f"{k} {v}" for k, v in sorted(summary.outcomes.items())) or "-"
+        from onething.runtime.status_words import status_word
+
+        outcomes = ", ".join(f"{status_word(k)} {v}" for k, v in sorted(summary.outcomes.items())) or "-"
         click.echo(_("{n} step(s) carried out: {outcomes}").format(n=summary.steps, outcomes=outcomes), err=True)
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from onething.dsl.i18n import _
+from onething.runtime.status_words import pad, status_word
 
 HERE = Path(__file__).parent
 ANSWERS = HERE / "birth.answers.yaml"
@@ -86,18 +87,19 @@ def run_demo(folder: Path | None = None, echo: Any = print) -> DemoRun:
     names = manifest.bundle.departments
     echo("")
     echo(_("Timeline (stage, item, department, result, due):"))
+    due_word = _("due")
     for s in detail["steps"]:
         outputs = ", ".join(f"{k} {v}" for k, v in (s["outputs"] or {}).items() if k != "result") or "-"
         echo(f"  [{s['stage']}] {s['name'].get('zh', s['item'])} — {names.get(s['department'], {}).get('zh', s['department'])}"
-             f" — {s['status']} — {outputs} — {_('due')} {s['due_on']}"
+             f" — {status_word(s['status'])} — {outputs} — {due_word} {s['due_on']}"
              + (_(" ({n} attempts)").format(n=s["attempts"]) if s["attempts"] > 1 else ""))
     echo("")
     echo(_("Events:"))
     for e in detail["history"]:
-        move = f"{e['from'] or ''}→{e['to'] or ''}"
-        echo(f"  {e['at'][:19]}Z {e['kind']:<10} {e['item'] or '':<28} {move:<24} {e['actor']}")
+        move = f"{status_word(e['from'])}→{status_word(e['to'])}"
+        echo(f"  {e['at'][:19]}Z {e['kind']:<10} {e['item'] or '':<28} {pad(move, 26)} {e['actor']}")
     echo("")
     echo(_("{steps} steps carried out ({outcomes}); case {status}; audit log {ok}, {n} events").format(
-        steps=summary.steps, outcomes=", ".join(f"{k} {v}" for k, v in sorted(summary.outcomes.items())),
-        status=detail["status"], ok=_("intact") if verification.ok else _("BROKEN"), n=verification.events))
+        steps=summary.steps, outcomes=", ".join(f"{status_word(k)} {v}" for k, v in sorted(summary.outcomes.items())),
+        status=status_word(detail["status"]), ok=_("intact") if verification.ok else _("BROKEN"), n=verification.events))
     return run
