@@ -13,7 +13,7 @@ from onething.dsl.diagnostics import Diagnostic, cap_per_file, has_errors, sort_
 from onething.dsl.i18n import _
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterable, Iterator
 
     from onething.compiler import CompileResult
     from onething.compiler.workspace import Workspace
@@ -78,11 +78,27 @@ def split_select(value: str | None) -> list[str] | None:
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
-def compile_sources(sources: list[BundleSource], select: list[str] | None, answers_path: Path | None,
-                    ws: Workspace | None = None) -> Iterator[tuple[BundleSource, CompileResult]]:
-    """Yield (source, CompileResult) for each bundle, reading answers per bundle's questions."""
+def compile_sources(sources: Iterable[BundleSource], select: list[str] | None, answers_path: Path | None,
+                    ws: Workspace | None = None,
+                    listed: list[BundleSource] | None = None) -> Iterator[tuple[BundleSource, CompileResult]]:
+    """Yield (source, CompileResult) for each bundle, reading answers per bundle's questions.
+
+    ``listed``: the sources as a list, when ``sources`` is an iterator (a progress bar).
+    """
     if not sources:
         return  # nothing to compile: do not import the pipeline
+    from onething.compiler import ahead
+
+    if ws is None:  # a second core parses the files while the pipeline is imported
+        ahead.parse_ahead(listed if listed is not None else sources if isinstance(sources, list) else [])
+    try:
+        yield from _compile_sources(sources, select, answers_path, ws)
+    finally:
+        ahead.done()
+
+
+def _compile_sources(sources: Iterable[BundleSource], select: list[str] | None, answers_path: Path | None,
+                     ws: Workspace | None) -> Iterator[tuple[BundleSource, CompileResult]]:
     from onething.compiler import CompileResult, compile_bundle
     from onething.compiler.workspace import Workspace
     from onething.dsl.answers import read_answers

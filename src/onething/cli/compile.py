@@ -169,7 +169,8 @@ def _compile(sources: list[BundleSource], diags: list[Diagnostic], output: Path 
     # to a terminal, a person reads the result: a summary instead of pages of JSON
     for_person = output is None and fmt == "text" and is_tty()
     overview: list[tuple[str, Any, list[Diagnostic]]] = []  # (bundle, manifest or None, diagnostics)
-    for source, result in compile_sources(progress(to_compile, _("compile")), select, answers):
+    for source, result in compile_sources(progress(to_compile, _("compile")), select, answers,
+                                                 listed=to_compile):
         diags.extend(result.diagnostics)
         if for_person:
             ok = result.manifest is not None and not has_errors(result.diagnostics)
