@@ -16,7 +16,7 @@ from onething.dsl.discovery import find_bundles
 
 ROOT = Path(__file__).resolve().parent.parent
 
-pytestmark = pytest.mark.skipif(not prefetch.possible(), reason="no second core, no fork, or other threads here")
+pytestmark = pytest.mark.skipif(not prefetch.can_fork(), reason="no fork here, or other threads running")
 
 
 @pytest.fixture
@@ -31,6 +31,7 @@ def taken(monkeypatch):
         return data
 
     monkeypatch.setattr(prefetch, "take", take)
+    monkeypatch.setattr(prefetch, "_core_to_spare", lambda: True)  # however busy the machine is
     monkeypatch.delenv(prefetch.OFF_ENV, raising=False)
     yield counts
     prefetch.finish()
@@ -108,3 +109,11 @@ def test_parse_ahead_leaves_out_a_catalog_already_in_the_cache(tmp_path, monkeyp
     catalog = [s for s in started[0] if s.startswith("bundles/catalog/")]
     assert catalog and started[0] == catalog + [s.display for s in sources]
     assert started[-1] == [s.display for s in sources]
+
+
+def test_no_child_without_a_core_to_spare(tmp_path, monkeypatch, taken):
+    shutil.copytree(ROOT / "bundles", tmp_path / "bundles")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(prefetch, "_core_to_spare", lambda: False)
+    sources, _ = find_bundles([Path("bundles")], None)
+    assert not ahead.parse_ahead(sources) and prefetch._child is None

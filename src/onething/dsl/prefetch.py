@@ -8,12 +8,13 @@ data only if the bytes it reads itself when it loads the file are the bytes the 
 so the result is what loading the file gives at that moment. Only clean loads are handed
 over: a file with a diagnostic is loaded again by the parent, which reports it as always.
 
-Nothing is forked on one core, outside Linux, with other threads running (a forked child
-would inherit their locks held), for a few small files (the fork and the hand-over would
-cost more than they save) or with ``ONETHING_NO_PREFETCH`` set; a child that fails hands over
-nothing, and every file is then loaded as before. The child parses at most MAX_BYTES, what
-it can parse while the parent imports: a province's catalog beyond that is parsed by the
-parent, which would otherwise sit waiting for the child.
+Nothing is forked on one core or when no core is to spare (a load average within half a
+core of their number: the child would compete with this process), outside Linux, with other
+threads running (a forked child would inherit the locks they hold), for a few small files
+(the fork and the hand-over would cost more than they save) or with ``ONETHING_NO_PREFETCH``
+set; a child that fails hands over nothing, and every file is then loaded as before. The
+child parses at most MAX_BYTES, what it can parse while the parent imports: a province's
+catalog beyond that is parsed by the parent, which would otherwise sit waiting for it.
 """
 
 from __future__ import annotations
@@ -74,14 +75,22 @@ _child: _Child | None = None
 
 
 def possible() -> bool:
-    """Whether a second process can parse ahead here (Linux, two cores, no other thread)."""
+    """Whether a second process can parse ahead here: it can be forked and has a core to itself."""
+    return can_fork() and _core_to_spare()
+
+
+def can_fork() -> bool:
+    """Linux (fork without exec is safe there), not turned off, no other thread running."""
     if os.environ.get(OFF_ENV) or not sys.platform.startswith("linux") or not hasattr(os, "fork"):
         return False
     threading = sys.modules.get("threading")
-    if threading is not None and threading.active_count() > 1:
-        return False
+    return threading is None or threading.active_count() == 1
+
+
+def _core_to_spare() -> bool:
     try:
-        return len(os.sched_getaffinity(0)) >= 2
+        cores = len(os.sched_getaffinity(0))
+        return cores >= 2 and os.getloadavg()[0] < cores - 0.5
     except (AttributeError, OSError):  # pragma: no cover
         return False
 
