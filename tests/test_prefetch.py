@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from onething.cli.main import main
-from onething.compiler import ahead
+from onething.compiler import ahead, halves
 from onething.dsl import loader, prefetch
 from onething.dsl.discovery import find_bundles
 
@@ -32,6 +32,7 @@ def taken(monkeypatch):
 
     monkeypatch.setattr(prefetch, "take", take)
     monkeypatch.setattr(prefetch, "_core_to_spare", lambda: True)  # however busy the machine is
+    monkeypatch.setattr(halves, "MIN_BUNDLES", 10**6)  # every bundle compiled here (tests/test_halves.py)
     monkeypatch.delenv(prefetch.OFF_ENV, raising=False)
     yield counts
     prefetch.finish()

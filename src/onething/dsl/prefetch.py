@@ -11,7 +11,7 @@ over: a file with a diagnostic is loaded again by the parent, which reports it a
 Nothing is forked on one core or when no core is to spare (a load average within half a
 core of their number: the child would compete with this process), outside Linux, with other
 threads running (a forked child would inherit the locks they hold), for a few small files
-(the fork and the hand-over would cost more than they save) or with ``ONETHING_NO_PREFETCH``
+(the fork and the hand-over would cost more than they save) or with ``ONETHING_NO_FORK``
 set; a child that fails hands over nothing, and every file is then loaded as before. The
 child parses at most MAX_BYTES, what it can parse while the parent imports: a province's
 catalog beyond that is parsed by the parent, which would otherwise sit waiting for it.
@@ -26,7 +26,7 @@ from typing import Any
 
 MIN_BYTES = 128 * 1024
 MAX_BYTES = 3 * 1024 * 1024 // 2
-OFF_ENV = "ONETHING_NO_PREFETCH"
+OFF_ENV = "ONETHING_NO_FORK"
 
 
 class _Child:
