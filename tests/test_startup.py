@@ -54,3 +54,36 @@ def test_plugins_turned_on_later_in_the_process_reach_the_real_loader():
         PYDANTIC_DISABLE_PLUGINS="__all__",
     )
     assert out[-1] == "True True"
+
+
+_TEARDOWN = (
+    "import atexit, sys\n"
+    "atexit.register(lambda: print('teardown'))\n"
+    "from onething.cli.main import main\n"
+    "sys.argv = ['onething', *sys.argv[1:]]\n"
+    "main()\n"
+)
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", _TEARDOWN, *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120, check=False)
+
+
+def test_compile_validate_and_plan_end_without_the_interpreters_teardown():
+    ok = _cli("validate", "bundles/birth.yaml")
+    assert ok.returncode == 0 and "0 error(s)" in ok.stderr and "teardown" not in ok.stdout
+    missing = _cli("compile", "bundles/no_such_bundle.yaml")
+    assert missing.returncode == 2 and "does not exist" in missing.stderr and "teardown" not in missing.stdout
+    planned = _cli("plan", "bundles/birth.yaml")
+    assert planned.returncode == 0 and "ssc_apply" in planned.stdout and "teardown" not in planned.stdout
+
+
+def test_other_commands_and_callers_passing_arguments_exit_as_always():
+    assert _cli("codes").stdout.rstrip().endswith("teardown")
+    called = subprocess.run(
+        [sys.executable, "-c", "import atexit\natexit.register(lambda: print('teardown'))\n"
+         "from onething.cli.main import main\n"
+         "try:\n    main(['validate', 'bundles/birth.yaml'])\nexcept SystemExit as exc:\n    print('exit', exc.code)\n"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    assert called.stdout.rstrip().endswith("exit 0\nteardown")
