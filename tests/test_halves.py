@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -29,15 +30,32 @@ def project(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(prefetch, "_core_to_spare", lambda: True)  # however busy the machine is
     monkeypatch.delenv(prefetch.OFF_ENV, raising=False)
-    splits: list[int] = []
+    splits: list[int] = []  # where each run split, then how many outcomes the child handed over
     real = halves.in_two
 
     def in_two(sources, at, *rest):
         splits.append(at)
-        return real(sources, at, *rest)
+        handed = 0
+        for item in real(sources, at, *rest):
+            handed += item[2] is not None
+            yield item
+        splits.append(handed)
 
     monkeypatch.setattr(halves, "in_two", in_two)
     return splits
+
+
+@pytest.fixture
+def patient(monkeypatch):
+    """This process waits for each of the child's outcomes (which it would otherwise compile itself)."""
+    real = halves._Half.outcome
+
+    def outcome(self, i):
+        while (got := real(self, i)) is None and self.fd >= 0:
+            time.sleep(0.002)
+        return got
+
+    monkeypatch.setattr(halves._Half, "outcome", outcome)
 
 
 def _run(monkeypatch, out: str, *args: str, **env: str) -> tuple[int, str, str, dict[str, bytes], bytes]:
@@ -49,10 +67,10 @@ def _run(monkeypatch, out: str, *args: str, **env: str) -> tuple[int, str, str, 
 
 
 @pytest.mark.parametrize("args", [(), ("--lang", "zh")])
-def test_two_processes_give_the_output_of_one(project, monkeypatch, args):
+def test_two_processes_give_the_output_of_one(project, monkeypatch, patient, args):
     one = _run(monkeypatch, "out_single", *args, **{prefetch.OFF_ENV: "1"})
     two = _run(monkeypatch, "out_split", *args)
-    assert project == [11]  # 21 bundles: the child compiled the last ten
+    assert project == [11, 10]  # 21 bundles: the child compiled the last ten
     assert two == one
     code, _out, err, files, _state = two
     assert code == 1 and "E205" in err and "unknown_key" in err and len(files) == 18  # birth twice: neither is written
@@ -65,10 +83,17 @@ def test_the_json_summary_is_the_same_too(project, monkeypatch):
         result = CliRunner().invoke(main, ["compile", "bundles", "-o", out, "--force", "--format", "json"], env=env)
         runs.append((result.exit_code, result.stdout.replace(out, "OUT")))
     assert runs[0] == runs[1] and runs[0][0] == 1
-    assert project == [11]
+    assert project[0] == 11
 
 
-def test_a_child_that_fails_leaves_its_half_to_the_parent(project, monkeypatch):
+def test_what_the_child_has_not_handed_over_is_compiled_here(project, monkeypatch):
+    one = _run(monkeypatch, "out_single", **{prefetch.OFF_ENV: "1"})
+    monkeypatch.setattr(halves._Half, "outcome", lambda self, i: None)  # a child that never gets to run
+    assert _run(monkeypatch, "out_split") == one
+    assert project == [11, 0]
+
+
+def test_a_child_that_fails_leaves_its_half_to_the_parent(project, monkeypatch, patient):
     one = _run(monkeypatch, "out_single", **{prefetch.OFF_ENV: "1"})
 
     def fail(result):
@@ -76,7 +101,7 @@ def test_a_child_that_fails_leaves_its_half_to_the_parent(project, monkeypatch):
 
     monkeypatch.setattr(halves, "encode", fail)
     assert _run(monkeypatch, "out_split") == one
-    assert project == [11]
+    assert project == [11, 0]
 
 
 def test_few_bundles_or_no_output_folder_stay_in_one_process(project, monkeypatch):

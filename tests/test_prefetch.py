@@ -33,6 +33,7 @@ def taken(monkeypatch):
     monkeypatch.setattr(prefetch, "take", take)
     monkeypatch.setattr(prefetch, "_core_to_spare", lambda: True)  # however busy the machine is
     monkeypatch.setattr(halves, "MIN_BUNDLES", 10**6)  # every bundle compiled here (tests/test_halves.py)
+    monkeypatch.setattr(prefetch._Child, "ready", lambda self: True)  # wait for the child, to count its work
     monkeypatch.delenv(prefetch.OFF_ENV, raising=False)
     yield counts
     prefetch.finish()
@@ -118,3 +119,14 @@ def test_no_child_without_a_core_to_spare(tmp_path, monkeypatch, taken):
     monkeypatch.setattr(prefetch, "_core_to_spare", lambda: False)
     sources, _ = find_bundles([Path("bundles")], None)
     assert not ahead.parse_ahead(sources) and prefetch._child is None
+
+
+def test_a_child_not_done_yet_is_not_waited_for(tmp_path, monkeypatch, taken):
+    path = tmp_path / "a.yaml"
+    path.write_text("bundle: a\n" + "# padding\n" * 20_000, encoding="utf-8")
+    monkeypatch.setattr(prefetch._Child, "ready", lambda self: False)  # a busy machine: the child is late
+    assert prefetch.start([(path, "a.yaml")])
+    assert loader.load_file(path, "a.yaml").data == {"bundle": "a"}
+    assert taken == [0, 1]
+    prefetch.finish()  # the child, still at work or not, is stopped and reaped
+    assert prefetch._child is None

@@ -37,6 +37,14 @@ class _Child:
         self.fd = fd
         self.parsed: dict[tuple[str, str], tuple[bytes, Any]] | None = None
 
+    def ready(self) -> bool:
+        """Whether the child has started handing over (its data then follows at once)."""
+        if self.parsed is not None:
+            return True
+        import select
+
+        return bool(select.select([self.fd], [], [], 0)[0])
+
     def receive(self) -> dict[tuple[str, str], tuple[bytes, Any]]:
         if self.parsed is None:
             chunks = []
@@ -59,11 +67,12 @@ class _Child:
         return self.parsed
 
     def close(self) -> None:
-        """Close the pipe (a child still writing then stops) and reap the child."""
+        """Close the pipe, stop the child if it is still at work (nothing of it is wanted now) and reap it."""
         if self.fd >= 0:
             os.close(self.fd)
             self.fd = -1
         if self.pid > 0:
+            stop(self.pid)
             try:
                 os.waitpid(self.pid, 0)
             except ChildProcessError:  # pragma: no cover - reaped elsewhere
@@ -155,9 +164,23 @@ def _parse_and_hand_over(files: list[tuple[Path, str]], fd: int, loader: Any) ->
         payload = payload[os.write(fd, payload):]
 
 
+def stop(pid: int) -> None:
+    """End a child that is no longer wanted; it writes no file, so nothing is left half done."""
+    import signal
+
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except OSError:  # pragma: no cover - already gone
+        pass
+
+
 def take(path: Path, shown: str, raw: bytes) -> Any | None:
-    """The data the child parsed from exactly these bytes of this file, else None (parse them here)."""
-    if _child is None:
+    """The data the child parsed from exactly these bytes of this file, else None (parse them here).
+
+    Never waits for the child's parsing: while it has not finished (a busy machine), this
+    process parses the file itself.
+    """
+    if _child is None or not _child.ready():
         return None
     hit = _child.receive().pop((str(path), shown), None)
     if hit is None or hit[0] != raw:
