@@ -130,3 +130,21 @@ def test_a_child_not_done_yet_is_not_waited_for(tmp_path, monkeypatch, taken):
     assert taken == [0, 1]
     prefetch.finish()  # the child, still at work or not, is stopped and reaped
     assert prefetch._child is None
+
+
+def test_will_load_reads_only_a_regular_cache_files_header(tmp_path, monkeypatch):
+    from onething.compiler import catalog_cache
+
+    monkeypatch.setenv("ONETHING_CACHE_DIR", str(tmp_path / "cache"))
+    folder = ROOT / "bundles" / "catalog"
+    assert catalog_cache.will_load(folder)  # no cache yet
+    catalog_cache.load(folder)
+    assert not catalog_cache.will_load(folder)
+    catalog_cache.forget_keys()
+    path = catalog_cache.cache_path(folder, catalog_cache.display_path(folder))
+    path.write_bytes(path.read_bytes().replace(b" 1 ", b" 9 ", 1))  # another format
+    assert catalog_cache.will_load(folder)
+    path.unlink()
+    os.mkfifo(path)  # would block a plain open()
+    assert catalog_cache.will_load(folder)
+    catalog_cache.forget_keys()

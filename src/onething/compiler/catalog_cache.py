@@ -37,6 +37,7 @@ import copy
 import hashlib
 import json
 import os
+import stat
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -125,12 +126,17 @@ def will_load(folder: Path) -> bool:
     if key is None:
         return True
     _keys_ahead[_slot(folder, display)] = key
-    try:
-        with open(cache_path(folder, display), "rb") as f:
-            header = f.readline(256).split(b" ")
+    try:  # as read_limited reads: a regular file only (a FIFO planted there must not block)
+        fd = os.open(cache_path(folder, display), os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError:
         return True
-    return header[:3] != [MAGIC.encode(), str(FORMAT).encode(), key.encode()]
+    try:
+        head = os.read(fd, 256) if stat.S_ISREG(os.fstat(fd).st_mode) else b""
+    except OSError:
+        head = b""
+    finally:
+        os.close(fd)
+    return head.split(b"\n", 1)[0].split(b" ")[:3] != [MAGIC.encode(), str(FORMAT).encode(), key.encode()]
 
 
 def forget_keys() -> None:
