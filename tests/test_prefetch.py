@@ -148,3 +148,20 @@ def test_will_load_reads_only_a_regular_cache_files_header(tmp_path, monkeypatch
     os.mkfifo(path)  # would block a plain open()
     assert catalog_cache.will_load(folder)
     catalog_cache.forget_keys()
+
+
+def test_a_process_forked_later_keeps_the_data_but_not_the_child(tmp_path, taken):
+    path = tmp_path / "a.yaml"
+    path.write_text("bundle: a\n" + "# padding\n" * 20_000, encoding="utf-8")
+    assert prefetch.start([(path, "a.yaml")])
+    child = prefetch._child
+    child.receive()
+    prefetch.after_fork()  # handed over already: the data stays
+    assert prefetch._child is child and loader.load_file(path, "a.yaml").data == {"bundle": "a"}
+    assert taken == [1, 0]
+    assert prefetch.start([(path, "a.yaml")])
+    child = prefetch._child
+    prefetch.after_fork()  # nothing handed over yet: the pipe and the child are the parent's
+    assert prefetch._child is None and child.pid > 0
+    prefetch.stop(child.pid)  # (this test is both processes: the parent's part, by hand)
+    os.waitpid(child.pid, 0)

@@ -64,6 +64,7 @@ def fork(count: int, work: Callable[[int], Outcome]) -> _Half | None:
         status = 1
         try:
             os.close(r)
+            prefetch.after_fork()
             for i in reversed(range(count)):
                 data = pickle.dumps(work(i), protocol=pickle.HIGHEST_PROTOCOL)
                 frame = memoryview(_HEADER.pack(i, len(data)) + data)

@@ -188,6 +188,15 @@ def take(path: Path, shown: str, raw: bytes) -> Any | None:
     return hit[1]
 
 
+def after_fork() -> None:
+    """In a process forked from this one (compiler/halves.py): keep what the child handed over
+    already, and leave the child itself, and its pipe, to the parent."""
+    global _child
+    if _child is not None and _child.parsed is None:
+        os.close(_child.fd)
+        _child = None
+
+
 def finish() -> None:
     """Done with the child: it is reaped, and whatever it parsed and was not taken is dropped."""
     global _child
