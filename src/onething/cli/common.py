@@ -13,7 +13,7 @@ from onething.dsl.diagnostics import Diagnostic, cap_per_file, has_errors, sort_
 from onething.dsl.i18n import _
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterable, Iterator
 
     from onething.compiler import CompileResult
     from onething.compiler.workspace import Workspace
@@ -78,22 +78,41 @@ def split_select(value: str | None) -> list[str] | None:
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
-def compile_sources(sources: list[BundleSource], select: list[str] | None, answers_path: Path | None,
-                    ws: Workspace | None = None) -> Iterator[tuple[BundleSource, CompileResult]]:
-    """Yield (source, CompileResult) for each bundle, reading answers per bundle's questions."""
+def compile_sources(sources: Iterable[BundleSource], select: list[str] | None, answers_path: Path | None,
+                    ws: Workspace | None = None, listed: list[BundleSource] | None = None,
+                    as_bytes: bool = False) -> Iterator[tuple[BundleSource, CompileResult]]:
+    """Yield (source, CompileResult) for each bundle, reading answers per bundle's questions.
+
+    ``listed``: the sources as a list, when ``sources`` is an iterator (a progress bar).
+    ``as_bytes``: the caller wants each manifest's id and JSON bytes only; a result may then
+    carry them (``encoded``) instead of the manifest, compiled by a second process.
+    """
     if not sources:
         return  # nothing to compile: do not import the pipeline
-    from onething.compiler import CompileResult, compile_bundle
+    from onething.compiler import ahead
+
+    if ws is None:  # a second core parses the files while the pipeline is imported
+        ahead.parse_ahead(listed if listed is not None else sources if isinstance(sources, list) else [])
+    try:
+        yield from _compile_sources(sources, select, answers_path, ws,
+                                    as_bytes and select is None and answers_path is None)
+    finally:
+        ahead.done()
+
+
+def _compile_sources(sources: Iterable[BundleSource], select: list[str] | None, answers_path: Path | None,
+                     ws: Workspace | None, as_bytes: bool) -> Iterator[tuple[BundleSource, CompileResult]]:
+    from onething.compiler import CompileResult, compile_bundle, halves
     from onething.compiler.workspace import Workspace
     from onething.dsl.answers import read_answers
     from onething.dsl.discovery import display_path
 
     ws = ws or Workspace()
-    for source in sources:
+
+    def one(source: BundleSource) -> CompileResult:
         loaded = ws.load_bundle(source)
         if loaded.resolved is None:
-            yield source, CompileResult(None, loaded.diagnostics)
-            continue
+            return CompileResult(None, loaded.diagnostics)
         answers = None
         extra: list[Diagnostic] = []
         if answers_path is not None:
@@ -101,10 +120,23 @@ def compile_sources(sources: list[BundleSource], select: list[str] | None, answe
             answers, extra = read_answers(answers_path, display_path(answers_path), rb.questions,
                                           rb.field_keys(), rb.bundle.bundle)
             if has_errors(extra):
-                yield source, CompileResult(None, loaded.diagnostics + extra)
-                continue
+                return CompileResult(None, loaded.diagnostics + extra)
         result = compile_bundle(loaded.resolved, source.path, select, answers)
         result.diagnostics = sort_diagnostics(result.diagnostics + extra)
+        return result
+
+    at = halves.split(sources) if as_bytes and isinstance(sources, list) else 0
+    if not at:
+        for source in sources:
+            yield source, one(source)
+        return
+    for folder in {s.catalog_dir for s in sources}:  # loaded once, here: the child shares them
+        if folder.is_dir():
+            ws.catalog(folder)
+    for source, result, outcome in halves.in_two(sources, at, one, halves.encode):
+        if outcome is not None:
+            encoded, diagnostics = outcome
+            result = CompileResult(None, diagnostics, encoded)
         yield source, result
 
 

@@ -169,29 +169,32 @@ def _compile(sources: list[BundleSource], diags: list[Diagnostic], output: Path 
     # to a terminal, a person reads the result: a summary instead of pages of JSON
     for_person = output is None and fmt == "text" and is_tty()
     overview: list[tuple[str, Any, list[Diagnostic]]] = []  # (bundle, manifest or None, diagnostics)
-    for source, result in compile_sources(progress(to_compile, _("compile")), select, answers):
+    # with -o only the manifests' bytes are wanted: a second process may compile half of them
+    for source, result in compile_sources(progress(to_compile, _("compile")), select, answers,
+                                          listed=to_compile, as_bytes=output is not None):
         diags.extend(result.diagnostics)
         if for_person:
             ok = result.manifest is not None and not has_errors(result.diagnostics)
             overview.append((result.manifest.bundle.id if ok else source.display,
                              result.manifest if ok else None, result.diagnostics))
-        if result.manifest is None or has_errors(result.diagnostics):
+        if not result.ok:
             failed = True
             summary.append({"bundle": source.display, "status": "error"})
             if state is not None:
                 state.forget(source)
             continue
         m = result.manifest
-        if not claim(m.bundle.id, source):
+        bundle_id = result.encoded[0] if result.encoded is not None else m.bundle.id
+        if not claim(bundle_id, source):
             summary.append({"bundle": source.display, "status": "error"})
             continue
-        data = m.to_json().encode("utf-8")
-        manifests.add(m.bundle.id, data)
+        data = result.encoded[1] if result.encoded is not None else m.to_json().encode("utf-8")
+        manifests.add(bundle_id, data)
         if state is not None:
-            state.record(source, stamps[source.display], m.bundle.id, data, result.diagnostics)
+            state.record(source, stamps[source.display], bundle_id, data, result.diagnostics)
         if output is None and len(sources) > 1:
-            compiled[m.bundle.id] = m
-        summary.append({"bundle": m.bundle.id, "status": "ok", "compiled": True})
+            compiled[bundle_id] = m
+        summary.append({"bundle": bundle_id, "status": "ok", "compiled": True})
     for bundle_id in duplicates:
         manifests.discard(bundle_id)
         compiled.pop(bundle_id, None)

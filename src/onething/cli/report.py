@@ -54,7 +54,7 @@ def report_cmd(bundles_dir: Path | None, fmt: str, catalog: Path | None, evaluat
     rows = []
     facts = []
     failed = has_errors(diags)
-    for _source, result in compile_sources(progress(sources, _("report")), None, None):
+    for _source, result in compile_sources(progress(sources, _("report")), None, None, listed=sources):
         if result.manifest is None or has_errors(result.diagnostics):
             failed = True
             diags.extend(result.diagnostics)

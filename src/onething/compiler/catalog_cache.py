@@ -37,6 +37,7 @@ import copy
 import hashlib
 import json
 import os
+import stat
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -91,7 +92,7 @@ def load(folder: Path) -> Catalog:
 
     if not enabled():
         return fresh()
-    key = catalog_key(folder, display)
+    key = _keys_ahead.pop(_slot(folder, display), None) or catalog_key(folder, display)
     if key is None:  # a file that cannot be read whole, or a catalog beyond the limits: no cache
         return fresh()
     path = cache_path(folder, display)
@@ -102,6 +103,45 @@ def load(folder: Path) -> Catalog:
     if catalog_key(folder, display) == key:  # not changed while it was loaded: the data is the key's
         write_cache(path, key, cat, folder)
     return cat
+
+
+# keys computed by will_load, used once by the load that follows (one hash of the files, not two)
+_keys_ahead: dict[tuple[Path, str, str], str] = {}
+
+
+def _slot(folder: Path, display: str) -> tuple[Path, str, str]:
+    return resolved(folder), display, current_language()
+
+
+def will_load(folder: Path) -> bool:
+    """Whether load() will read the catalog from its files: no cache, or none under the current key.
+
+    Only the cache file's header is read: a damaged payload is found by load(), which then
+    loads the files all the same. For parsing the files ahead (dsl/prefetch.py).
+    """
+    if not enabled():
+        return True
+    display = display_path(folder)
+    key = catalog_key(folder, display)
+    if key is None:
+        return True
+    _keys_ahead[_slot(folder, display)] = key
+    try:  # as read_limited reads: a regular file only (a FIFO planted there must not block)
+        fd = os.open(cache_path(folder, display), os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return True
+    try:
+        head = os.read(fd, 256) if stat.S_ISREG(os.fstat(fd).st_mode) else b""
+    except OSError:
+        head = b""
+    finally:
+        os.close(fd)
+    return head.split(b"\n", 1)[0].split(b" ")[:3] != [MAGIC.encode(), str(FORMAT).encode(), key.encode()]
+
+
+def forget_keys() -> None:
+    """Drop the keys will_load computed and no load used (the run that asked is over)."""
+    _keys_ahead.clear()
 
 
 def catalog_key(folder: Path, display: str) -> str | None:

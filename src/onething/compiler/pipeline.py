@@ -76,10 +76,13 @@ Lint = tuple[Diagnostic, list[str], list[tuple[str, int]]]
 class CompileResult:
     manifest: Manifest | None
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    encoded: tuple[str, bytes] | None = None
+    """The manifest's id and JSON bytes when another process compiled it (compiler/halves.py;
+    ``manifest`` is then None)."""
 
     @property
     def ok(self) -> bool:
-        return self.manifest is not None and not has_errors(self.diagnostics)
+        return (self.manifest is not None or self.encoded is not None) and not has_errors(self.diagnostics)
 
 
 def step_lints(sel: Selection) -> list[Lint]:

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from onething.dsl import limits
 from onething.dsl.diagnostics import Diagnostic, make
-from onething.dsl.discovery import CATALOG_KEYS, catalog_files
+from onething.dsl.discovery import CATALOG_KEYS, catalog_file_name, catalog_files
 from onething.dsl.entries import Entry
 from onething.dsl.i18n import N_, _
 from onething.dsl.loader import Loaded, load_file
@@ -192,8 +192,7 @@ def load_catalog(folder: Path, display: str) -> Catalog:
         catalog.diagnostics.append(too_big)
         return catalog
     for path in paths:
-        shown = f"{display.rstrip('/')}/{path.relative_to(folder).as_posix()}"
-        loaded = load_file(path, shown)
+        loaded = load_file(path, catalog_file_name(folder, display, path))
         catalog.diagnostics.extend(loaded.diagnostics)
         if loaded.data is None:
             continue

@@ -186,3 +186,8 @@ def catalog_files(folder: Path) -> list[Path]:
         out.extend(Path(root) / f for f in files if f.endswith((".yaml", ".yml")))
         out.extend(Path(root) / d for d in dirs if d.endswith((".yaml", ".yml")))
     return sorted(out)
+
+
+def catalog_file_name(folder: Path, display: str, path: Path) -> str:
+    """How a file below a catalog folder is named in locations: the folder as shown, then the rest."""
+    return f"{display.rstrip('/')}/{path.relative_to(folder).as_posix()}"

@@ -87,6 +87,10 @@ class Translated(str):
         obj.english = english
         return obj
 
+    def __reduce__(self) -> tuple[type[Translated], tuple[str, str]]:
+        # pickled with its English (compiler/halves.py hands diagnostics between processes)
+        return Translated, (str(self), self.english)
+
     def format(self, *args: object, **kwargs: object) -> Translated:  # type: ignore[override]
         return Translated(str.format(self, *args, **kwargs), self.english.format(
             *[english(a) for a in args], **{k: english(v) for k, v in kwargs.items()}))

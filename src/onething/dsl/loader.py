@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from onething.dsl import limits
+from onething.dsl import limits, prefetch
 from onething.dsl.diagnostics import Diagnostic, make
 from onething.dsl.i18n import N_, _
 from onething.dsl.reading import printable_name, read_limited
@@ -547,6 +547,14 @@ def load_file(path: Path, display: str | None = None) -> Loaded:
     raw, problem = read_limited(path, file, MAX_BYTES)
     if raw is None:
         return Loaded(printable_name(file), None, [problem] if problem else [])
+    data = prefetch.take(path, file, raw)  # parsed by a second process from these very bytes
+    if data is not None:
+        return Loaded(file, data)
+    return load_bytes(raw, file)
+
+
+def load_bytes(raw: bytes, file: str) -> Loaded:
+    """Load a file's bytes (UTF-8, BOM allowed); never raises for bad input."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
