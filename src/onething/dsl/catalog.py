@@ -92,6 +92,7 @@ def _share_field_sets(model: BaseModel) -> None:
     sets in place (a copy, ``model_copy``, copies its set first).
     """
     shared = _FIELD_SETS
+    nested = _NESTED
     todo: list[Any] = [model]
     while todo:
         m = todo.pop()
@@ -102,8 +103,14 @@ def _share_field_sets(model: BaseModel) -> None:
             shared[key] = given
         elif one is not given:
             object.__setattr__(m, "__pydantic_fields_set__", one)
+        cls = type(m)
+        names = nested.get(cls)
+        if names is None:
+            names = _nested_fields(cls)
+        if not names:  # most models (labels, options) hold no models: no walk
+            continue
         d = m.__dict__
-        for name in _nested_fields(type(m)):
+        for name in names:
             value = d[name]
             if value is None:
                 continue
