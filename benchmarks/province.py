@@ -15,7 +15,9 @@ alternating rounds, each in a fresh process with this interpreter:
            should stay the same from 30 to 300 bundles (no step of a bundle's compile may
            grow with the catalog);
            *Marginal* is the slope from the previous size (ms per bundle added), free of the
-           command's fixed costs, which weigh on the smallest size;
+           command's fixed costs, which weigh on the smallest size. The same in CPU seconds
+           (*cpu ms/b*: the command's process and the worker it forks on two cores, see
+           cli/parallel.py) shows the work per bundle apart from how many cores did it;
 - peak:    the compile child's maximum resident set size (``ru_maxrss``).
 
 It prints medians, the median of the per-round ratios compile ÷ floor, and each size's time
@@ -56,11 +58,15 @@ t0 = time.perf_counter()
 from onething.cli.main import main
 import onething.cli.compile, onething.compiler.pipeline, onething.compiler.workspace  # what the command imports
 t1 = time.perf_counter()
+def cpu():  # this process and the workers it has waited for
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+c1 = cpu()
 try:
     main(sys.argv[2:])
 except SystemExit as exc:
     with open(sys.argv[1], "w") as fh:
-        fh.write(f"{t1 - t0} {time.perf_counter() - t1} {exc.code or 0}")
+        fh.write(f"{t1 - t0} {time.perf_counter() - t1} {exc.code or 0} {cpu() - c1}")
     raise
 """
 
@@ -96,7 +102,7 @@ def main() -> None:
             trees[n] = write_province(work / f"p{n}", n)
         py = sys.executable
         stats: dict[int, dict[str, list[float]]] = {
-            n: {k: [] for k in ("floor", "compile", "cpu", "floor_cpu", "ratio", "inner", "imports", "peak")}
+            n: {k: [] for k in ("floor", "compile", "cpu", "floor_cpu", "ratio", "inner", "inner_cpu", "imports", "peak")}
             for n in sizes}
         codes: dict[int, int] = {}
         report = work / "inner.txt"
@@ -110,23 +116,27 @@ def main() -> None:
                 shutil.rmtree(work / "cache", ignore_errors=True)  # cold: no catalog cache (writing it is part of the run)
                 cmd = [py, "-c", COMPILE, str(report), "compile", "--force", str(work / f"p{n}"), "-o", str(out)]
                 cwall, ccpu, peak, code = run(cmd)
-                imports, inner, _code = report.read_text().split()
+                imports, inner, _code, inner_cpu = report.read_text().split()
                 codes[n] = code
                 s["compile"].append(cwall)
                 s["cpu"].append(ccpu)
                 s["peak"].append(peak)
                 s["ratio"].append(cwall / wall)
                 s["inner"].append(float(inner))
+                s["inner_cpu"].append(float(inner_cpu))
                 s["imports"].append(float(imports))
         print(f"python {platform.python_version()}, {platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, "
               f"load average {os.getloadavg()[0]:.1f}; {args.runs} rounds, medians")
         header = (f"{'bundles':>7} {'items':>5} {'mats':>5} {'fields':>6} {'MB':>5} {'exit':>4} {'floor s':>7} "
                   f"{'compile s':>9} {'ratio':>5} {'cpu ratio':>9} {'ms/bundle':>9} {'÷ at max':>8} {'marginal':>8} "
+                  f"{'cpu ms/b':>8} {'÷ at max':>8} "
                   f"{'peak MiB':>8}")
         print(header)
         print("-" * len(header))
         per_bundle = {n: statistics.median(stats[n]["inner"]) / n for n in sizes}
         top = per_bundle[max(sizes)]
+        cpu_per_bundle = {n: statistics.median(stats[n]["inner_cpu"]) / n for n in sizes}
+        cpu_top = cpu_per_bundle[max(sizes)]
         rows = []
         previous: int | None = None
         for n in sizes:
@@ -138,6 +148,7 @@ def main() -> None:
                    "floor_s": statistics.median(s["floor"]), "compile_s": statistics.median(s["compile"]),
                    "ratio": statistics.median(s["ratio"]), "cpu_ratio": cpu_ratio,
                    "ms_per_bundle": per_bundle[n] * 1000, "vs_max": per_bundle[n] / top,
+                   "cpu_ms_per_bundle": cpu_per_bundle[n] * 1000, "cpu_vs_max": cpu_per_bundle[n] / cpu_top,
                    "imports_s": statistics.median(s["imports"]), "peak_mib": statistics.median(s["peak"])}
             # the slope from the previous size: per-bundle time without the command's fixed costs
             # (the build state, pydantic's deferred validator builds), which weigh on small sizes
@@ -148,11 +159,13 @@ def main() -> None:
             rows.append(row)
             print(f"{n:>7} {c['items']:>5} {c['materials']:>5} {c['fields']:>6} {mb:>5.2f} {codes[n]:>4} "
                   f"{row['floor_s']:>7.2f} {row['compile_s']:>9.2f} {row['ratio']:>5.2f} {cpu_ratio:>9.2f} "
-                  f"{row['ms_per_bundle']:>9.1f} {row['vs_max']:>8.2f} {marginal:>8.1f} {row['peak_mib']:>8.0f}",
+                  f"{row['ms_per_bundle']:>9.1f} {row['vs_max']:>8.2f} {marginal:>8.1f} "
+                  f"{row['cpu_ms_per_bundle']:>8.1f} {row['cpu_vs_max']:>8.2f} {row['peak_mib']:>8.0f}",
                   flush=True)
         print("\nratio = compile ÷ floor, whole processes (median of the rounds' ratios); ms/bundle = the command's"
               " time after its imports ÷ bundles; ÷ at max = that against the largest size's; marginal = ms per"
-              " bundle added since the previous size")
+              " bundle added since the previous size; cpu ms/b = the same in CPU seconds, the compile's worker (if"
+              " any) included, with its ÷ at max")
         print("targets (issue #14), at 300 bundles: ratio ≤ 1.3, peak ≤ 150 MiB; ms/bundle within ±25 % across sizes")
         if args.keep:
             (work / "province.json").write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
