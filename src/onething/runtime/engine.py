@@ -65,10 +65,8 @@ from onething.runtime.transitions import Moves
 # the answers as stored text, decoded only for a case not seen yet (answers never change once accepted)
 _CASES = DirectRead(select(cases.c.id, cases.c.number, cases.c.status, cases.c.manifest_hash,
                            cast(cases.c.answers, Text)).where(cases.c.id.in_(bindparam("ids", expanding=True))))
-# only the materials the claimed items declare (a case holds a score of them; an item needs a few)
 _MATERIALS = DirectRead(select(case_materials.c.case_id, case_materials.c.material, case_materials.c.status).where(
-    case_materials.c.case_id.in_(bindparam("ids", expanding=True)),
-    case_materials.c.material.in_(bindparam("materials", expanding=True))))
+    case_materials.c.case_id.in_(bindparam("ids", expanding=True))))
 _UPSTREAM = DirectRead(select(steps.c.case_id, steps.c.item, cast(steps.c.outputs, Text)).where(
     steps.c.case_id.in_(bindparam("ids", expanding=True)), steps.c.item.in_(bindparam("items", expanding=True)),
     steps.c.status == "done"))
@@ -234,10 +232,8 @@ class Worker:
         case_rows = {case_id: (number, status, self._case_answers(case_id, text), self._plan(conn, digest))
                      for case_id, number, status, digest, text in _CASES.all(conn, {"ids": case_ids})}
         held: dict[int, dict[str, str]] = {cid: {} for cid in case_ids}
-        needed = sorted({m for c in claimed for m in case_rows[c.case_id][3][1].materials.get(c.item, ())})
-        if needed:
-            for case_id, material, status in _MATERIALS.all(conn, {"ids": case_ids, "materials": needed}):
-                held[case_id][material] = status
+        for case_id, material, status in _MATERIALS.all(conn, {"ids": case_ids}):
+            held[case_id][material] = status
         wanted = sorted({p for c in claimed for p in case_rows[c.case_id][3][1].before.get(c.item, ())})
         upstream: dict[tuple[int, str], dict[str, Any]] = {}
         if wanted:
