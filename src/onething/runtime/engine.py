@@ -32,6 +32,7 @@ batch not yet sent are released at once (ready again, same key).
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import socket
@@ -41,8 +42,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from types import SimpleNamespace
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Text, bindparam, cast, func, select
 
@@ -122,6 +122,21 @@ RETRY_STORE_MAX_S = 5.0
 """The longest wait between two tries of an unavailable store; workers retry until stopped."""
 
 
+_heap_frozen = False
+
+
+def _freeze_heap_once() -> None:
+    """Move the heap built before the loop (plans, manifests, the store's metadata, the
+    process's modules) out of the cyclic collector's reach, once per process: the loop's
+    objects die young, yet every full collection it triggers walked that whole heap again
+    (a twelfth of a worker's time in the throughput benchmark). The collector stays on for
+    what the loop makes."""
+    global _heap_frozen
+    if not _heap_frozen and gc.isenabled():
+        gc.freeze()
+        _heap_frozen = True
+
+
 class Outage:
     """Consecutive failures to reach the store, and the backoff before the next try."""
 
@@ -133,8 +148,20 @@ class Outage:
         return min(0.1 * 2 ** (self.failures - 1), RETRY_STORE_MAX_S)
 
 
-class _Step(SimpleNamespace):
+class ClaimedStep(NamedTuple):
     """A claimed step as it stands after the claim (attribute access like a row)."""
+
+    id: int
+    case_id: int
+    item: str
+    department: str
+    status: str
+    attempts: int
+    idempotency_key: str
+    lease_owner: str
+    lease_expires_at: datetime
+    retry_at: datetime | None
+    updated_at: datetime
 
 
 def default_worker_id() -> str:
@@ -260,9 +287,8 @@ class Worker:
                 upstream={p: upstream[(c.case_id, p)] for p in sorted(plan.before[c.item])
                           if (c.case_id, p) in upstream},
                 outputs=list(plan.outputs[c.item]))
-            step = _Step(id=c.id, case_id=c.case_id, item=c.item, department=c.department, status="dispatched",
-                         attempts=c.attempts, idempotency_key=c.idempotency_key, lease_owner=self.worker_id,
-                         lease_expires_at=lease_until, retry_at=None, updated_at=now)
+            step = ClaimedStep(c.id, c.case_id, c.item, c.department, "dispatched", c.attempts, c.idempotency_key,
+                               self.worker_id, lease_until, None, now)
             out.append(Claim(step, manifest, request))
         moves.flush()
         return out
@@ -442,6 +468,7 @@ class Worker:
         the run: it is tried again after a backoff until it answers or the worker is stopped.
         """
         self._running = True
+        _freeze_heap_once()
         try:
             return self._run(until_idle, max_steps, stop, summary or RunSummary())
         finally:
