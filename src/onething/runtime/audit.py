@@ -177,7 +177,7 @@ def append_events(conn: Connection, new: list[NewEvent]) -> list[Event]:
     out: list[Event] = []
     # event_hash's payload, written here with each repeated value encoded once: a batch's events
     # share their time and actor, and a handful of items, kinds, statuses and case numbers
-    places: dict[tuple[str | None, str | None], str] = {}  # (case number, item), written out
+    quoted: dict[str | None, str] = {None: "null"}  # case numbers and items, written out
     moves: dict[tuple[str, str | None, str | None, str], str] = {}  # (kind, from, to, actor), written out
     texts: dict[tuple[Any, ...], tuple[str, str]] = {}  # one-entry data → (text, text written out)
     stamps: dict[datetime, str] = {}
@@ -201,15 +201,17 @@ def append_events(conn: Connection, new: list[NewEvent]) -> list[Event]:
         stamp = stamps.get(at)
         if stamp is None:
             stamp = stamps[at] = _string(at.astimezone(UTC).isoformat(timespec="microseconds"))
-        place = places.get((case_number, item))
-        if place is None:
-            place = places[(case_number, item)] = ",".join(
-                "null" if v is None else _string(v) for v in (case_number, item))
+        case_q = quoted.get(case_number)
+        if case_q is None:
+            case_q = quoted[case_number] = _string(case_number)
+        item_q = quoted.get(item)
+        if item_q is None:
+            item_q = quoted[item] = _string(item)
         move = moves.get((kind, from_status, to_status, actor))
         if move is None:
             move = moves[(kind, from_status, to_status, actor)] = ",".join(
                 "null" if v is None else _string(v) for v in (kind, from_status, to_status, actor))
-        digest = sha256(f"[{prev_q},{stamp},{place},{move},{text_q}]".encode()).hexdigest()
+        digest = sha256(f"[{prev_q},{stamp},{case_q},{item_q},{move},{text_q}]".encode()).hexdigest()
         rows.append((seq, at, case_number, item, kind, from_status, to_status, actor, text, prev, digest))
         out.append(_new_event(Event, (seq, at, kind, actor, case_number, item, from_status, to_status,
                                       data or {}, prev, digest)))

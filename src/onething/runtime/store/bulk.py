@@ -80,13 +80,8 @@ def _execute(conn: Connection, sql: str, params: list[Any]) -> int:
 def _convert(column: Sequence[Any], process: Callable[[Any], Any]) -> list[Any]:
     """A column through its processor, once per distinct value (a batch's rows share their
     timestamp: formatting it once per row was a measurable share of the write)."""
-    seen: dict[Any, Any] = {}
-    out = []
-    for value in column:
-        try:
-            out.append(seen[value])
-        except KeyError:
-            out.append(seen.setdefault(value, process(value)))
-        except TypeError:  # unhashable (a JSON document): each its own
-            out.append(process(value))
-    return out
+    try:
+        done = {value: process(value) for value in set(column)}
+    except TypeError:  # unhashable (JSON documents): each its own
+        return [process(value) for value in column]
+    return list(map(done.__getitem__, column))
