@@ -117,7 +117,7 @@ class _Heartbeat:
 
 
 ANSWERS_KEPT = 4096
-"""Cases whose decoded answers a worker keeps (a case's steps are claimed over several batches)."""
+"""Cases whose decoded answers (and settled materials) a worker keeps (a case's steps come in several batches)."""
 RETRY_STORE_MAX_S = 5.0
 """The longest wait between two tries of an unavailable store; workers retry until stopped."""
 
@@ -211,6 +211,7 @@ class Worker:
         self.heartbeat = heartbeat
         self._plans: dict[str, tuple[Manifest, PlanIndex]] = {}  # by manifest hash: stored manifests never change
         self._answers: dict[int, dict[str, Any]] = {}  # by case id, decoded once: a case's steps come in several claims
+        self._materials: dict[int, dict[str, str]] = {}  # by case id: those that can no longer change (_case_materials)
         self._heartbeat = _Heartbeat(self._renew, max(self.config.lease_seconds / 3, 0.05))
         self._running = False
 
@@ -231,6 +232,25 @@ class Worker:
                 self._answers.clear()
             found = self._answers[case_id] = (json.loads(text) if text else None) or {}
         return found
+
+    def _case_materials(self, conn: Any, case_ids: list[int]) -> dict[int, dict[str, str]]:
+        """The cases' materials and their statuses. A material's status changes only from
+        ``missing`` to ``supplied`` (``clerk.supplement``) and rows are only ever added at
+        acceptance, so the materials of a case with none missing never change again: those are
+        kept (a case's steps come in several claims); a case still missing one is read each time."""
+        held = {cid: self._materials[cid] for cid in case_ids if cid in self._materials}
+        unread = [cid for cid in case_ids if cid not in held]
+        if unread:
+            for cid in unread:
+                held[cid] = {}
+            for case_id, material, status in _MATERIALS.all(conn, {"ids": unread}):
+                held[case_id][material] = status
+            if len(self._materials) + len(unread) > ANSWERS_KEPT:
+                self._materials.clear()
+            for cid in unread:
+                if "missing" not in held[cid].values():
+                    self._materials[cid] = held[cid]
+        return held
 
     # --- 1. claim ---
 
@@ -258,9 +278,7 @@ class Worker:
         lock_cases(conn, case_ids)  # PostgreSQL: one case's claims and outcomes take turns
         case_rows = {case_id: (number, status, self._case_answers(case_id, text), self._plan(conn, digest))
                      for case_id, number, status, digest, text in _CASES.all(conn, {"ids": case_ids})}
-        held: dict[int, dict[str, str]] = {cid: {} for cid in case_ids}
-        for case_id, material, status in _MATERIALS.all(conn, {"ids": case_ids}):
-            held[case_id][material] = status
+        held = self._case_materials(conn, case_ids)
         wanted = sorted({p for c in claimed for p in case_rows[c.case_id][3][1].before.get(c.item, ())})
         upstream: dict[tuple[int, str], dict[str, Any]] = {}
         if wanted:
