@@ -216,6 +216,9 @@ def test_appended_events_carry_the_formula_hash_of_awkward_values(fresh_store_ur
                NewEvent("step", "tab\there \x01", NOW + timedelta(microseconds=7), CASE, "a\u2028b", "dispatched",
                         "done", {"ok": True, "nested": {"b": [1, None], "a": 1.5}}),
                NewEvent("step", '窗口 "李"', NOW, CASE, "null", "done", None, None)]
+    # one-entry data are encoded once per value: values equal across types must not share a text
+    awkward += [NewEvent("step", "w", NOW, CASE, "x", "ready", "dispatched", {"attempt": value})
+                for value in (1, True, 1.0, "1", 1, 0.0, -0.0, False, 0, " ")]
     with open_store(fresh_store_url, clock=FixedClock(NOW)) as opened:
         with opened.write() as conn:
             written = append_events(conn, awkward)

@@ -72,6 +72,31 @@ def test_a_case_runs_to_completed_with_outputs_passed_downstream(store):
         assert verify_chain(conn).ok
 
 
+def test_a_worker_sends_a_supplied_material_it_saw_missing_in_an_earlier_claim(store):
+    """A worker keeps the materials of a case with none missing (they can no longer change); a
+    case still missing one is read again, so a supplement between two claims is seen."""
+    manifest, _answers = birth()
+    manifest = with_materials(manifest, bank_account="tolerated")
+    number = _accept(store, manifest, [m for m in handed_in(manifest) if m != "bank_account"])
+    settled = _accept(store)
+    seen = {}
+
+    def record(request):
+        seen[(request.case, request.item)] = request
+        return Outcome("done", {o: f"{o}-1" for o in request.outputs})
+
+    worker = _worker(store)
+    worker.config.adapter_for = lambda department: record
+    worker.run(until_idle=True)  # everything but the suspended maternity_benefit of the first case
+    assert (number, "maternity_benefit") not in seen and (settled, "maternity_benefit") in seen
+    assert supplement(store, number, "bank_account", actor="clerk") == ["maternity_benefit"]
+    worker.run(until_idle=True)  # the same worker, its caches warm
+    assert seen[(number, "maternity_benefit")].materials["bank_account"] == "supplied"
+    assert seen[(settled, "maternity_benefit")].materials["bank_account"] == "submitted"
+    case, rows = _state(store, number)
+    assert case.status == "completed" and all(r.status == "done" for r in rows.values())
+
+
 def test_a_rejected_step_skips_its_dependents_only_and_the_case_is_partially_completed(store):
     number = _accept(store)
     _worker(store, default={"adapter": "simulate", "reject": ["hukou_birth_registration"], "reason": "地址不符"}).run(

@@ -151,6 +151,13 @@ class NewEvent(NamedTuple):
     data: dict[str, Any] | None = None
 
 
+_new_event = tuple.__new__  # an Event from a tuple of its fields, without NamedTuple's __new__ in Python
+
+
+def _encoded(text: str) -> tuple[str, str]:
+    return text, _string(text)
+
+
 def append_events(conn: Connection, new: list[NewEvent]) -> list[Event]:
     """Append ``new`` in order and move the head once, in the caller's (write) transaction.
 
@@ -170,12 +177,26 @@ def append_events(conn: Connection, new: list[NewEvent]) -> list[Event]:
     out: list[Event] = []
     # event_hash's payload, written here with each repeated value encoded once: a batch's events
     # share their time and actor, and a handful of items, kinds, statuses and case numbers
-    quoted: dict[str | None, str] = {None: "null"}
+    quoted: dict[str | None, str] = {None: "null"}  # case numbers and items, written out
     moves: dict[tuple[str, str | None, str | None, str], str] = {}  # (kind, from, to, actor), written out
+    texts: dict[tuple[Any, ...], tuple[str, str]] = {}  # one-entry data → (text, text written out)
     stamps: dict[datetime, str] = {}
     sha256 = hashlib.sha256
+    prev_q = _string(prev)
     for kind, actor, at, case_number, item, from_status, to_status, data in new:
-        text = canonical_json(data) if data else "{}"
+        if not data:
+            text, text_q = "{}", '"{}"'
+        elif len(data) == 1 and type(value := next(iter(data.values()))) in (int, str):
+            # most data are one of a few one-entry dicts ({"attempt": 1}): each encoded once (an int
+            # or a string equal to another writes the same; True == 1 and -0.0 == 0.0 do not)
+            key = (*data, value)
+            found = texts.get(key)
+            if found is None:
+                found = texts[key] = _encoded(canonical_json(data))
+            text, text_q = found
+        else:
+            text = canonical_json(data)
+            text_q = _string(text)
         seq += 1
         stamp = stamps.get(at)
         if stamp is None:
@@ -186,18 +207,15 @@ def append_events(conn: Connection, new: list[NewEvent]) -> list[Event]:
         item_q = quoted.get(item)
         if item_q is None:
             item_q = quoted[item] = _string(item)
-        text_q = quoted.get(text)
-        if text_q is None:
-            text_q = quoted[text] = _string(text)
         move = moves.get((kind, from_status, to_status, actor))
         if move is None:
             move = moves[(kind, from_status, to_status, actor)] = ",".join(
                 "null" if v is None else _string(v) for v in (kind, from_status, to_status, actor))
-        payload = f"[{_string(prev)},{stamp},{case_q},{item_q},{move},{text_q}]"
-        digest = sha256(payload.encode("utf-8")).hexdigest()
+        digest = sha256(f"[{prev_q},{stamp},{case_q},{item_q},{move},{text_q}]".encode()).hexdigest()
         rows.append((seq, at, case_number, item, kind, from_status, to_status, actor, text, prev, digest))
-        out.append(Event(seq, at, kind, actor, case_number, item, from_status, to_status, data or {}, prev, digest))
-        prev = digest
+        out.append(_new_event(Event, (seq, at, kind, actor, case_number, item, from_status, to_status,
+                                      data or {}, prev, digest)))
+        prev, prev_q = digest, f'"{digest}"'  # hex: nothing to escape
     _INSERT_EVENT.run_rows(conn, rows)
     _MOVE_HEAD.run_rows(conn, [(seq, prev, new[-1].at)])
     appended = conn.info.get(APPENDED_EVENTS)

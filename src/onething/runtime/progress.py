@@ -36,7 +36,7 @@ _STEPS = DirectRead(select(steps.c.id, steps.c.case_id, steps.c.item, steps.c.st
                     .order_by(steps.c.id))
 
 
-@dataclass
+@dataclass(slots=True)
 class StepState:
     id: int
     item: str
@@ -45,7 +45,7 @@ class StepState:
     lease_owner: str | None
 
 
-@dataclass
+@dataclass(slots=True)
 class CaseState:
     """A case and its steps as read in this transaction, kept current as moves are made."""
 
@@ -104,14 +104,20 @@ def decide_outcome(moves: Moves, case: CaseState, item: str, outcome: Outcome, *
 
 def unblock(moves: Moves, case: CaseState) -> list[str]:
     """Blocked steps whose prerequisites are all done become ready."""
-    done = {s.item for s in case.steps.values() if s.status == "done"}
-    moved = []
+    moved: list[str] = []
+    done: set[str] | None = None  # found once a blocked step is met (late in a case, none are)
     for s in case.steps.values():
-        if s.status == "blocked" and case.plan.before.get(s.item, frozenset()) <= done:
-            moves.step(s.id, s.item, case.number, "blocked", "ready")
-            s.status = "ready"
-            moved.append(s.item)
+        if s.status == "blocked":
+            if done is None:
+                done = {d.item for d in case.steps.values() if d.status == "done"}
+            if case.plan.before.get(s.item, _NOTHING) <= done:
+                moves.step(s.id, s.item, case.number, "blocked", "ready")
+                s.status = "ready"
+                moved.append(s.item)
     return moved
+
+
+_NOTHING: frozenset[str] = frozenset()
 
 
 def skip_dependents(moves: Moves, case: CaseState, item: str, *, reason: str) -> list[str]:
@@ -130,9 +136,10 @@ def close_case(moves: Moves, case: CaseState) -> str | None:
     """When every step is done, rejected or skipped, the case ends; returns its final status."""
     if case.status not in ("accepted", "in_progress"):
         return None
+    for s in case.steps.values():
+        if s.status not in FINISHED_STEP:
+            return None
     statuses = [s.status for s in case.steps.values()]
-    if any(s not in FINISHED_STEP for s in statuses):
-        return None
     done = statuses.count("done")
     final = "completed" if done == len(statuses) else ("rejected" if done == 0 else "partially_completed")
     moves.case(case.id, case.number, case.status, final, data={"done": done, "steps": len(statuses)},

@@ -182,22 +182,23 @@ class Moves:
         """Write every move and its event; returns the events appended. ``append=False`` writes
         the moves and keeps their events for a later flush of the same transaction (one append
         for a batch's outcomes and the next batch's claims)."""
-        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        # rows as tuples, grouped by the columns they set (in the order the moves named them: the
+        # same code path names them alike), the WHERE's values last
+        groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
         for step_id, (expect, _item, _case, values) in self._steps.items():
-            groups.setdefault(tuple(sorted(values)), []).append({"b_id": step_id, "b_status": expect, **values})
+            groups.setdefault(tuple(values), []).append((*values.values(), step_id, expect))
         for keys, rows in groups.items():
-            moved = _bulk(_UPDATE_STEP, keys).run(self.conn, rows)
+            moved = _bulk(_UPDATE_STEP, (*keys, "b_id", "b_status")).run_rows(self.conn, rows)
             if moved != len(rows) and self.conn.dialect.supports_sane_multi_rowcount:
-                stale = rows[0] if len(rows) == 1 else None
-                pending = self._steps[stale["b_id"]] if stale else None
+                pending = self._steps[rows[0][-2]] if len(rows) == 1 else None
                 raise StepChanged(_("step {item} of case {case} changed while it was being moved").format(
                     item=pending[1], case=pending[2]) if pending else
                     _("{n} steps changed while they were being moved").format(n=len(rows) - moved))
-        case_groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        case_groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
         for case_id, values in self._cases.items():
-            case_groups.setdefault(tuple(sorted(values)), []).append({"b_id": case_id, **values})
+            case_groups.setdefault(tuple(values), []).append((*values.values(), case_id))
         for keys, rows in case_groups.items():
-            _bulk(_UPDATE_CASE, keys).run(self.conn, rows)
+            _bulk(_UPDATE_CASE, (*keys, "b_id")).run_rows(self.conn, rows)
         self._steps, self._cases = {}, {}
         if not append:
             return []

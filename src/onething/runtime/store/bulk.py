@@ -7,8 +7,10 @@ benchmark at about a third of the cost of writing an event row. :class:`Bulk` do
 work once: the Core statement is compiled once per dialect (still written in Core, so it is
 the same SQL on SQLite and PostgreSQL), the processors that convert values are looked up
 once, and the rows go to the driver's ``executemany`` as ready tuples (or dictionaries, for
-a driver with named parameters) through ``Connection.exec_driver_sql`` — inside the
-caller's transaction, with SQLAlchemy's events and error translation.
+a driver with named parameters) — on SQLite straight to the cursor
+(:func:`~onething.runtime.store.direct.run_on_cursor`), elsewhere through
+``Connection.exec_driver_sql`` — inside the caller's transaction, with SQLAlchemy's events and
+error translation.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from typing import Any
 
 from sqlalchemy import Connection
 from sqlalchemy.sql.dml import UpdateBase
+
+from onething.runtime.store.direct import run_on_cursor
 
 
 class Bulk:
@@ -46,42 +50,38 @@ class Bulk:
         """Execute for every row (each a mapping with every key); returns the rows affected."""
         if not rows:
             return 0
-        sql, positional, plan = self._compile(conn)
-        keys = [k for k, _p in plan]
-        table = [[r[k] for k in keys] for r in rows]
-        for n, (_k, process) in enumerate(plan):
-            if process is not None:
-                _convert(table, n, process)
-        params: list[Any] = [tuple(t) for t in table] if positional else [dict(zip(keys, t, strict=True)) for t in table]
-        return conn.exec_driver_sql(sql, params).rowcount
+        keys = self.keys
+        return self.run_rows(conn, [tuple([r[k] for k in keys]) for r in rows])
 
     def run_rows(self, conn: Connection, rows: Sequence[Sequence[Any]]) -> int:
-        """:meth:`run` for rows given as tuples of the values of ``keys``, in that order (no
-        dictionary per row: the audit log's insert)."""
+        """Execute for every row, each a tuple of the values of ``keys`` in that order (no
+        dictionary per row); returns the rows affected."""
         if not rows:
             return 0
         sql, positional, plan = self._compile(conn)
         order = self._order.get(conn.dialect.name)
         if order is None:
             order = self._order[conn.dialect.name] = tuple(self.keys.index(k) for k, _p in plan)
-        table = [[r[i] for i in order] for r in rows]
-        for n, (_k, process) in enumerate(plan):
-            if process is not None:
-                _convert(table, n, process)
-        params: list[Any] = ([tuple(t) for t in table] if positional else
-                             [dict(zip([k for k, _p in plan], t, strict=True)) for t in table])
-        return conn.exec_driver_sql(sql, params).rowcount
+        columns = list(zip(*rows, strict=True))  # column by column: each converted in one pass
+        converted = [columns[i] if process is None else _convert(columns[i], process)
+                     for i, (_k, process) in zip(order, plan, strict=True)]
+        params: list[Any] = (list(zip(*converted, strict=True)) if positional else
+                             [dict(zip([k for k, _p in plan], t, strict=True)) for t in zip(*converted, strict=True)])
+        return _execute(conn, sql, params)
 
 
-def _convert(table: list[list[Any]], n: int, process: Callable[[Any], Any]) -> None:
-    """Column ``n`` through its processor, once per distinct value (a batch's rows share their
+def _execute(conn: Connection, sql: str, params: list[Any]) -> int:
+    """The rows affected by ``sql`` for every row of ``params``."""
+    if conn.dialect.name == "sqlite":
+        return int(run_on_cursor(conn, sql, params, many=True))
+    return conn.exec_driver_sql(sql, params).rowcount
+
+
+def _convert(column: Sequence[Any], process: Callable[[Any], Any]) -> list[Any]:
+    """A column through its processor, once per distinct value (a batch's rows share their
     timestamp: formatting it once per row was a measurable share of the write)."""
-    seen: dict[Any, Any] = {}
-    for t in table:
-        value = t[n]
-        try:
-            t[n] = seen[value]
-        except KeyError:
-            t[n] = seen[value] = process(value)
-        except TypeError:  # unhashable (a JSON document): each its own
-            t[n] = process(value)
+    try:
+        done = {value: process(value) for value in set(column)}
+    except TypeError:  # unhashable (JSON documents): each its own
+        return [process(value) for value in column]
+    return list(map(done.__getitem__, column))

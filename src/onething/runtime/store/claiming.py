@@ -35,6 +35,7 @@ from sqlalchemy import Connection, bindparam, or_, select
 
 from onething.dsl.i18n import _
 from onething.runtime.store.bulk import Bulk
+from onething.runtime.store.direct import DirectRead
 from onething.runtime.store.tables import STEP_DISPATCHED, STEP_READY, cases, steps
 
 
@@ -59,13 +60,15 @@ _EXPIRED = (select(*_COLUMNS).where(STEP_DISPATCHED, steps.c.lease_expires_at <=
 _READY = (select(*_COLUMNS)
           .where(STEP_READY, or_(steps.c.retry_at.is_(None), steps.c.retry_at <= bindparam("now")))
           .order_by(steps.c.id).limit(bindparam("limit")))
-# the same reads, locking what they return and skipping what another worker holds (PostgreSQL)
-_EXPIRED_LOCKED = _EXPIRED.with_for_update(skip_locked=True)
-_READY_LOCKED = _READY.with_for_update(skip_locked=True)
+# the same reads, locking what they return and skipping what another worker holds (PostgreSQL;
+# SQLite has no row locks: its compiler leaves the clause out, and the write transaction holds
+# the store), run on SQLite's cursor
+_EXPIRED_LOCKED = DirectRead(_EXPIRED.with_for_update(skip_locked=True))
+_READY_LOCKED = DirectRead(_READY.with_for_update(skip_locked=True))
 _LOCK_CASES = (select(cases.c.id).where(cases.c.id.in_(bindparam("ids", expanding=True)))
                .order_by(cases.c.id).with_for_update())
 _DISPATCH = Bulk(steps.update().where(steps.c.id == bindparam("b_id"), steps.c.status == bindparam("b_status")),
-                 ("status", "attempts", "lease_owner", "lease_expires_at", "retry_at", "updated_at"))
+                 ("status", "attempts", "lease_owner", "lease_expires_at", "retry_at", "updated_at", "b_id", "b_status"))
 
 
 class ClaimRace(RuntimeError):
@@ -75,21 +78,17 @@ class ClaimRace(RuntimeError):
 def claim_ready(conn: Connection, *, worker_id: str, now: datetime, lease_until: datetime,
                 limit: int) -> list[Claimed]:
     """Claim up to ``limit`` steps for ``worker_id`` until ``lease_until``; call in a write transaction."""
-    locking = conn.dialect.name == "postgresql"
-    expired, ready = (_EXPIRED_LOCKED, _READY_LOCKED) if locking else (_EXPIRED, _READY)
-    rows: list[Any] = list(conn.execute(expired, {"now": now, "limit": limit}))
+    rows: list[Any] = _EXPIRED_LOCKED.all(conn, {"now": now, "limit": limit})
     if len(rows) < limit:
-        rows += conn.execute(ready, {"now": now, "limit": limit - len(rows)}).all()
+        rows += _READY_LOCKED.all(conn, {"now": now, "limit": limit - len(rows)})
     if not rows:
         return []
-    params = [{"b_id": r.id, "b_status": r.status, "status": "dispatched", "attempts": r.attempts + 1,
-               "lease_owner": worker_id, "lease_expires_at": lease_until, "retry_at": None, "updated_at": now}
-              for r in rows]
-    moved = _DISPATCH.run(conn, params)
-    if moved != len(params) and conn.dialect.supports_sane_multi_rowcount:
-        raise ClaimRace(_("{n} steps changed while they were being claimed").format(n=len(params) - moved))
-    return [Claimed(r.id, r.case_id, r.item, r.department, r.idempotency_key, r.status, r.attempts + 1,
-                    r.lease_owner) for r in rows]
+    # (id, case_id, item, department, idempotency_key, status, attempts, lease_owner)
+    moved = _DISPATCH.run_rows(conn, [("dispatched", r[6] + 1, worker_id, lease_until, None, now, r[0], r[5])
+                                      for r in rows])
+    if moved != len(rows) and conn.dialect.supports_sane_multi_rowcount:
+        raise ClaimRace(_("{n} steps changed while they were being claimed").format(n=len(rows) - moved))
+    return [Claimed(r[0], r[1], r[2], r[3], r[4], r[5], r[6] + 1, r[7]) for r in rows]
 
 
 def lock_cases(conn: Connection, case_ids: list[int]) -> None:

@@ -62,6 +62,8 @@ MATERIAL_STATUSES = (
     "missing",     # tolerated (容缺): the steps needing it wait, suspended, for the supplement
     "supplied",    # a missing tolerated material handed in later (补正)
 )
+# Only ``missing`` ever changes (to ``supplied``), and a case's rows are all written at acceptance:
+# a worker keeps the materials of a case with none missing (engine.Worker._case_materials).
 STEP_STATUSES = ("blocked", "ready", "dispatched", "pending", "suspended", "done", "rejected", "failed", "skipped")
 
 
