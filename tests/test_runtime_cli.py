@@ -104,6 +104,25 @@ def test_a_chinese_clerk_reads_statuses_and_dates_in_chinese_and_json_keeps_the_
     assert detail["status"] == "in_progress" and {s["status"] for s in detail["steps"]} == {"done", "pending"}
 
 
+def test_a_worker_runs_with_the_garbage_collector_on(env, monkeypatch):
+    """`onething work` may run for days: cycles its loop makes must be collected."""
+    import gc
+
+    import onething.runtime.workers as workers
+
+    seen = []
+    original = workers.run_workers
+
+    def spy(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(workers, "run_workers", spy)
+    _submit(env)
+    run("work", "--until-idle")
+    assert seen == [True]
+
+
 def test_a_persons_cases_are_found_by_id_number(env):
     number = _submit(env)
     found = json.loads(run("cases", "--applicant", MOTHER_ID, "--format", "json").stdout)
