@@ -18,6 +18,7 @@ processes never both read a value and then race to update it.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -214,6 +215,30 @@ def _sniff_sqlite_file(path: Path) -> None:
         raise foreign_store(tables, str(path))
 
 
+def _use_wal(cursor: Any) -> None:
+    """Put the database in WAL mode, waiting for a process that holds it as a busy store would.
+
+    Switching to WAL takes an exclusive lock, and SQLite answers "database is locked" at once,
+    without its busy handler, when another connection holds a lock then: two processes
+    creating one new store (two workers started together) failed that way. A database already
+    in WAL mode (every store after its creation) is only asked; the switch is retried until
+    the busy timeout has passed.
+    """
+    if cursor.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+        return
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    pause = 0.005
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() >= deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.1)
+
+
 def _configure_sqlite(engine: Engine, synchronous: str) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -221,7 +246,7 @@ def _configure_sqlite(engine: Engine, synchronous: str) -> None:
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-            cursor.execute("PRAGMA journal_mode = WAL")
+            _use_wal(cursor)
             cursor.execute(f"PRAGMA synchronous = {synchronous}")
             cursor.execute("PRAGMA foreign_keys = ON")
             cursor.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
