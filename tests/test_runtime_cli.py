@@ -123,6 +123,15 @@ def test_a_worker_runs_with_the_garbage_collector_on(env, monkeypatch):
     assert seen == [True]
 
 
+def test_runtime_errors_and_their_hints_come_in_the_clerk_s_language(env):
+    number = _submit(env)
+    wrong = number[:-1] + "9"
+    zh = run("--lang", "zh", "case", wrong, code=1).output
+    assert zh.startswith("错误：") and f"\n  提示：是否应为 {number}？" in zh
+    en = run("--lang", "en", "case", wrong, code=1).output
+    assert en.startswith(f"error: no case {wrong}\n  hint: did you mean {number}?")
+
+
 def test_a_persons_cases_are_found_by_id_number(env):
     number = _submit(env)
     found = json.loads(run("cases", "--applicant", MOTHER_ID, "--format", "json").stdout)

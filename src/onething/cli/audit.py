@@ -66,7 +66,7 @@ def verify_cmd(number: str | None, store_url: str | None, fmt: str) -> None:
                    "problems": [{"seq": p.seq, "kind": p.kind, "message": p.message} for p in problems]})
     else:
         for p in problems:
-            click.echo(f"error: {p.message}", err=True)
+            click.echo(_("error: {message}").format(message=p.message), err=True)
         if ok:
             click.echo(_("audit log intact: {n} events, head {hash}").format(
                 n=result.events, hash=result.head.hash if result.head else "-"))

@@ -55,7 +55,9 @@ def runtime_errors(f: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return f(*args, **kwargs)
         except RuntimeProblem as problem:
-            click.echo(f"error: {problem}", err=True)
+            from onething.dsl.i18n import _
+
+            click.echo(_("error: {problem}").format(problem=problem), err=True)
             sys.exit(EXIT_ERRORS)
 
     return wrapper

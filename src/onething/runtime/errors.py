@@ -20,7 +20,11 @@ class RuntimeProblem(Exception):
 
     def __str__(self) -> str:
         text = f"{self.where}: {self.message}" if self.where else self.message
-        return f"{text}\n  hint: {self.hint}" if self.hint else text
+        if not self.hint:
+            return text
+        from onething.dsl.i18n import _
+
+        return text + "\n  " + _("hint: {hint}").format(hint=self.hint)
 
 
 class StoreError(RuntimeProblem):
