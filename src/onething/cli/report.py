@@ -80,7 +80,7 @@ def _evaluations(fmt: str, store_url: str | None) -> None:
         with open_store(store_url, create=False) as store, store.read() as conn:
             summary = evaluation_summary(conn)
     except RuntimeProblem as problem:
-        click.echo(f"error: {problem}", err=True)
+        click.echo(_("error: {problem}").format(problem=problem), err=True)
         sys.exit(EXIT_ERRORS)
     click.echo(summary_text(summary, fmt), nl=False)
     sys.exit(EXIT_OK)
