@@ -4,8 +4,6 @@ These models define its JSON shape (published as docs/schema/manifest.schema.jso
 Bump SCHEMA_VERSION on any incompatible change.
 """
 
-from __future__ import annotations
-
 import json
 import math
 from typing import Any, ClassVar, Literal
@@ -250,7 +248,7 @@ class FormField(_Out):
     maximum: str | None = None
     pattern: str | None = None
     repeat: dict[str, int | None] | None = None
-    fields: list[FormField] | None = None
+    fields: list["FormField"] | None = None
     sensitive: bool = False
 
 
