@@ -11,11 +11,13 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 from pydantic_core import to_json
 
+from onething.dsl.shared_schema import once
+
 SCHEMA_VERSION = "2.0"
 SITUATION = "situation"
 """The id of the form section that asks the bundle's questions (the applicant's situation)."""
 
-Label = dict[str, str]
+Label = once(dict[str, str])  # its core schema generated once, not for each of ~25 fields
 Answer = str | int | float | bool | None
 
 
