@@ -167,6 +167,8 @@ def test_terminal_safe_strips_escapes_and_shows_bidi_controls():
 
 def test_each_format_escapes_what_its_parser_would_read():
     assert markdown_cell("a|b\\c\n<script>*x*") == "a\\|b\\\\c<br>&lt;script&gt;\\*x\\*"
+    # escaped by hand as html.escape(quote=False) would (the html module is not imported)
+    assert markdown_cell("&amp; <b> \"q\" 'a'") == "&amp;amp; &lt;b&gt; \"q\" 'a'"
     assert dot_label('say "hi"\\ \nnext') == 'say \\"hi\\"\\\\ \\nnext'
     assert mermaid_label('a "b" <c> #1\nd') == "a #quot;b#quot; #lt;c#gt; #35;1<br>d"
     assert dot_label("\x1b[2Jx") == mermaid_label("\x1b[2Jx") == "x"

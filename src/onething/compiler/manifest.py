@@ -4,8 +4,6 @@ These models define its JSON shape (published as docs/schema/manifest.schema.jso
 Bump SCHEMA_VERSION on any incompatible change.
 """
 
-from __future__ import annotations
-
 import json
 import math
 from typing import Any, ClassVar, Literal
@@ -13,11 +11,13 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 from pydantic_core import to_json
 
+from onething.dsl.shared_schema import once
+
 SCHEMA_VERSION = "2.0"
 SITUATION = "situation"
 """The id of the form section that asks the bundle's questions (the applicant's situation)."""
 
-Label = dict[str, str]
+Label = once(dict[str, str])  # its core schema generated once, not for each of ~25 fields
 Answer = str | int | float | bool | None
 
 
@@ -250,7 +250,7 @@ class FormField(_Out):
     maximum: str | None = None
     pattern: str | None = None
     repeat: dict[str, int | None] | None = None
-    fields: list[FormField] | None = None
+    fields: list["FormField"] | None = None
     sensitive: bool = False
 
 

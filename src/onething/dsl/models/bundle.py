@@ -1,7 +1,5 @@
 """Bundle models: one life or business event's package of items (一件事)."""
 
-from __future__ import annotations
-
 from typing import Literal
 
 from pydantic import ConfigDict, Field, model_validator
@@ -32,7 +30,7 @@ class Question(Strict):
     help: Label | None = None
 
     @model_validator(mode="after")
-    def _shape(self) -> Question:
+    def _shape(self) -> "Question":
         if self.type == "enum" and not self.options:
             raise PydanticCustomError("enum_options", "an enum question needs options")
         if self.type != "enum" and self.options:
@@ -65,7 +63,7 @@ class BundleItem(ItemBody):
     needs: list[Ident] = Field(default=[], description="items of this bundle that must finish first")
 
     @model_validator(mode="after")
-    def _use_or_id(self) -> BundleItem:
+    def _use_or_id(self) -> "BundleItem":
         if (self.use is None) == (self.id is None):
             raise PydanticCustomError(
                 "use_or_id", "an item needs either `use:` (a catalog item) or `id:` (an inline item)"

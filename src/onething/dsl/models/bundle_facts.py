@@ -5,8 +5,6 @@ Every key is optional and absent means unknown: the manifest carries ``null`` an
 shows a dash, never a plausible stand-in.
 """
 
-from __future__ import annotations
-
 from typing import Annotated, Literal, get_args
 
 from pydantic import Field

@@ -1,7 +1,5 @@
 """Catalog models: the shared dictionaries that bundles build on (同源管理)."""
 
-from __future__ import annotations
-
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -90,7 +88,7 @@ class FieldDef(Strict):
     )
 
     @model_validator(mode="after")
-    def _shape(self) -> FieldDef:
+    def _shape(self) -> "FieldDef":
         if self.type == "enum" and not self.options:
             raise PydanticCustomError("enum_options", "an enum field needs options")
         if self.type == "group" and not self.fields:
@@ -147,7 +145,7 @@ class MaterialDef(Strict):
     notes: Label | None = None
 
     @model_validator(mode="after")
-    def _facts(self) -> MaterialDef:
+    def _facts(self) -> "MaterialDef":
         if self.generated is not None and self.kind != "form":
             raise PydanticCustomError(
                 "generated_not_form",
@@ -200,7 +198,7 @@ class _MaterialUse(Strict):
     suppress: list[Suppression] = []
 
     @model_validator(mode="after")
-    def _one_way(self) -> _MaterialUse:
+    def _one_way(self) -> "_MaterialUse":
         if self.tolerated and self.commitment:
             raise PydanticCustomError(
                 "tolerated_and_commitment",
@@ -234,7 +232,7 @@ class TimeLimit(Strict):
         "whose condition holds applies (none = always)")
 
     @model_validator(mode="after")
-    def _one_unit_each(self) -> TimeLimit:
+    def _one_unit_each(self) -> "TimeLimit":
         for own in ("statutory_unit", "committed_unit"):
             mine = getattr(self, own)
             if self.unit is not None and mine is not None and mine != self.unit:

@@ -1,7 +1,5 @@
 """Building blocks shared by catalog and bundle models."""
 
-from __future__ import annotations
-
 import re
 from typing import Annotated, Any
 
@@ -9,6 +7,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from pydantic_core import PydanticCustomError
 
 from onething.dsl.limits import MAX_ID_LENGTH
+from onething.dsl.shared_schema import once
 from onething.dsl.source import Unquoted
 
 
@@ -28,17 +27,18 @@ def _as_written(value: Any) -> Any:
     return value
 
 
-Text = Annotated[str, BeforeValidator(_as_written)]
+Text = once(Annotated[str, BeforeValidator(_as_written)])
 """Free text or a code. Must be quoted when it looks like a number or boolean."""
 
 _IDENT = r"^[a-z][a-z0-9_]*$"
-# Constraints stand before the validator so that the JSON Schema keeps them.
-Ident = Annotated[
+# Constraints stand before the validator so that the JSON Schema keeps them. Each shared type's
+# core schema is generated once (shared_schema.once), not once per field.
+Ident = once(Annotated[
     str,
     Field(pattern=_IDENT, max_length=MAX_ID_LENGTH, description="lower_snake_case identifier"),
     BeforeValidator(_as_written),
-]
-FieldKey = Annotated[
+])
+FieldKey = once(Annotated[
     str,
     Field(
         pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$",
@@ -46,8 +46,8 @@ FieldKey = Annotated[
         description="dotted field key from the shared dictionary, e.g. mother.id_number",
     ),
     BeforeValidator(_as_written),
-]
-Code = Annotated[str, Field(pattern=r"^[EW][0-9]{3}$", description="diagnostic code, e.g. W602")]
+])
+Code = once(Annotated[str, Field(pattern=r"^[EW][0-9]{3}$", description="diagnostic code, e.g. W602")])
 
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
@@ -66,16 +66,16 @@ def _check_label(value: dict[str, str]) -> dict[str, str]:
     return value
 
 
-Label = Annotated[
+Label = once(Annotated[
     dict[str, Text],
     AfterValidator(_check_label),
     Field(
         description="Text by language code: zh required, en expected, others (ug, ky …) allowed",
         json_schema_extra={"required": ["zh"], "propertyNames": {"pattern": _LANG.pattern}},
     ),
-]
+])
 
-Condition = Annotated[
+Condition = once(Annotated[
     str,
     Field(
         min_length=1,
@@ -86,7 +86,7 @@ Condition = Annotated[
         ),
     ),
     BeforeValidator(_as_written),
-]
+])
 
 
 class Suppression(Strict):

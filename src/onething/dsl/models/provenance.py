@@ -6,8 +6,6 @@ one or another province's matters: another province's guide is evidence of typic
 not of what this region's window asks.
 """
 
-from __future__ import annotations
-
 from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
@@ -43,7 +41,7 @@ class Source(Strict):
     )
 
     @model_validator(mode="after")
-    def _named(self) -> Source:
+    def _named(self) -> "Source":
         if not self.title and not self.number:
             raise PydanticCustomError("source_unnamed", "a source needs its `title` or its `number` (文号), or both")
         return self
