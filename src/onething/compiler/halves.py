@@ -53,28 +53,14 @@ def fork(count: int, work: Callable[[int], Outcome]) -> _Half | None:
     import pickle
     import select  # noqa: F401 - imported before the fork, for the parent: the child imports nothing
 
-    r, w = os.pipe()
-    try:
-        pid = os.fork()
-    except OSError:
-        os.close(r)
-        os.close(w)
-        return None
-    if pid == 0:  # pragma: no cover - the child (coverage does not follow a fork)
-        status = 1
-        try:
-            os.close(r)
-            prefetch.after_fork()
-            for i in reversed(range(count)):
-                data = pickle.dumps(work(i), protocol=pickle.HIGHEST_PROTOCOL)
-                frame = memoryview(_HEADER.pack(i, len(data)) + data)
-                while frame:
-                    frame = frame[os.write(w, frame):]
-            status = 0
-        finally:
-            os._exit(status)  # neither the parent's exit handlers nor its buffered output
-    os.close(w)
-    return _Half(pid, r)
+    def hand_over(fd: int) -> None:  # pragma: no cover - in the child
+        prefetch.after_fork()
+        for i in reversed(range(count)):
+            data = pickle.dumps(work(i), protocol=pickle.HIGHEST_PROTOCOL)
+            prefetch.write_all(fd, _HEADER.pack(i, len(data)) + data)
+
+    forked = prefetch.fork_to_pipe(hand_over)
+    return None if forked is None else _Half(*forked)
 
 
 class _Half:

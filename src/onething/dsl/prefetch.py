@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -128,24 +129,37 @@ def start(files: list[tuple[Path, str]]) -> bool:
 
     import pickle  # noqa: F401 - the same: ready for the child
 
+    forked = fork_to_pipe(lambda fd: _parse_and_hand_over(chosen, fd, loader))
+    if forked is None:
+        return False
+    _child = _Child(*forked)
+    return True
+
+
+def fork_to_pipe(work: Callable[[int], None]) -> tuple[int, int] | None:
+    """Fork a child that runs ``work(fd)`` on the write end of a new pipe, then ends; for the
+    parent, the child's pid and the read end, or None when no process could be forked.
+
+    The child ends with ``os._exit``: neither the parent's exit handlers nor its buffered
+    output run twice. Shared by the parsing child here and the compiling one (compiler/halves.py).
+    """
     r, w = os.pipe()
     try:
         pid = os.fork()
     except OSError:
         os.close(r)
         os.close(w)
-        return False
+        return None
     if pid == 0:  # pragma: no cover - the child (coverage does not follow a fork)
         status = 1
         try:
             os.close(r)
-            _parse_and_hand_over(chosen, w, loader)
+            work(w)
             status = 0
         finally:
-            os._exit(status)  # neither the parent's exit handlers nor its buffered output
+            os._exit(status)
     os.close(w)
-    _child = _Child(pid, r)
-    return True
+    return pid, r
 
 
 def _parse_and_hand_over(files: list[tuple[Path, str]], fd: int, loader: Any) -> None:  # pragma: no cover - in the child
@@ -159,9 +173,14 @@ def _parse_and_hand_over(files: list[tuple[Path, str]], fd: int, loader: Any) ->
         loaded = loader.load_bytes(raw, shown)
         if loaded.data is not None and not loaded.diagnostics:
             parsed[(str(path), shown)] = (raw, loaded.data)
-    payload = memoryview(pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL))
-    while payload:
-        payload = payload[os.write(fd, payload):]
+    write_all(fd, pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """Write every byte of ``data`` to the pipe ``fd`` (a write may take only part of it)."""
+    rest = memoryview(data)
+    while rest:
+        rest = rest[os.write(fd, rest):]
 
 
 def stop(pid: int) -> None:
