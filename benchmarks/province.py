@@ -16,8 +16,8 @@ alternating rounds, each in a fresh process with this interpreter:
            grow with the catalog);
            *Marginal* is the slope from the previous size (ms per bundle added), free of the
            command's fixed costs, which weigh on the smallest size. The same in CPU seconds
-           (*cpu ms/b*: the command's process and the worker it forks on two cores, see
-           cli/parallel.py) shows the work per bundle apart from how many cores did it;
+           (*cpu ms/b*: the command's process and the children it forks on two cores, see
+           src/onething/compiler/halves.py and dsl/prefetch.py) shows the work per bundle apart from how many cores did it;
 - peak:    the compile child's maximum resident set size (``ru_maxrss``).
 
 It prints medians, the median of the per-round ratios compile ÷ floor, and each size's time
